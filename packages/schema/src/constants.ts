@@ -1,0 +1,113 @@
+/**
+ * Limits and codes shared by the collector and the SDKs. This module imports
+ * nothing, so an SDK can take values from `@exhaust/schema/constants` without
+ * pulling zod into a bundle.
+ */
+
+/** Largest request body the collector reads, after gzip is undone (Segment: 500 KB). */
+export const MAX_BODY_BYTES = 512 * 1024;
+/** Largest gzip-compressed body accepted before inflating. */
+export const MAX_COMPRESSED_BODY_BYTES = 512 * 1024;
+/** Most messages in one `/v1/batch` request. */
+export const MAX_BATCH_EVENTS = 1000;
+/** Largest single message, serialized as JSON (Segment: 32 KB). */
+export const MAX_EVENT_BYTES = 32 * 1024;
+/** Deepest nesting of objects/arrays inside `properties`, `traits` or `context`. */
+export const MAX_PROPERTY_DEPTH = 10;
+/** Longest string value (in UTF-16 code units) anywhere in a message. */
+export const MAX_STRING_LENGTH = 8 * 1024;
+/** Most keys in any one object inside a message. */
+export const MAX_OBJECT_KEYS = 300;
+/** Longest `event` name, identifier or other short wire field. */
+export const MAX_NAME_LENGTH = 255;
+/** Timestamps further ahead of the collector's clock than this are clamped to `receivedAt`. */
+export const MAX_FUTURE_SKEW_MS = 23 * 60 * 60 * 1000;
+/** Largest body a browser may queue with `sendBeacon` or `fetch(..., { keepalive: true })`. */
+export const MAX_BEACON_BYTES = 64 * 1024;
+
+/** Every collector limit that operators can lower or raise in the config file's `limits`. */
+export interface IngestLimits {
+  maxBodyBytes: number;
+  maxBatchEvents: number;
+  maxEventBytes: number;
+  maxPropertyDepth: number;
+  maxStringLength: number;
+  maxObjectKeys: number;
+}
+
+export const DEFAULT_LIMITS: IngestLimits = {
+  maxBodyBytes: MAX_BODY_BYTES,
+  maxBatchEvents: MAX_BATCH_EVENTS,
+  maxEventBytes: MAX_EVENT_BYTES,
+  maxPropertyDepth: MAX_PROPERTY_DEPTH,
+  maxStringLength: MAX_STRING_LENGTH,
+  maxObjectKeys: MAX_OBJECT_KEYS,
+};
+
+/**
+ * Codes of whole-request errors, rendered as `{ error: { code, message, issues? } }`.
+ * An SDK decides on the code (and the HTTP status), never on the prose.
+ */
+export const API_ERROR_CODES = [
+  'invalid_json',
+  'invalid_body',
+  'invalid_query',
+  'unsupported_media_type',
+  'unsupported_encoding',
+  'unauthorized',
+  'forbidden',
+  'origin_not_allowed',
+  'payload_too_large',
+  'batch_too_large',
+  'route_not_found',
+  'method_not_allowed',
+  'event_not_found',
+  'profile_not_found',
+  'identifier_required',
+  'conflict',
+  'shutting_down',
+  'internal_error',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/**
+ * Why one message of a batch was rejected. Rejected messages are reported in
+ * the 200 answer and must not be retried: they will never be accepted.
+ */
+export const REJECTION_CODES = [
+  'invalid_field',
+  'missing_identity',
+  'event_too_large',
+  'too_deep',
+  'string_too_long',
+  'too_many_keys',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/** Ingestion warnings, exactly as in the identity policy ("default-v1"). */
+export const WARNING_CODES = [
+  'blocked_identifier',
+  'invalid_identifier',
+  'no_identifiers',
+  'duplicate_message_id',
+  'timestamp_clamped_future',
+  'suppressed',
+  'identifier_limit_dropped',
+  'identifier_contested',
+  'identifier_demoted',
+  'merge_refused_unique_conflict',
+  'merge_limit_reached',
+  'merge_not_found',
+  'unmerge_not_found',
+  'unmerge_not_merged',
+  'delete_not_found',
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+/** Reasons on merge records. */
+export const MERGE_REASONS = ['event', 'admin', 'unmerge'] as const;
+export type MergeReason = (typeof MERGE_REASONS)[number];
+
+/** Identifier types with a fixed meaning; any other lower-case type is custom (`context.externalIds`). */
+export const BUILTIN_IDENTIFIER_TYPES = ['userId', 'email', 'phone', 'deviceId', 'anonymousId'] as const;
+export type BuiltinIdentifierType = (typeof BUILTIN_IDENTIFIER_TYPES)[number];

@@ -1,0 +1,103 @@
+// One array of builds for the whole workspace: ESM + CJS + .d.ts per package,
+// plus the browser SDK's minified IIFE. Externals come from each package.json,
+// so a package never bundles what it declares as a dependency.
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import { dts } from 'rollup-plugin-dts';
+import esbuild from 'rollup-plugin-esbuild';
+
+/** What each package publishes. `entries` map output names to sources; `cjs: false` for Node-only ESM apps. */
+const PACKAGES = [
+  { dir: 'schema', entries: { index: 'src/index.ts', constants: 'src/constants.ts' } },
+  { dir: 'sdk-core', entries: { index: 'src/index.ts' } },
+  {
+    dir: 'sdk-browser',
+    entries: { index: 'src/index.ts' },
+    iife: { input: 'src/script-tag.ts', file: 'dist/exhaust.min.js', name: 'exhaust' },
+  },
+  { dir: 'sdk-node', entries: { index: 'src/index.ts' } },
+  { dir: 'react', entries: { index: 'src/index.ts' } },
+  {
+    dir: 'collector',
+    entries: { index: 'src/index.ts', cli: 'src/cli.ts', 'sqlite-worker': 'src/store/sqlite/worker.ts' },
+    types: ['index'],
+    cjs: false,
+  },
+];
+
+const TARGET = 'es2020';
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+function externalsOf(pkg) {
+  const names = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies });
+  return (id) => builtins.has(id) || names.some((name) => id === name || id.startsWith(`${name}/`));
+}
+
+const builds = [];
+for (const spec of PACKAGES) {
+  const root = join('packages', spec.dir);
+  const pkgFile = join(root, 'package.json');
+  if (!existsSync(pkgFile)) continue;
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+  const entries = Object.fromEntries(
+    Object.entries(spec.entries)
+      .map(([name, src]) => [name, join(root, src)])
+      .filter(([, src]) => existsSync(src)),
+  );
+  if (Object.keys(entries).length === 0) continue;
+  const external = externalsOf(pkg);
+  const output = [
+    {
+      dir: join(root, 'dist'),
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      sourcemap: true,
+    },
+  ];
+  if (spec.cjs !== false) {
+    output.push({
+      dir: join(root, 'dist'),
+      format: 'cjs',
+      entryFileNames: '[name].cjs',
+      chunkFileNames: 'chunks/[name]-[hash].cjs',
+      sourcemap: true,
+      exports: 'named',
+    });
+  }
+  builds.push({
+    input: entries,
+    external,
+    plugins: [
+      nodeResolve({ exportConditions: ['source'], extensions: ['.ts', '.tsx', '.js'] }),
+      esbuild({ target: TARGET, jsx: 'automatic' }),
+    ],
+    output,
+  });
+  const typed = Object.fromEntries(
+    Object.entries(entries).filter(([name]) => !spec.types || spec.types.includes(name)),
+  );
+  builds.push({
+    input: typed,
+    external,
+    plugins: [
+      dts({ tsconfig: join(root, 'tsconfig.json'), compilerOptions: { noEmit: false, customConditions: ['source'] } }),
+    ],
+    output: { dir: join(root, 'dist'), format: 'es', entryFileNames: '[name].d.ts' },
+  });
+  if (spec.iife && existsSync(join(root, spec.iife.input))) {
+    // The script-tag build bundles everything it imports (idb-keyval included), minified.
+    builds.push({
+      input: join(root, spec.iife.input),
+      plugins: [
+        nodeResolve({ browser: true, exportConditions: ['source'], extensions: ['.ts', '.js'] }),
+        esbuild({ target: TARGET, minify: true, legalComments: 'none' }),
+      ],
+      output: { file: join(root, spec.iife.file), format: 'iife', name: spec.iife.name, sourcemap: true },
+    });
+  }
+}
+
+export default builds;
