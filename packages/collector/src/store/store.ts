@@ -1,0 +1,111 @@
+/**
+ * The collector's storage port. Everything above this interface (routes,
+ * services) is storage-agnostic: the embedded SQLite store implements it today,
+ * a PostgreSQL store will tomorrow, and both must pass `store.contract.ts`.
+ * Nothing here may mention SQLite, rowids, statements or transactions.
+ */
+import type {
+  DeletionResult,
+  EventWarning,
+  MergeRecord,
+  Message,
+  MessageType,
+  Page,
+  Profile,
+  StoredEvent,
+} from '@exhaust/schema';
+
+/** A validated, enriched message, ready to be stored. Built by the ingest service. */
+export interface IncomingEvent {
+  /** Name of the source whose write key sent it. Dedupe is per source. */
+  source: string;
+  messageId: string;
+  type: MessageType;
+  /** Collector clock, ISO 8601. */
+  receivedAt: string;
+  /** Skew-corrected and clamped event time, ISO 8601 (also in `message.timestamp`). */
+  timestamp: string;
+  /** The message as it will be stored: as sent, plus the collector's enrichment. */
+  message: Message;
+  /** Warnings decided before storage (e.g. `timestamp_clamped_future`). */
+  warnings: EventWarning[];
+}
+
+export type IngestStatus = 'stored' | 'duplicate' | 'suppressed';
+
+/** What became of one incoming event, in the order they were given. */
+export interface IngestOutcome {
+  status: IngestStatus;
+  /** Canonical profile the event is attached to; null when unattached, duplicate or suppressed. */
+  profileId: string | null;
+  /** Every warning recorded for this event, including the ones it arrived with. */
+  warnings: EventWarning[];
+}
+
+export interface EventQuery {
+  limit: number;
+  cursor?: string | null;
+  type?: MessageType;
+  /** `event` name of track messages. */
+  event?: string;
+  /** ISO 8601 bounds on the (corrected) event timestamp: since inclusive, until exclusive. */
+  since?: string;
+  until?: string;
+}
+
+export interface PageQuery {
+  limit: number;
+  cursor?: string | null;
+}
+
+/**
+ * A profile reference as the API takes it: a profile id, or an identifier
+ * `{ type, value }` (value as sent; the store normalizes it like ingest does).
+ */
+export type ProfileRef = { id: string } | { type: string; value: string };
+
+export interface MergeOutcome {
+  survivor: string;
+  merged: string;
+}
+
+export interface UnmergeOutcome {
+  /** The profile the identifier's fragment now forms on its own. */
+  detached: string;
+  /** The profile it was detached from. */
+  from: string;
+}
+
+export interface Store {
+  /**
+   * Stores one request's events. Resolves only after they are durably
+   * committed; each event is resolved against everything committed before it
+   * (identity included) and either all of its effects are written or none.
+   */
+  ingest(events: IncomingEvent[]): Promise<IngestOutcome[]>;
+
+  /** Newest first (by receivedAt, then arrival order). */
+  listEvents(query: EventQuery): Promise<Page<StoredEvent>>;
+  /** The stored event with this messageId (any source unless `source` is given). */
+  getEvent(messageId: string, source?: string): Promise<StoredEvent | null>;
+
+  listProfiles(query: PageQuery): Promise<Page<Profile>>;
+  /** The canonical profile behind a ref (a merged-away id or identifier answers its survivor). */
+  getProfile(ref: ProfileRef): Promise<Profile | null>;
+  /** Timeline of the whole merged profile, newest first; null when the ref matches nothing. */
+  listProfileEvents(ref: ProfileRef, query: PageQuery): Promise<Page<StoredEvent> | null>;
+  /** Merges, refusals and unmerges that touched the profile; null when the ref matches nothing. */
+  listMerges(ref: ProfileRef): Promise<MergeRecord[] | null>;
+
+  /** Forced merge (admin): `into` survives. Null when either ref matches nothing. */
+  merge(from: ProfileRef, into: ProfileRef): Promise<MergeOutcome | null>;
+  /** Detaches the identifier's fragment from its survivor. Null when the identifier is unknown. */
+  unmerge(ref: ProfileRef): Promise<UnmergeOutcome | 'not_merged' | null>;
+  /** Erases the whole merged profile. Null when the ref matches nothing. */
+  erase(ref: ProfileRef, options: { suppress: boolean }): Promise<DeletionResult | null>;
+
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Finishes and commits everything in flight, then closes. Idempotent. */
+  close(): Promise<void>;
+}
