@@ -1,0 +1,52 @@
+/**
+ * Versioned schema migrations, run in order on open. Each runs in its own
+ * transaction together with its `schema_version` row, so a crash mid-migration
+ * leaves the previous version intact. Append only: never edit a shipped entry.
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'events, dedupe, warnings',
+    sql: `
+      -- Immutable events. seq is the arrival order (and the pagination key).
+      -- fragment_id is the identity fragment the event is attributed to (issue 3), null when unattached.
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        event TEXT,
+        ts TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        fragment_id INTEGER,
+        payload TEXT NOT NULL
+      );
+      CREATE INDEX events_message_id ON events (message_id);
+      CREATE INDEX events_fragment ON events (fragment_id, seq) WHERE fragment_id IS NOT NULL;
+
+      -- Every (source, messageId) ever accepted, hashed. Never deleted, not even by
+      -- erasure, so a replayed message can never resurrect erased data.
+      CREATE TABLE seen_message_ids (
+        hash BLOB PRIMARY KEY
+      ) WITHOUT ROWID;
+
+      -- Decisions that dropped or changed something, per event.
+      CREATE TABLE ingestion_warnings (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        detail TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX ingestion_warnings_message ON ingestion_warnings (message_id);
+    `,
+  },
+];
