@@ -8,10 +8,8 @@
  */
 import type { DeletionResult, EventWarning, MergeRecord, Page, Profile } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
+import type { IdentityConfig } from '../../../identity/config.js';
 import type { IncomingEvent, MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
-
-/** The `identity` object of the config file, validated by `src/identity/config.ts` once it exists. */
-export type IdentityConfig = Record<string, unknown>;
 
 /** What resolving one event decided. */
 export interface IdentityResolution {
