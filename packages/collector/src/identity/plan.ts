@@ -1,0 +1,157 @@
+/**
+ * The resolution decision of policy section 3, steps 5 to 9, as a pure
+ * function over a snapshot of the graph. A store loads the snapshot for the
+ * event's identifiers, calls {@link planResolution} and applies the plan inside
+ * the event's transaction, so every store makes exactly the same decisions.
+ */
+import type { EventWarning } from '@exhaust/schema';
+import { type IdentityConfig, limitOf } from './config.js';
+import { type Identifier, identifierKey } from './identifiers.js';
+
+/** What the store knows about one identifier of the event. */
+export interface KnownIdentifier {
+  /** The fragment that first claimed it. */
+  fragmentId: number;
+  /** The canonical profile (root fragment) that fragment belongs to now. */
+  profileId: number;
+  contested: boolean;
+}
+
+/** What the store knows about one canonical profile that an identifier of the event belongs to. */
+export interface ProfileSnapshot {
+  /** Creation order: the earliest-created profile survives a merge. */
+  createdSeq: number;
+  /** Fragments in the merged profile (1 when it was never merged). */
+  fragmentCount: number;
+  /** Identifiers held by the whole merged profile, per type. */
+  counts: Readonly<Record<string, number>>;
+}
+
+export interface IdentitySnapshot {
+  /** Known identifiers of the event, by `type:value`. Unknown ones are absent. */
+  identifiers: ReadonlyMap<string, KnownIdentifier>;
+  /** Every canonical profile named in `identifiers`. */
+  profiles: ReadonlyMap<number, ProfileSnapshot>;
+}
+
+export interface PlannedMerge {
+  loser: number;
+  survivor: number;
+}
+
+/**
+ * What to do with the event:
+ * - `attach`: attribute it to `fragmentId` (null: a new profile), which claims
+ *   `claim`; apply `merges` (canonical profiles, losers into the survivor);
+ * - `holding`: attribute it to the holding profile of `holdingFor`;
+ * - `orphan`: store it unattached.
+ * `contest` lists identifiers to flag contested in every case.
+ */
+export type ResolutionPlan = (
+  | { kind: 'attach'; fragmentId: number | null; claim: Identifier[]; merges: PlannedMerge[] }
+  | { kind: 'holding'; holdingFor: Identifier }
+  | { kind: 'orphan' }
+) & { contest: Identifier[]; warnings: EventWarning[] };
+
+function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [type, n] of Object.entries(from)) into[type] = (into[type] ?? 0) + n;
+}
+
+/**
+ * Decides how an event's identifiers (already normalized, unblocked and in
+ * walk order) link, given what is known about them.
+ *
+ * @example
+ * planResolution([{ type: 'anonymousId', value: 'a-1' }], { identifiers: new Map(), profiles: new Map() }, config);
+ * // { kind: 'attach', fragmentId: null, claim: [{ type: 'anonymousId', value: 'a-1' }], merges: [], ... }
+ */
+export function planResolution(
+  identifiers: readonly Identifier[],
+  snapshot: IdentitySnapshot,
+  config: IdentityConfig,
+): ResolutionPlan {
+  const warnings: EventWarning[] = [];
+  const contest: Identifier[] = [];
+  const setAside: Identifier[] = [];
+  const joined = new Set<number>();
+  const claim: Identifier[] = [];
+  // Identifier counts and fragment count of the profile the event would join (joined profiles + claims).
+  const counts: Record<string, number> = {};
+  let fragments = 0;
+  let attribution: number | null = null;
+
+  for (const identifier of identifiers) {
+    const detail = identifierKey(identifier);
+    const known = snapshot.identifiers.get(detail);
+
+    if (!known) {
+      if ((counts[identifier.type] ?? 0) + 1 > limitOf(config, identifier.type)) {
+        warnings.push({ code: 'identifier_limit_dropped', detail });
+        continue;
+      }
+      claim.push(identifier);
+      counts[identifier.type] = (counts[identifier.type] ?? 0) + 1;
+      continue;
+    }
+    if (known.contested && config.contestedMode === 'quarantine') {
+      setAside.push(identifier);
+      warnings.push({ code: 'identifier_contested', detail });
+      continue;
+    }
+    if (joined.has(known.profileId)) {
+      attribution ??= known.fragmentId;
+      continue;
+    }
+    const other = snapshot.profiles.get(known.profileId);
+    if (!other) throw new Error(`identity snapshot lacks profile ${known.profileId}`);
+
+    // A limit is newly exceeded only when both sides hold that type: a profile
+    // already over a limit (after a forced merge) still takes events.
+    const exceeded = Object.keys(other.counts).filter((type) => {
+      const mine = counts[type] ?? 0;
+      const theirs = other.counts[type] ?? 0;
+      return mine > 0 && theirs > 0 && mine + theirs > limitOf(config, type);
+    });
+    const wouldMerge = joined.size > 0;
+    const overCap = wouldMerge && fragments + other.fragmentCount - 1 > config.maxMergesPerProfile;
+    if (exceeded.length === 0 && !overCap) {
+      joined.add(known.profileId);
+      addCounts(counts, other.counts);
+      fragments += other.fragmentCount;
+      attribution ??= known.fragmentId;
+      continue;
+    }
+
+    if (exceeded.some((type) => limitOf(config, type) === 1)) {
+      if (limitOf(config, identifier.type) === 1) {
+        warnings.push({ code: 'merge_refused_unique_conflict', detail });
+      } else if (config.contestedMode === 'quarantine') {
+        contest.push(identifier);
+        warnings.push({ code: 'identifier_contested', detail });
+      } else {
+        warnings.push({ code: 'identifier_demoted', detail });
+      }
+    } else if (exceeded.length > 0) {
+      warnings.push({ code: 'identifier_limit_dropped', detail });
+    } else {
+      warnings.push({ code: 'merge_limit_reached', detail });
+    }
+  }
+
+  if (joined.size === 0 && claim.length === 0) {
+    const holdingFor = setAside[0];
+    if (holdingFor) return { kind: 'holding', holdingFor, contest, warnings };
+    warnings.push({ code: 'no_identifiers', detail: null });
+    return { kind: 'orphan', contest, warnings };
+  }
+
+  const merges: PlannedMerge[] = [];
+  if (joined.size > 1) {
+    const byAge = [...joined].sort(
+      (a, b) => snapshot.profiles.get(a)!.createdSeq - snapshot.profiles.get(b)!.createdSeq || a - b,
+    );
+    const survivor = byAge[0]!;
+    for (const loser of byAge.slice(1)) merges.push({ loser, survivor });
+  }
+  return { kind: 'attach', fragmentId: attribution, claim, merges, contest, warnings };
+}
