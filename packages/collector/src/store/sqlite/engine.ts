@@ -1,0 +1,307 @@
+/**
+ * The synchronous heart of the SQLite store: it owns the better-sqlite3
+ * connection and does every read and write. It runs either on a worker thread
+ * (production: HTTP never waits on SQLite) or inline on the caller's thread.
+ * Async concerns (group commit, RPC) live in `engine-host.ts`.
+ */
+import { createHash } from 'node:crypto';
+import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { IdentityConfig } from '../../identity/config.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { EventQuery, IncomingEvent, IngestOutcome, PageQuery, ProfileRef, Store } from '../store.js';
+import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+/** How long a statement waits for a lock held by another connection before failing. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** Bytes of the sha-256 kept per (source, messageId): 128 bits makes a collision negligible. */
+const MESSAGE_HASH_BYTES = 16;
+
+export interface EngineOptions {
+  /** Path of the database file (created with its folder's permissions if missing). */
+  file: string;
+  identity?: IdentityConfig;
+  /** Migrations to run; defaults to `MIGRATIONS` (tests may pass a prefix). */
+  migrations?: Migration[];
+}
+
+/** Result of one request in a group commit: its outcomes, or why it alone failed. */
+export type GroupResult = { ok: true; value: IngestOutcome[] } | { ok: false; error: unknown };
+
+interface EventRow {
+  seq: number;
+  source: string;
+  message_id: string;
+  type: MessageType;
+  received_at: string;
+  fragment_id: number | null;
+  payload: string;
+}
+
+interface WarningRow {
+  code: EventWarning['code'];
+  detail: string | null;
+}
+
+/** Applies every migration newer than the database's version, each in its own transaction. */
+export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this collector knows (${latest})`);
+  }
+  const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    }).immediate();
+  }
+  return latest;
+}
+
+/** The Store port with every method synchronous: what the engine must offer, by the same names. */
+export type SyncStore = {
+  [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
+};
+
+export class SqliteEngine implements SyncStore {
+  readonly #db: Database;
+  readonly #identity: SqliteIdentity;
+  #nextSeq: number;
+  #closed = false;
+  readonly #sql: {
+    seen: Statement<[Buffer]>;
+    insertEvent: Statement<unknown[]>;
+    insertWarning: Statement<unknown[]>;
+    warningsOf: Statement<[string, string]>;
+    eventById: Statement<[string]>;
+    eventByIdAndSource: Statement<[string, string]>;
+  };
+
+  constructor(options: EngineOptions) {
+    const db = new BetterSqlite3(options.file);
+    this.#db = db;
+    try {
+      // WAL + synchronous=FULL: COMMIT returns only after the WAL is fsynced, so an
+      // acknowledged event survives a process kill or power loss.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      db.pragma('foreign_keys = ON');
+      migrate(db, options.migrations);
+      this.#identity = createSqliteIdentity(db, options.identity);
+      this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
+      this.#sql = {
+        seen: db.prepare('INSERT OR IGNORE INTO seen_message_ids (hash) VALUES (?)'),
+        insertEvent: db.prepare(
+          `INSERT INTO events (seq, source, message_id, type, event, ts, received_at, fragment_id, payload)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ),
+        insertWarning: db.prepare(
+          'INSERT INTO ingestion_warnings (source, message_id, code, detail, at) VALUES (?, ?, ?, ?, ?)',
+        ),
+        warningsOf: db.prepare(
+          'SELECT code, detail FROM ingestion_warnings WHERE message_id = ? AND source = ? ORDER BY id',
+        ),
+        eventById: db.prepare('SELECT * FROM events WHERE message_id = ? ORDER BY seq LIMIT 1'),
+        eventByIdAndSource: db.prepare('SELECT * FROM events WHERE message_id = ? AND source = ? LIMIT 1'),
+      };
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** The connection, for identity and tests; nothing outside the SQLite store may use it. */
+  get db(): Database {
+    return this.#db;
+  }
+
+  /**
+   * Stores many requests' events in ONE transaction (one fsync), each request
+   * inside its own savepoint so that a failure rolls back that request only.
+   */
+  ingestGroup(requests: IncomingEvent[][]): GroupResult[] {
+    const results: GroupResult[] = [];
+    const db = this.#db;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const events of requests) {
+        db.exec('SAVEPOINT request');
+        const seqBefore = this.#nextSeq;
+        try {
+          const value = events.map((event) => this.#ingestOne(event));
+          db.exec('RELEASE request');
+          results.push({ ok: true, value });
+        } catch (error) {
+          db.exec('ROLLBACK TO request');
+          db.exec('RELEASE request');
+          this.#nextSeq = seqBefore;
+          results.push({ ok: false, error });
+        }
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      // COMMIT itself failed (disk full, I/O error): nothing of the group is durable.
+      if (db.inTransaction) db.exec('ROLLBACK');
+      return requests.map(() => ({ ok: false, error }));
+    }
+    return results;
+  }
+
+  /** One request in its own transaction. */
+  ingest(events: IncomingEvent[]): IngestOutcome[] {
+    const [result] = this.ingestGroup([events]);
+    if (!result?.ok) throw result?.error;
+    return result.value;
+  }
+
+  #ingestOne(event: IncomingEvent): IngestOutcome {
+    const hash = createHash('sha256')
+      .update(event.source)
+      .update('\0')
+      .update(event.messageId)
+      .digest()
+      .subarray(0, MESSAGE_HASH_BYTES);
+    if (this.#sql.seen.run(hash).changes === 0) {
+      const warnings: EventWarning[] = [{ code: 'duplicate_message_id', detail: null }];
+      this.#recordWarnings(event, warnings);
+      return { status: 'duplicate', profileId: null, warnings };
+    }
+    const seq = this.#nextSeq++;
+    const resolution = this.#identity.resolve(event, seq);
+    const warnings = [...event.warnings, ...resolution.warnings];
+    if (resolution.suppressed) {
+      this.#recordWarnings(event, warnings);
+      return { status: 'suppressed', profileId: null, warnings };
+    }
+    const message = event.message;
+    this.#sql.insertEvent.run(
+      seq,
+      event.source,
+      event.messageId,
+      event.type,
+      message.type === 'track' ? message.event : null,
+      event.timestamp,
+      event.receivedAt,
+      resolution.fragmentId,
+      JSON.stringify(message),
+    );
+    this.#recordWarnings(event, warnings);
+    return { status: 'stored', profileId: resolution.profileId, warnings };
+  }
+
+  #recordWarnings(event: IncomingEvent, warnings: EventWarning[]): void {
+    for (const warning of warnings) {
+      this.#sql.insertWarning.run(event.source, event.messageId, warning.code, warning.detail, event.receivedAt);
+    }
+  }
+
+  listEvents(query: EventQuery): Page<StoredEvent> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.cursor) {
+      where.push('seq < ?');
+      params.push(decodeCursor(query.cursor));
+    }
+    if (query.type) {
+      where.push('type = ?');
+      params.push(query.type);
+    }
+    if (query.event) {
+      where.push('event = ?');
+      params.push(query.event);
+    }
+    if (query.since) {
+      where.push('ts >= ?');
+      params.push(query.since);
+    }
+    if (query.until) {
+      where.push('ts < ?');
+      params.push(query.until);
+    }
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    return this.#page(this.#db.prepare(sql).all(...params, query.limit + 1) as EventRow[], query.limit);
+  }
+
+  getEvent(messageId: string, source?: string): StoredEvent | null {
+    const row = (
+      source === undefined ? this.#sql.eventById.get(messageId) : this.#sql.eventByIdAndSource.get(messageId, source)
+    ) as EventRow | undefined;
+    return row ? this.#toStoredEvent(row) : null;
+  }
+
+  listProfiles(query: PageQuery) {
+    return this.#identity.listProfiles(query);
+  }
+
+  getProfile(ref: ProfileRef) {
+    return this.#identity.getProfile(ref);
+  }
+
+  listProfileEvents(ref: ProfileRef, query: PageQuery): Page<StoredEvent> | null {
+    const fragments = this.#identity.profileFragments(ref);
+    if (fragments === null) return null;
+    const before = query.cursor ? decodeCursor(query.cursor) : Number.MAX_SAFE_INTEGER;
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM events WHERE fragment_id IN (SELECT value FROM json_each(?)) AND seq < ?
+         ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(JSON.stringify(fragments), before, query.limit + 1) as EventRow[];
+    return this.#page(rows, query.limit);
+  }
+
+  listMerges(ref: ProfileRef) {
+    return this.#identity.listMerges(ref);
+  }
+
+  merge(from: ProfileRef, into: ProfileRef) {
+    return this.#db.transaction(() => this.#identity.merge(from, into)).immediate();
+  }
+
+  unmerge(ref: ProfileRef) {
+    return this.#db.transaction(() => this.#identity.unmerge(ref)).immediate();
+  }
+
+  erase(ref: ProfileRef, options: { suppress: boolean }) {
+    return this.#db.transaction(() => this.#identity.erase(ref, options)).immediate();
+  }
+
+  ping(): void {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #page(rows: EventRow[], limit: number): Page<StoredEvent> {
+    const more = rows.length > limit;
+    const pageRows = more ? rows.slice(0, limit) : rows;
+    const last = pageRows.at(-1);
+    return {
+      data: pageRows.map((row) => this.#toStoredEvent(row)),
+      nextCursor: more && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  #toStoredEvent(row: EventRow): StoredEvent {
+    return {
+      messageId: row.message_id,
+      type: row.type,
+      source: row.source,
+      receivedAt: row.received_at,
+      profileId: row.fragment_id === null ? null : this.#identity.canonicalProfileId(row.fragment_id),
+      warnings: this.#sql.warningsOf.all(row.message_id, row.source) as WarningRow[],
+      message: JSON.parse(row.payload),
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
+import { migrate } from './engine.js';
+import { MIGRATIONS } from './migrations.js';
+import { createSqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'exhaust-store-'));
+let files = 0;
+const freshFile = () => join(dir, `db-${++files}.sqlite`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describeStoreContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
+describeStoreContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
+
+describe('sqlite store', () => {
+  it('keeps committed events and dedupe across a reopen', async () => {
+    const file = freshFile();
+    const event = makeIncomingEvent();
+    const first = await createSqliteStore({ file });
+    await first.ingest([event]);
+    await first.close();
+    const second = await createSqliteStore({ file });
+    expect((await second.getEvent(event.messageId))?.messageId).toBe(event.messageId);
+    expect((await second.ingest([event]))[0]?.status).toBe('duplicate');
+    const next = makeIncomingEvent();
+    await second.ingest([next]);
+    expect((await second.listEvents({ limit: 5 })).data.map((e) => e.messageId)).toEqual([
+      next.messageId,
+      event.messageId,
+    ]);
+    await second.close();
+  });
+
+  it('runs migrations once and records the schema version', async () => {
+    const file = freshFile();
+    await (await createSqliteStore({ file, mode: 'inline' })).close();
+    await (await createSqliteStore({ file, mode: 'inline' })).close();
+    const db = new BetterSqlite3(file);
+    const versions = db.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all();
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses a database from a newer collector', () => {
+    const db = new BetterSqlite3(freshFile());
+    migrate(db);
+    db.prepare("INSERT INTO schema_version VALUES (999, 'future', 'x')").run();
+    expect(() => migrate(db)).toThrow(/newer/);
+    db.close();
+  });
+
+  it('reports an unopenable database from the worker as an error', async () => {
+    await expect(createSqliteStore({ file: join(dir, 'missing-folder', 'x.db') })).rejects.toThrow();
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The embedded SQLite implementation of the Store port. By default the engine
+ * runs on a worker thread that owns the connection (HTTP never waits on SQLite
+ * or fsync); `mode: 'inline'` runs it on the calling thread for small uses and
+ * tests. Both speak to the same engine host, so both have group commit.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { IdentityConfig } from '../../identity/config.js';
+import { StoreError } from '../errors.js';
+import type { Store } from '../store.js';
+import { SqliteEngine } from './engine.js';
+import { createEngineHost, type EngineHost, type EngineMethod } from './engine-host.js';
+import { deserializeError, type RpcRequest, type RpcResponse, type WorkerReady } from './rpc.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; its folder must exist. */
+  file: string;
+  /** The config file's `identity`, validated. */
+  identity?: IdentityConfig;
+  /** `worker` (default): a worker thread owns the connection. `inline`: the calling thread does. */
+  mode?: 'worker' | 'inline';
+}
+
+/**
+ * Opens (and migrates) the database and returns the async Store.
+ * @example const store = await createSqliteStore({ file: './data/exhaust.db' });
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const engineOptions = { file: options.file, ...(options.identity ? { identity: options.identity } : {}) };
+  if (options.mode === 'inline') {
+    return storeOver(createEngineHost(new SqliteEngine(engineOptions)), async () => {});
+  }
+  const { worker, host } = await startWorker(engineOptions);
+  return storeOver(host, async () => {
+    await worker.terminate();
+  });
+}
+
+function storeOver(host: EngineHost, afterClose: () => Promise<void>): Store {
+  let closing: Promise<void> | null = null;
+  const call =
+    <M extends EngineMethod>(method: M) =>
+    (...args: unknown[]) =>
+      host.call(method, args);
+  return {
+    ingest: call('ingest'),
+    listEvents: call('listEvents'),
+    getEvent: call('getEvent'),
+    listProfiles: call('listProfiles'),
+    getProfile: call('getProfile'),
+    listProfileEvents: call('listProfileEvents'),
+    listMerges: call('listMerges'),
+    merge: call('merge'),
+    unmerge: call('unmerge'),
+    erase: call('erase'),
+    ping: call('ping'),
+    close: () => {
+      closing ??= host.call('close', []).then(afterClose, async (error) => {
+        await afterClose();
+        if (!(error instanceof StoreError && error.code === 'store_closed')) throw error;
+      });
+      return closing;
+    },
+  } as Store;
+}
+
+/**
+ * How to start the worker. From `dist/` its entry is the built
+ * `sqlite-worker.js` beside this module (or one folder up when this module
+ * landed in a shared chunk). From TypeScript sources (vitest, tsx) Node 20
+ * cannot run a .ts worker, and `--import tsx` in execArgv registers its hooks
+ * too late for the entry itself: a small eval'd bootstrap registers tsx, then
+ * imports the .ts entry; `source` conditions make workspace imports resolve to
+ * sources as in the parent.
+ */
+function newWorker(workerData: object): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // Resolved from this package (tsx is its devDependency), not from the process's cwd.
+    // (createRequire picks the CommonJS build; the ESM register() is the one that hooks `import`.)
+    const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
+    const tsxApi = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
+    const entry = new URL('./worker.ts', here).href;
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(bootstrap, { eval: true, workerData, execArgv: ['--conditions=source'] });
+  }
+  const candidates = [new URL('./sqlite-worker.js', here), new URL('../sqlite-worker.js', here)];
+  const url = candidates.find((candidate) => existsSync(fileURLToPath(candidate)));
+  if (!url) throw new Error(`sqlite-worker.js not found next to ${here}; run the build`);
+  return new Worker(url, { workerData });
+}
+
+async function startWorker(engineOptions: object): Promise<{ worker: Worker; host: EngineHost }> {
+  const worker = newWorker(engineOptions);
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  let nextId = 1;
+  let dead: Error | null = null;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    const onExit = (code: number) => reject(new Error(`sqlite worker exited with code ${code} before opening`));
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.once('message', (ready: WorkerReady) => {
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if (ready.ready) resolve();
+      else reject(deserializeError(ready.error));
+    });
+  });
+
+  const failAll = (error: Error) => {
+    dead = error;
+    for (const { reject } of waiting.values()) reject(error);
+    waiting.clear();
+  };
+  worker.on('message', (response: RpcResponse) => {
+    const entry = waiting.get(response.id);
+    if (!entry) return;
+    waiting.delete(response.id);
+    if (response.ok) entry.resolve(response.value);
+    else entry.reject(deserializeError(response.error));
+  });
+  worker.on('error', (error) =>
+    failAll(new StoreError('store_unavailable', 'the sqlite worker failed', { cause: error })),
+  );
+  worker.on('exit', () => failAll(new StoreError('store_closed', 'the sqlite worker has exited')));
+
+  const host: EngineHost = {
+    call: (method, args) =>
+      new Promise((resolve, reject) => {
+        if (dead) return reject(dead);
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, method, args } satisfies RpcRequest);
+      }),
+  };
+  return { worker, host };
+}

@@ -1,0 +1,175 @@
+/**
+ * The Store port's behaviour, written once and run against every
+ * implementation (SQLite inline and worker today, PostgreSQL later).
+ * Usage, in an implementation's test file:
+ * `describeStoreContract('sqlite inline', () => createSqliteStore({ file, mode: 'inline' }))`.
+ */
+import type { Message } from '@exhaust/schema';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreError } from './errors.js';
+import type { IncomingEvent, Store } from './store.js';
+
+/** Opens a fresh, empty store each time it is called. */
+export type StoreFactory = () => Promise<Store>;
+
+let counter = 0;
+
+/** An IncomingEvent as the ingest service would build it. */
+export function makeIncomingEvent(
+  overrides: Omit<Partial<IncomingEvent>, 'message'> & { message?: Record<string, unknown> } = {},
+): IncomingEvent {
+  counter += 1;
+  const messageId = overrides.messageId ?? (overrides.message?.messageId as string | undefined) ?? `m-${counter}`;
+  const timestamp = overrides.timestamp ?? '2026-11-25T10:00:00.000Z';
+  const message = {
+    type: 'track',
+    event: 'Order Completed',
+    anonymousId: 'anon-1',
+    properties: { total: 12.5 },
+    ...overrides.message,
+    messageId,
+    timestamp,
+  } as Message;
+  return {
+    source: 'web',
+    receivedAt: '2026-11-25T10:00:01.000Z',
+    warnings: [],
+    ...overrides,
+    messageId,
+    timestamp,
+    type: message.type,
+    message,
+  };
+}
+
+export function describeStoreContract(name: string, open: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('stores an event and reads it back as stored, with source and receivedAt', async () => {
+      const event = makeIncomingEvent({ message: { properties: { total: 3, nested: { a: [1, 'x'] } } } });
+      const [outcome] = await store.ingest([event]);
+      expect(outcome).toEqual({ status: 'stored', profileId: null, warnings: [] });
+      const stored = await store.getEvent(event.messageId);
+      expect(stored).toMatchObject({
+        messageId: event.messageId,
+        type: 'track',
+        source: 'web',
+        receivedAt: event.receivedAt,
+        warnings: [],
+      });
+      expect(stored?.message).toEqual(event.message);
+      expect(await store.getEvent(event.messageId, 'other-source')).toBeNull();
+      expect(await store.getEvent('never-sent')).toBeNull();
+    });
+
+    it('acknowledges a repeated messageId of the same source without storing it again', async () => {
+      const first = makeIncomingEvent({ message: { properties: { v: 1 } } });
+      const replay = { ...first, message: { ...first.message, properties: { v: 2 } } } as IncomingEvent;
+      expect((await store.ingest([first]))[0]?.status).toBe('stored');
+      const outcomes = await store.ingest([replay, replay]);
+      expect(outcomes.map((o) => o.status)).toEqual(['duplicate', 'duplicate']);
+      expect(outcomes[0]?.warnings).toEqual([{ code: 'duplicate_message_id', detail: null }]);
+      const page = await store.listEvents({ limit: 10 });
+      expect(page.data).toHaveLength(1);
+      expect(page.data[0]?.message.properties).toEqual({ v: 1 });
+      // Dedupe is per source: another source may use the same id.
+      const other = { ...first, source: 'server' };
+      expect((await store.ingest([other]))[0]?.status).toBe('stored');
+      expect((await store.getEvent(first.messageId, 'server'))?.source).toBe('server');
+    });
+
+    it('dedupes inside one request too', async () => {
+      const event = makeIncomingEvent();
+      const outcomes = await store.ingest([event, event]);
+      expect(outcomes.map((o) => o.status)).toEqual(['stored', 'duplicate']);
+    });
+
+    it('keeps the warnings an event arrived with', async () => {
+      const event = makeIncomingEvent({
+        warnings: [{ code: 'timestamp_clamped_future', detail: '2030-01-01T00:00:00.000Z' }],
+      });
+      const [outcome] = await store.ingest([event]);
+      expect(outcome?.warnings).toEqual(event.warnings);
+      expect((await store.getEvent(event.messageId))?.warnings).toEqual(event.warnings);
+    });
+
+    it('lists newest first with a cursor that walks every event exactly once', async () => {
+      const events = Array.from({ length: 25 }, (_, i) => makeIncomingEvent({ message: { properties: { i } } }));
+      await store.ingest(events.slice(0, 10));
+      await store.ingest(events.slice(10));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await store.listEvents({ limit: 7, cursor });
+        expect(page.data.length).toBeLessThanOrEqual(7);
+        seen.push(...page.data.map((e) => e.messageId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(events.map((e) => e.messageId).reverse());
+    });
+
+    it('filters by type, event name and timestamp range', async () => {
+      await store.ingest([
+        makeIncomingEvent({ messageId: 'a', timestamp: '2026-01-01T00:00:00.000Z' }),
+        makeIncomingEvent({ messageId: 'b', timestamp: '2026-02-01T00:00:00.000Z', message: { event: 'Signed Up' } }),
+        makeIncomingEvent({
+          messageId: 'c',
+          timestamp: '2026-03-01T00:00:00.000Z',
+          message: { type: 'page', name: 'Home' },
+        }),
+      ]);
+      const ids = async (q: Parameters<Store['listEvents']>[0]) =>
+        (await store.listEvents(q)).data.map((e) => e.messageId);
+      expect(await ids({ limit: 10, type: 'page' })).toEqual(['c']);
+      expect(await ids({ limit: 10, type: 'track', event: 'Signed Up' })).toEqual(['b']);
+      expect(await ids({ limit: 10, since: '2026-02-01T00:00:00.000Z' })).toEqual(['c', 'b']);
+      expect(await ids({ limit: 10, until: '2026-02-01T00:00:00.000Z' })).toEqual(['a']);
+    });
+
+    it('refuses a cursor it did not issue with a typed error', async () => {
+      await expect(store.listEvents({ limit: 5, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        name: 'StoreError',
+        code: 'invalid_cursor',
+      });
+      await expect(store.listEvents({ limit: 5, cursor: 'bm9wZQ' })).rejects.toBeInstanceOf(StoreError);
+    });
+
+    it('stores __proto__ and constructor keys as plain data', async () => {
+      const message = JSON.parse(
+        '{"type":"track","event":"x","anonymousId":"a","properties":{"__proto__":{"polluted":true},"constructor":{"prototype":{"bad":1}}}}',
+      );
+      const event = makeIncomingEvent({ message });
+      await store.ingest([event]);
+      const stored = await store.getEvent(event.messageId);
+      const properties = stored?.message.properties as Record<string, unknown>;
+      expect(Object.keys(properties)).toEqual(['__proto__', 'constructor']);
+      expect(Object.getPrototypeOf(properties)).toBe(Object.prototype);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('answers many concurrent requests, each with its own outcomes, all stored', async () => {
+      const requests = Array.from({ length: 40 }, (_, r) =>
+        Array.from({ length: 5 }, (_, i) => makeIncomingEvent({ messageId: `c-${r}-${i}` })),
+      );
+      const outcomes = await Promise.all(requests.map((events) => store.ingest(events)));
+      expect(outcomes.flat().every((o) => o.status === 'stored')).toBe(true);
+      const all = await store.listEvents({ limit: 1000 });
+      expect(all.data).toHaveLength(200);
+    });
+
+    it('answers ping, and close is idempotent and final', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      await store.close();
+      await expect(store.ping()).rejects.toMatchObject({ code: 'store_closed' });
+      store = await open();
+    });
+  });
+}
