@@ -1,0 +1,51 @@
+/**
+ * Typed SDK errors. Callers decide on `code` (and `status`), never on the
+ * message text. Only construction errors are ever thrown at the host app.
+ */
+import type { ApiErrorCode } from '@exhaust/schema';
+
+/** Codes of the errors the SDK reports through its logger and `error` listeners. */
+export type SdkErrorCode = 'network_error' | 'http_status' | 'invalid_config' | 'storage_failed' | 'plugin_failed';
+
+/** Base of every SDK error: an `Error` with a machine-readable `code`. */
+export class SdkError extends Error {
+  readonly code: SdkErrorCode;
+  constructor(code: SdkErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SdkError';
+    this.code = code;
+  }
+}
+
+/** The request never got an HTTP answer (offline, DNS, CORS, connection reset). Always retried. */
+export class NetworkError extends SdkError {
+  constructor(message = 'network request failed', options?: { cause?: unknown }) {
+    super('network_error', message, options);
+    this.name = 'NetworkError';
+  }
+}
+
+/**
+ * The collector answered with a non-2xx status. `retryAfterMs` is the parsed
+ * `Retry-After` header (null when absent); `apiCode` the error body's code when it had one.
+ */
+export class HttpStatusError extends SdkError {
+  readonly status: number;
+  readonly retryAfterMs: number | null;
+  readonly apiCode: ApiErrorCode | null;
+  constructor(status: number, retryAfterMs: number | null = null, apiCode: ApiErrorCode | null = null) {
+    super('http_status', `collector answered HTTP ${status}${apiCode ? ` (${apiCode})` : ''}`);
+    this.name = 'HttpStatusError';
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+    this.apiCode = apiCode;
+  }
+}
+
+/** Bad options passed to a factory. The one error the SDK throws, at construction. */
+export class ConfigError extends SdkError {
+  constructor(message: string) {
+    super('invalid_config', message);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,24 @@
+import type { Message, MessageContext } from '@exhaust/schema';
+
+export interface BuildOptions {
+  now: () => number;
+  newId: () => string;
+  library: { name: string; version: string };
+  /** Context known to the runtime (page, userAgent, session...); the message's own context wins. */
+  context?: MessageContext;
+}
+
+/**
+ * Completes a message at capture: `messageId` (uuid, the collector's dedupe
+ * key), `timestamp` (capture time), `context.library`. `sentAt` is added at send.
+ *
+ * @example buildMessage({ type: 'track', event: 'Signed Up', anonymousId }, { now, newId, library })
+ */
+export function buildMessage(input: Message, options: BuildOptions): Message {
+  return {
+    ...input,
+    messageId: input.messageId ?? options.newId(),
+    timestamp: input.timestamp ?? new Date(options.now()).toISOString(),
+    context: { ...options.context, ...input.context, library: options.library },
+  };
+}

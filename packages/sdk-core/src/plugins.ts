@@ -1,0 +1,69 @@
+/**
+ * Plugins: the core stays small, optional features (PII stripping, enrichment)
+ * are plugins the user adds. A before-send hook runs at capture, before the
+ * event is stored, so what it strips never reaches a disk.
+ */
+import type { Message } from '@exhaust/schema';
+import type { DropReason } from './queue.js';
+
+export interface CaptureMeta {
+  /** The event's consent category. */
+  category: string;
+}
+
+export interface Plugin {
+  name: string;
+  /**
+   * Enrich or rewrite (return a message, or mutate and return nothing) or drop (return `null`).
+   * Synchronous on purpose: capture must stay in microseconds and keep order.
+   */
+  beforeSend?(message: Message, meta: CaptureMeta): Message | null | undefined;
+  /** After the collector acknowledged (`sent`) or the SDK gave up on (`dropped`) some messages. */
+  afterSend?(messages: Message[], outcome: { status: 'sent' } | { status: 'dropped'; reason: DropReason }): void;
+}
+
+export interface PluginPipeline {
+  use(plugin: Plugin): void;
+  /** Runs every before-send hook in order; null when one dropped the message or failed. */
+  beforeSend(message: Message, meta: CaptureMeta): Message | null;
+  afterSend(messages: Message[], outcome: Parameters<NonNullable<Plugin['afterSend']>>[1]): void;
+}
+
+/**
+ * A throwing before-send hook drops the event (fail closed: a PII filter that
+ * crashed must not let PII through); the error goes to `onError`.
+ *
+ * @example const pipeline = createPipeline([stripEmail], console.warn);
+ */
+export function createPipeline(plugins: Plugin[], onError: (error: unknown, plugin: Plugin) => void): PluginPipeline {
+  const list = [...plugins];
+  return {
+    use(plugin) {
+      list.push(plugin);
+    },
+    beforeSend(message, meta) {
+      let current: Message | null = message;
+      for (const plugin of list) {
+        if (!plugin.beforeSend) continue;
+        try {
+          const result: Message | null | undefined = plugin.beforeSend(current, meta);
+          if (result === null) return null;
+          current = result ?? current;
+        } catch (error) {
+          onError(error, plugin);
+          return null;
+        }
+      }
+      return current;
+    },
+    afterSend(messages, outcome) {
+      for (const plugin of list) {
+        try {
+          plugin.afterSend?.(messages, outcome);
+        } catch (error) {
+          onError(error, plugin);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import type { Message } from '@exhaust/schema';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.js';
+import { createMemoryStorage } from './storage.js';
+import { fastBackoff, scriptedTransport } from './test-helpers.js';
+import { createTracker, type TrackerOptions } from './tracker.js';
+
+const library = { name: 'test-sdk', version: '1.2.3' };
+
+function setup(options: Partial<TrackerOptions> = {}) {
+  const scripted = scriptedTransport('ok');
+  const storage = createMemoryStorage();
+  const tracker = createTracker({
+    transport: scripted.transport,
+    storage,
+    library,
+    backoff: fastBackoff,
+    flushIntervalMs: 60_000,
+    flushAt: 1000,
+    ...options,
+  });
+  const sent = () => scripted.calls.flatMap((call) => call.body.batch);
+  return { ...scripted, tracker, storage, sent };
+}
+const track = (event: string): Message => ({ type: 'track', event, anonymousId: 'a-1' });
+
+describe('createTracker', () => {
+  it('throws at construction on bad configuration', () => {
+    expect(() => createTracker({ library } as unknown as TrackerOptions)).toThrow(ConfigError);
+  });
+
+  it('captures, completes and delivers messages in order', async () => {
+    const { tracker, sent } = setup({ context: () => ({ locale: 'en-GB' }) });
+    const ids = ['A', 'B', 'C'].map((event) => tracker.capture(track(event)));
+    await tracker.flush();
+    expect(sent().map((message) => message.messageId)).toEqual(ids);
+    expect(sent()[0]).toMatchObject({
+      event: 'A',
+      context: { locale: 'en-GB', library, consent: { categoryPreferences: { analytics: true } } },
+    });
+    await tracker.shutdown();
+  });
+
+  it('holds events while consent is pending (nothing stored, nothing sent), then releases granted ones', async () => {
+    const { tracker, storage, calls, sent } = setup({ consent: { required: true } });
+    const analytics = tracker.capture(track('Viewed'));
+    tracker.capture(track('Ad Clicked'), { category: 'marketing' });
+    await tracker.flush();
+    expect(calls).toHaveLength(0);
+    expect(await storage.list()).toEqual([]);
+    expect(tracker.getConsent()).toBeNull();
+    await tracker.setConsent({ analytics: true, marketing: false });
+    await tracker.flush();
+    expect(sent().map((message) => message.messageId)).toEqual([analytics]);
+    expect(sent()[0]!.context?.consent?.categoryPreferences).toMatchObject({ analytics: true, marketing: false });
+    await tracker.shutdown();
+  });
+
+  it('drops events of denied categories at capture and purges them from storage on revocation', async () => {
+    const { tracker, storage, calls } = setup({ transport: { send: () => Promise.reject(new Error('offline')) } });
+    const drops: string[] = [];
+    tracker.on('drop', (messages, reason) => drops.push(`${messages.length}:${reason}`));
+    tracker.capture(track('Ad Clicked'), { category: 'marketing' });
+    tracker.capture(track('Viewed'));
+    await tracker.flush();
+    expect(await storage.list()).toHaveLength(2);
+    await tracker.setConsent({ marketing: false });
+    expect((await storage.list()).map((event) => event.category)).toEqual(['analytics']);
+    expect(tracker.capture(track('Ad Again'), { category: 'marketing' })).toBeNull();
+    expect(drops).toEqual(['1:consent', '1:consent']);
+    expect(calls).toHaveLength(0);
+    await tracker.clear();
+  });
+
+  it('runs plugins at capture, before anything is stored', async () => {
+    const { tracker, storage } = setup({
+      transport: { send: () => Promise.reject(new Error('offline')) },
+      plugins: [
+        {
+          name: 'strip-email',
+          beforeSend: (message) => {
+            if (message.type === 'track') delete message.properties?.email;
+            return message;
+          },
+        },
+      ],
+    });
+    tracker.use({
+      name: 'drop-debug',
+      beforeSend: (message) => (message.type === 'track' && message.event === 'Debug' ? null : message),
+    });
+    tracker.capture({ ...track('Signed Up'), properties: { email: 'a@b.c', plan: 'pro' } });
+    expect(tracker.capture(track('Debug'))).toBeNull();
+    await tracker.flush();
+    const stored = await storage.list();
+    expect(stored.map((event) => (event.message as { properties?: unknown }).properties)).toEqual([{ plan: 'pro' }]);
+    await tracker.clear();
+  });
+
+  it('never throws from capture, even when the runtime context fails', () => {
+    const errors: unknown[] = [];
+    const { tracker } = setup({
+      context: () => {
+        throw new Error('no page');
+      },
+    });
+    tracker.on('error', (error) => errors.push(error));
+    expect(tracker.capture(track('X'))).toBeNull();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('reports sent messages to listeners and after-send plugins', async () => {
+    const seen: string[] = [];
+    const { tracker } = setup({
+      plugins: [{ name: 'after', afterSend: (m, o) => seen.push(`${m.length}:${o.status}`) }],
+    });
+    tracker.on('sent', (messages) => seen.push(`event:${messages.length}`));
+    tracker.capture(track('A'));
+    tracker.capture(track('B'));
+    await tracker.flush();
+    expect(seen).toEqual(['2:sent', 'event:2']);
+    await tracker.shutdown();
+  });
+});
