@@ -4,7 +4,7 @@
  * event's identifiers, calls {@link planResolution} and applies the plan inside
  * the event's transaction, so every store makes exactly the same decisions.
  */
-import type { EventWarning } from '@exhaust/schema';
+import type { EventWarning, WarningCode } from '@exhaust/schema';
 import { type IdentityConfig, limitOf } from './config.js';
 import { type Identifier, identifierKey } from './identifiers.js';
 
@@ -34,6 +34,14 @@ export interface IdentitySnapshot {
   profiles: ReadonlyMap<number, ProfileSnapshot>;
 }
 
+/** A link to another profile that the walk refused, for the merge history. */
+export interface PlannedRefusal {
+  /** The canonical profile the event would have joined. */
+  profileId: number;
+  code: WarningCode;
+  identifier: Identifier;
+}
+
 export interface PlannedMerge {
   loser: number;
   survivor: number;
@@ -45,13 +53,14 @@ export interface PlannedMerge {
  *   `claim`; apply `merges` (canonical profiles, losers into the survivor);
  * - `holding`: attribute it to the holding profile of `holdingFor`;
  * - `orphan`: store it unattached.
- * `contest` lists identifiers to flag contested in every case.
+ * `contest` lists identifiers to flag contested in every case; `refusals` the
+ * links to other profiles that were refused.
  */
 export type ResolutionPlan = (
   | { kind: 'attach'; fragmentId: number | null; claim: Identifier[]; merges: PlannedMerge[] }
   | { kind: 'holding'; holdingFor: Identifier }
   | { kind: 'orphan' }
-) & { contest: Identifier[]; warnings: EventWarning[] };
+) & { contest: Identifier[]; refusals: PlannedRefusal[]; warnings: EventWarning[] };
 
 function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
   for (const [type, n] of Object.entries(from)) into[type] = (into[type] ?? 0) + n;
@@ -72,6 +81,7 @@ export function planResolution(
 ): ResolutionPlan {
   const warnings: EventWarning[] = [];
   const contest: Identifier[] = [];
+  const refusals: PlannedRefusal[] = [];
   const setAside: Identifier[] = [];
   const joined = new Set<number>();
   const claim: Identifier[] = [];
@@ -122,27 +132,17 @@ export function planResolution(
       continue;
     }
 
-    if (exceeded.some((type) => limitOf(config, type) === 1)) {
-      if (limitOf(config, identifier.type) === 1) {
-        warnings.push({ code: 'merge_refused_unique_conflict', detail });
-      } else if (config.contestedMode === 'quarantine') {
-        contest.push(identifier);
-        warnings.push({ code: 'identifier_contested', detail });
-      } else {
-        warnings.push({ code: 'identifier_demoted', detail });
-      }
-    } else if (exceeded.length > 0) {
-      warnings.push({ code: 'identifier_limit_dropped', detail });
-    } else {
-      warnings.push({ code: 'merge_limit_reached', detail });
-    }
+    const code = refusalCode(identifier, exceeded, config);
+    if (code === 'identifier_contested') contest.push(identifier);
+    warnings.push({ code, detail });
+    refusals.push({ profileId: known.profileId, code, identifier });
   }
 
   if (joined.size === 0 && claim.length === 0) {
     const holdingFor = setAside[0];
-    if (holdingFor) return { kind: 'holding', holdingFor, contest, warnings };
+    if (holdingFor) return { kind: 'holding', holdingFor, contest, refusals, warnings };
     warnings.push({ code: 'no_identifiers', detail: null });
-    return { kind: 'orphan', contest, warnings };
+    return { kind: 'orphan', contest, refusals, warnings };
   }
 
   const merges: PlannedMerge[] = [];
@@ -153,5 +153,19 @@ export function planResolution(
     const survivor = byAge[0]!;
     for (const loser of byAge.slice(1)) merges.push({ loser, survivor });
   }
-  return { kind: 'attach', fragmentId: attribution, claim, merges, contest, warnings };
+  return { kind: 'attach', fragmentId: attribution, claim, merges, contest, refusals, warnings };
+}
+
+/**
+ * Why joining another profile was refused: a conflict on a unique type
+ * (limit 1) contests the bridging identifier (quarantine) or demotes the link
+ * (first-owner), unless the bridge is itself unique (user ids are never
+ * contested); a plain count limit drops the link; otherwise the merge cap.
+ */
+function refusalCode(identifier: Identifier, exceeded: string[], config: IdentityConfig): WarningCode {
+  if (exceeded.some((type) => limitOf(config, type) === 1)) {
+    if (limitOf(config, identifier.type) === 1) return 'merge_refused_unique_conflict';
+    return config.contestedMode === 'quarantine' ? 'identifier_contested' : 'identifier_demoted';
+  }
+  return exceeded.length > 0 ? 'identifier_limit_dropped' : 'merge_limit_reached';
 }

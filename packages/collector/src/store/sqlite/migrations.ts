@@ -3,6 +3,7 @@
  * transaction together with its `schema_version` row, so a crash mid-migration
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
+import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 
 export interface Migration {
   version: number;
@@ -48,5 +49,10 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX ingestion_warnings_message ON ingestion_warnings (message_id);
     `,
+  },
+  {
+    version: 2,
+    name: 'identity: fragments, identifiers, trait writes, consent, merges, deletions, suppressions',
+    sql: IDENTITY_MIGRATION_SQL,
   },
 ];

@@ -1,26 +1,21 @@
 /**
- * Identity resolution inside the SQLite store (issue 3). The engine calls
- * `resolve` inside each event's savepoint, after dedupe and before the event
- * row is written, so stitching commits atomically with the event.
- *
- * NOTE: this is the placeholder that attaches nothing; helper B owns this
- * folder and replaces it with the real policy ("default-v1").
+ * Identity resolution inside the SQLite store (issue 3, policy "default-v1").
+ * The engine calls `resolve` inside each event's savepoint, after dedupe and
+ * before the event row is written, so stitching commits atomically with the
+ * event. The decisions themselves are the pure functions of `src/identity`.
  */
-import type { DeletionResult, EventWarning, MergeRecord, Page, Profile } from '@exhaust/schema';
+import type { DeletionResult, MergeRecord, Page, Profile } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
-import type { IdentityConfig } from '../../../identity/config.js';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
 import type { IncomingEvent, MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
+import { erase, forceMerge, unmerge } from './admin.js';
+import { componentOf, createIdentityContext, fragment, rootOfRef } from './graph.js';
+import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
+import { type IdentityResolution, resolveEvent } from './resolve.js';
 
-/** What resolving one event decided. */
-export interface IdentityResolution {
-  /** Fragment the event row is attributed to; null when unattached (orphan). */
-  fragmentId: number | null;
-  /** Canonical profile of that fragment, answered in the ingest outcome. */
-  profileId: string | null;
-  /** True drops the event whole (outcome `suppressed`): no event row is written. */
-  suppressed: boolean;
-  warnings: EventWarning[];
-}
+export type { MergeHistoryRecord } from './profiles.js';
+export type { IdentityResolution } from './resolve.js';
+export { IDENTITY_MIGRATION_SQL } from './schema.js';
 
 export interface SqliteIdentity {
   /** Runs inside the event's transaction; must not commit. */
@@ -32,22 +27,42 @@ export interface SqliteIdentity {
   /** Canonical profile id of a fragment (for `StoredEvent.profileId`). */
   canonicalProfileId(fragmentId: number): string | null;
   listMerges(ref: ProfileRef): MergeRecord[] | null;
+  /** Must run inside a transaction (the engine opens one). */
   merge(from: ProfileRef, into: ProfileRef): MergeOutcome | null;
+  /** Must run inside a transaction (the engine opens one). */
   unmerge(ref: ProfileRef): UnmergeOutcome | 'not_merged' | null;
+  /** Must run inside a transaction (the engine opens one). */
   erase(ref: ProfileRef, o: { suppress: boolean }): DeletionResult | null;
 }
 
-/** Placeholder: every event stays unattached and no profile exists. */
-export function createSqliteIdentity(_db: Database, _config: IdentityConfig | undefined): SqliteIdentity {
+/**
+ * @param config the validated `identity` config; defaults to the policy's defaults.
+ * @example const identity = createSqliteIdentity(db, DEFAULT_IDENTITY_CONFIG);
+ */
+export function createSqliteIdentity(db: Database, config: IdentityConfig | undefined): SqliteIdentity {
+  const ctx = createIdentityContext(db, config ?? DEFAULT_IDENTITY_CONFIG);
   return {
-    resolve: () => ({ fragmentId: null, profileId: null, suppressed: false, warnings: [] }),
-    getProfile: () => null,
-    listProfiles: () => ({ data: [], nextCursor: null }),
-    profileFragments: () => null,
-    canonicalProfileId: () => null,
-    listMerges: () => null,
-    merge: () => null,
-    unmerge: () => null,
-    erase: () => null,
+    resolve: (event, seq) => resolveEvent(ctx, event, seq),
+    getProfile: (ref) => {
+      const root = rootOfRef(ctx, ref);
+      return root ? readProfile(ctx, root) : null;
+    },
+    listProfiles: (query) => listProfiles(ctx, query),
+    profileFragments: (ref) => {
+      const root = rootOfRef(ctx, ref);
+      return root ? componentOf(ctx, root.id) : null;
+    },
+    canonicalProfileId: (fragmentId) => {
+      const found = fragment(ctx, fragmentId);
+      if (!found) return null;
+      return found.canonical_id === found.id ? found.public_id : (fragment(ctx, found.canonical_id)?.public_id ?? null);
+    },
+    listMerges: (ref) => {
+      const root = rootOfRef(ctx, ref);
+      return root ? listMergeHistory(ctx, root) : null;
+    },
+    merge: (from, into) => forceMerge(ctx, from, into),
+    unmerge: (ref) => unmerge(ctx, ref),
+    erase: (ref, options) => erase(ctx, ref, options),
   };
 }

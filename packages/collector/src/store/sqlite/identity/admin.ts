@@ -1,0 +1,135 @@
+/**
+ * Privileged operations (policy section 5): forced merge, unmerge and
+ * erasure. Each runs inside one immediate transaction opened by the engine and
+ * leaves an audit row: a merge record, or a deletion record without personal data.
+ */
+import type { DeletionResult } from '@exhaust/schema';
+import { identifierKey } from '../../../identity/identifiers.js';
+import type { MergeOutcome, ProfileRef, UnmergeOutcome } from '../../store.js';
+import {
+  componentOf,
+  fragment,
+  fragmentOfRef,
+  type IdentityContext,
+  linkRoots,
+  newPublicId,
+  rootOfRef,
+  suppressionHash,
+} from './graph.js';
+
+const IN_FRAGMENTS = 'IN (SELECT value FROM json_each(?))';
+
+/** `into` survives whatever the ages; limits are bypassed (an operator decided). */
+export function forceMerge(ctx: IdentityContext, from: ProfileRef, into: ProfileRef): MergeOutcome | null {
+  const loser = rootOfRef(ctx, from);
+  const survivor = rootOfRef(ctx, into);
+  if (!loser || !survivor) return null;
+  if (loser.id !== survivor.id) {
+    linkRoots(ctx, loser.id, survivor.id);
+    ctx.sql.insertMerge.run(loser.id, survivor.id, null, 'admin', null, 1, new Date().toISOString());
+  }
+  return { survivor: survivor.public_id, merged: loser.public_id };
+}
+
+/**
+ * Detaches the ref's fragment, and every fragment merged into it, from its
+ * parent. The fragment's identifiers, events, trait writes and consent go with
+ * it because they always belonged to it.
+ */
+export function unmerge(ctx: IdentityContext, ref: ProfileRef): UnmergeOutcome | 'not_merged' | null {
+  const detached = fragmentOfRef(ctx, ref);
+  if (!detached) return null;
+  if (detached.merged_into === null) return 'not_merged';
+  const parent = detached.merged_into;
+  const root = fragment(ctx, detached.canonical_id)!;
+  const subtree = ctx.db
+    .prepare(
+      `WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT f.id FROM id_fragments f JOIN sub ON f.merged_into = sub.id)
+       SELECT id FROM sub`,
+    )
+    .pluck()
+    .all(detached.id) as number[];
+  ctx.sql.setParent.run(null, detached.id);
+  ctx.db
+    .prepare(`UPDATE id_fragments SET canonical_id = ? WHERE id ${IN_FRAGMENTS}`)
+    .run(detached.id, JSON.stringify(subtree));
+  ctx.db
+    .prepare('UPDATE id_merges SET active = 0 WHERE loser = ? AND survivor = ? AND active = 1 AND refused_code IS NULL')
+    .run(detached.id, parent);
+  ctx.sql.insertMerge.run(detached.id, parent, null, 'unmerge', null, 1, new Date().toISOString());
+  return { detached: detached.public_id, from: root.public_id };
+}
+
+/**
+ * Erases every fragment of the merged profile: identifiers, events, warnings
+ * of those events, trait writes, consent history and merge rows. Refused and
+ * contested links never joined the component, so they are never crossed;
+ * holding profiles are separate fragments and stay.
+ */
+export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress: boolean }): DeletionResult | null {
+  const root = rootOfRef(ctx, ref);
+  if (!root) return null;
+  const { db } = ctx;
+  const ids = componentOf(ctx, root.id);
+  const fragments = JSON.stringify(ids);
+  const identifiers = db
+    .prepare(`SELECT type, value FROM id_identifiers WHERE fragment_id ${IN_FRAGMENTS}`)
+    .all(fragments) as { type: string; value: string }[];
+
+  // Warnings first: they are found through the events about to go.
+  db.prepare(
+    `DELETE FROM ingestion_warnings WHERE EXISTS (SELECT 1 FROM events e WHERE e.fragment_id ${IN_FRAGMENTS}
+       AND e.source = ingestion_warnings.source AND e.message_id = ingestion_warnings.message_id)`,
+  ).run(fragments);
+  // Other events' warnings may name an erased identifier (e.g. `identifier_contested` on a shared device).
+  db.prepare('DELETE FROM ingestion_warnings WHERE detail IN (SELECT value FROM json_each(?))').run(
+    JSON.stringify(identifiers.map(identifierKey)),
+  );
+  const events = db.prepare(`DELETE FROM events WHERE fragment_id ${IN_FRAGMENTS}`).run(fragments).changes;
+  const traitWrites = db
+    .prepare(`DELETE FROM id_trait_writes WHERE fragment_id ${IN_FRAGMENTS}`)
+    .run(fragments).changes;
+  const consentRecords = db
+    .prepare(`DELETE FROM id_consent_records WHERE fragment_id ${IN_FRAGMENTS}`)
+    .run(fragments).changes;
+  const merges = db
+    .prepare(`DELETE FROM id_merges WHERE loser ${IN_FRAGMENTS} OR survivor ${IN_FRAGMENTS}`)
+    .run(fragments, fragments).changes;
+  const erasedIdentifiers = db
+    .prepare(`DELETE FROM id_identifiers WHERE fragment_id ${IN_FRAGMENTS}`)
+    .run(fragments).changes;
+  db.prepare(`UPDATE id_fragments SET merged_into = NULL WHERE id ${IN_FRAGMENTS}`).run(fragments);
+  db.prepare(`DELETE FROM id_fragments WHERE id ${IN_FRAGMENTS}`).run(fragments);
+
+  const result: DeletionResult = {
+    deletionId: newPublicId('del'),
+    profiles: ids.length,
+    identifiers: erasedIdentifiers,
+    events,
+    traitWrites,
+    consentRecords,
+    merges,
+    suppressed: options.suppress ? identifiers.length : 0,
+  };
+  const deletion = db
+    .prepare(
+      `INSERT INTO id_deletions (public_id, at, profiles, identifiers, events, trait_writes, consent_records, merges, suppressed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      result.deletionId,
+      new Date().toISOString(),
+      result.profiles,
+      result.identifiers,
+      result.events,
+      result.traitWrites,
+      result.consentRecords,
+      result.merges,
+      result.suppressed,
+    ).lastInsertRowid;
+  if (options.suppress) {
+    const insert = db.prepare('INSERT OR IGNORE INTO id_suppressions (hash, deletion_id) VALUES (?, ?)');
+    for (const identifier of identifiers) insert.run(suppressionHash(identifier), deletion);
+  }
+  return result;
+}

@@ -1,0 +1,167 @@
+/**
+ * The identity graph in SQLite: prepared statements and the small reads every
+ * identity operation shares (refs to fragments, components, snapshots).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database, Statement } from 'better-sqlite3';
+import type { IdentityConfig } from '../../../identity/config.js';
+import { type Identifier, identifierKey } from '../../../identity/identifiers.js';
+import type { IdentitySnapshot, KnownIdentifier, ProfileSnapshot } from '../../../identity/plan.js';
+import { parseIdentifierRef } from '../../../identity/profile-ref.js';
+import type { ProfileRef } from '../../store.js';
+
+/** Random bytes in a public profile id: 64 bits, so ids are unguessable and never collide in practice. */
+const PUBLIC_ID_BYTES = 8;
+
+export interface FragmentRow {
+  id: number;
+  public_id: string;
+  created_seq: number;
+  created_at: string;
+  merged_into: number | null;
+  canonical_id: number;
+  holding_for: string | null;
+}
+
+export interface IdentifierRow {
+  type: string;
+  value: string;
+  fragment_id: number;
+  contested: number;
+  first_seen: string;
+  first_seen_seq: number;
+}
+
+const SQL = {
+  fragmentById: 'SELECT * FROM id_fragments WHERE id = ?',
+  fragmentByPublicId: 'SELECT * FROM id_fragments WHERE public_id = ?',
+  fragmentByHolding: 'SELECT * FROM id_fragments WHERE holding_for = ?',
+  insertFragment: `INSERT INTO id_fragments (public_id, created_seq, created_at, merged_into, canonical_id, holding_for)
+       VALUES (?, ?, ?, NULL, 0, ?)`,
+  selfCanonical: 'UPDATE id_fragments SET canonical_id = id WHERE id = ?',
+  componentIds: 'SELECT id FROM id_fragments WHERE canonical_id = ? ORDER BY id',
+  componentSize: 'SELECT COUNT(*) FROM id_fragments WHERE canonical_id = ?',
+  componentCounts: `SELECT i.type AS type, COUNT(*) AS n FROM id_fragments f JOIN id_identifiers i ON i.fragment_id = f.id
+       WHERE f.canonical_id = ? GROUP BY i.type`,
+  identifier: `SELECT i.fragment_id AS fragmentId, f.canonical_id AS profileId, i.contested AS contested
+       FROM id_identifiers i JOIN id_fragments f ON f.id = i.fragment_id WHERE i.type = ? AND i.value = ?`,
+  identifierOwner: 'SELECT fragment_id FROM id_identifiers WHERE type = ? AND value = ?',
+  insertIdentifier: `INSERT INTO id_identifiers (type, value, fragment_id, contested, first_seen, first_seen_seq)
+       VALUES (?, ?, ?, 0, ?, ?)`,
+  contest: 'UPDATE id_identifiers SET contested = 1 WHERE type = ? AND value = ?',
+  setParent: 'UPDATE id_fragments SET merged_into = ? WHERE id = ?',
+  recanonicalize: 'UPDATE id_fragments SET canonical_id = ? WHERE canonical_id = ?',
+  insertMerge: `INSERT INTO id_merges (loser, survivor, trigger_message_id, reason, refused_code, active, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  insertTraitWrite:
+    'INSERT INTO id_trait_writes (fragment_id, key, value, ts_ms, seq, message_id) VALUES (?, ?, ?, ?, ?, ?)',
+  insertConsent:
+    'INSERT INTO id_consent_records (fragment_id, category, granted, ts_ms, seq, message_id) VALUES (?, ?, ?, ?, ?, ?)',
+  suppression: 'UPDATE id_suppressions SET dropped_events = dropped_events + 1 WHERE hash = ?',
+  anySuppression: 'SELECT 1 FROM id_suppressions LIMIT 1',
+} as const;
+
+/** Every statement identity uses, prepared once per connection. */
+export type Statements = Record<keyof typeof SQL, Statement<unknown[]>>;
+
+function prepareAll(db: Database): Statements {
+  const prepared: Partial<Statements> = {};
+  for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
+  return prepared as Statements;
+}
+
+/** What every identity module works with. */
+export interface IdentityContext {
+  db: Database;
+  config: IdentityConfig;
+  sql: Statements;
+}
+
+export function createIdentityContext(db: Database, config: IdentityConfig): IdentityContext {
+  return { db, config, sql: prepareAll(db) };
+}
+
+/** A new opaque profile id: `p_` and hex, so never a ':' (refs split there) and safe in a URL. */
+export function newPublicId(prefix: 'p' | 'del'): string {
+  return `${prefix}_${randomBytes(PUBLIC_ID_BYTES).toString('hex')}`;
+}
+
+/** sha-256 of `type:value`, the suppression list's key (the identifier itself is never kept). */
+export function suppressionHash(identifier: Identifier): Buffer {
+  return createHash('sha256').update(identifierKey(identifier)).digest();
+}
+
+/** Creates a fragment that is its own canonical profile. */
+export function createFragment(
+  ctx: IdentityContext,
+  createdSeq: number,
+  at: string,
+  holdingFor: string | null = null,
+): number {
+  const id = Number(ctx.sql.insertFragment.run(newPublicId('p'), createdSeq, at, holdingFor).lastInsertRowid);
+  ctx.sql.selfCanonical.run(id);
+  return id;
+}
+
+export function fragment(ctx: IdentityContext, id: number): FragmentRow | undefined {
+  return ctx.sql.fragmentById.get(id) as FragmentRow | undefined;
+}
+
+/**
+ * The fragment a ref names: a profile id (current or merged-away) names its own
+ * fragment; an identifier names the fragment that owns it. Undefined when
+ * nothing matches (including refs that can never match, like blocked values).
+ */
+export function fragmentOfRef(ctx: IdentityContext, ref: ProfileRef): FragmentRow | undefined {
+  if ('id' in ref) return ctx.sql.fragmentByPublicId.get(ref.id) as FragmentRow | undefined;
+  const parsed = parseIdentifierRef(ref.type, ref.value, ctx.config);
+  if (!('identifier' in parsed)) return undefined;
+  const owner = ctx.sql.identifierOwner.get(parsed.identifier.type, parsed.identifier.value) as
+    | { fragment_id: number }
+    | undefined;
+  return owner ? fragment(ctx, owner.fragment_id) : undefined;
+}
+
+/** The canonical (root) fragment behind a ref. */
+export function rootOfRef(ctx: IdentityContext, ref: ProfileRef): FragmentRow | undefined {
+  const found = fragmentOfRef(ctx, ref);
+  return found && (found.canonical_id === found.id ? found : fragment(ctx, found.canonical_id));
+}
+
+/** Fragment ids of the merged profile whose root is `rootId`. */
+export function componentOf(ctx: IdentityContext, rootId: number): number[] {
+  return ctx.sql.componentIds.pluck().all(rootId) as number[];
+}
+
+export function profileSnapshot(ctx: IdentityContext, rootId: number): ProfileSnapshot {
+  const root = fragment(ctx, rootId);
+  if (!root) throw new Error(`fragment ${rootId} vanished inside its transaction`);
+  const counts: Record<string, number> = {};
+  for (const row of ctx.sql.componentCounts.all(rootId) as { type: string; n: number }[]) counts[row.type] = row.n;
+  return {
+    createdSeq: root.created_seq,
+    fragmentCount: ctx.sql.componentSize.pluck().get(rootId) as number,
+    counts,
+  };
+}
+
+/** Loads what the pure decision needs about these identifiers. */
+export function loadSnapshot(ctx: IdentityContext, identifiers: readonly Identifier[]): IdentitySnapshot {
+  const known = new Map<string, KnownIdentifier>();
+  const profiles = new Map<number, ProfileSnapshot>();
+  for (const identifier of identifiers) {
+    const row = ctx.sql.identifier.get(identifier.type, identifier.value) as
+      | { fragmentId: number; profileId: number; contested: number }
+      | undefined;
+    if (!row) continue;
+    known.set(identifierKey(identifier), { ...row, contested: row.contested === 1 });
+    if (!profiles.has(row.profileId)) profiles.set(row.profileId, profileSnapshot(ctx, row.profileId));
+  }
+  return { identifiers: known, profiles };
+}
+
+/** Links the root `loser` under the root `survivor`: the loser's whole tree now resolves to the survivor. */
+export function linkRoots(ctx: IdentityContext, loser: number, survivor: number): void {
+  ctx.sql.setParent.run(survivor, loser);
+  ctx.sql.recanonicalize.run(survivor, loser);
+}

@@ -1,0 +1,103 @@
+/**
+ * Resolving one event (policy section 3, steps 3 to 9) inside the event's
+ * savepoint: suppression, extraction, the pure plan, then applying the plan
+ * and the event's trait and consent writes. Dedupe (step 1) and the clock
+ * (step 2) were done by the ingest path before this runs.
+ */
+import type { EventWarning } from '@exhaust/schema';
+import { consentRecordsOf } from '../../../identity/consent.js';
+import { extractIdentifiers, identifierKey } from '../../../identity/identifiers.js';
+import { planResolution, type ResolutionPlan } from '../../../identity/plan.js';
+import { traitWritesOf } from '../../../identity/traits.js';
+import type { IncomingEvent } from '../../store.js';
+import { createFragment, fragment, type IdentityContext, linkRoots, loadSnapshot, suppressionHash } from './graph.js';
+
+/** How many hex characters of the suppression hash a `suppressed` warning shows instead of the value. */
+const SUPPRESSED_DETAIL_HEX_CHARS = 16;
+
+export interface IdentityResolution {
+  /** Fragment the event row is attributed to; null when unattached (orphan). */
+  fragmentId: number | null;
+  /** Canonical profile of that fragment, answered in the ingest outcome. */
+  profileId: string | null;
+  /** True drops the event whole (outcome `suppressed`): no event row is written. */
+  suppressed: boolean;
+  warnings: EventWarning[];
+}
+
+export function resolveEvent(ctx: IdentityContext, event: IncomingEvent, seq: number): IdentityResolution {
+  const { sql, config } = ctx;
+  const isKnownUserId = (value: string) => sql.identifierOwner.get('userId', value) !== undefined;
+  const extracted = extractIdentifiers(event.message, config, isKnownUserId);
+  const warnings = [...extracted.warnings];
+
+  if (sql.anySuppression.get() !== undefined) {
+    for (const identifier of extracted.identifiers) {
+      const hash = suppressionHash(identifier);
+      if (sql.suppression.run(hash).changes > 0) {
+        // NOTE: the detail names the hash, not the value: writing an erased person's
+        // identifier back into the warnings table would undo part of the erasure.
+        const detail = `${identifier.type}:sha256:${hash.toString('hex').slice(0, SUPPRESSED_DETAIL_HEX_CHARS)}`;
+        warnings.push({ code: 'suppressed', detail });
+        return { fragmentId: null, profileId: null, suppressed: true, warnings };
+      }
+    }
+  }
+
+  const snapshot = loadSnapshot(ctx, extracted.identifiers);
+  const plan = planResolution(extracted.identifiers, snapshot, config);
+  warnings.push(...plan.warnings);
+  const fragmentId = applyPlan(ctx, plan, event, seq);
+  if (fragmentId === null) return { fragmentId, profileId: null, suppressed: false, warnings };
+
+  writeTraitsAndConsent(ctx, fragmentId, event, seq);
+  const attributed = fragment(ctx, fragmentId)!;
+  const root = attributed.canonical_id === attributed.id ? attributed : fragment(ctx, attributed.canonical_id)!;
+  recordRefusals(ctx, plan, root.id, event);
+  return { fragmentId, profileId: root.public_id, suppressed: false, warnings };
+}
+
+/** Applies the plan; answers the fragment the event is attributed to. */
+function applyPlan(ctx: IdentityContext, plan: ResolutionPlan, event: IncomingEvent, seq: number): number | null {
+  const { sql } = ctx;
+  for (const identifier of plan.contest) sql.contest.run(identifier.type, identifier.value);
+  switch (plan.kind) {
+    case 'orphan':
+      return null;
+    case 'holding': {
+      const key = identifierKey(plan.holdingFor);
+      const existing = sql.fragmentByHolding.get(key) as { id: number } | undefined;
+      return existing?.id ?? createFragment(ctx, seq, event.receivedAt, key);
+    }
+    case 'attach': {
+      const target = plan.fragmentId ?? createFragment(ctx, seq, event.receivedAt);
+      for (const { loser, survivor } of plan.merges) {
+        linkRoots(ctx, loser, survivor);
+        sql.insertMerge.run(loser, survivor, event.messageId, 'event', null, 1, event.receivedAt);
+      }
+      for (const identifier of plan.claim) {
+        sql.insertIdentifier.run(identifier.type, identifier.value, target, event.timestamp, seq);
+      }
+      return target;
+    }
+  }
+}
+
+/** Refused links go into the merge history too, so an operator sees why two profiles stayed apart. */
+function recordRefusals(ctx: IdentityContext, plan: ResolutionPlan, rootId: number, event: IncomingEvent): void {
+  for (const refusal of plan.refusals) {
+    const other = fragment(ctx, refusal.profileId);
+    if (!other || other.canonical_id === rootId) continue;
+    ctx.sql.insertMerge.run(other.id, rootId, event.messageId, 'event', refusal.code, 0, event.receivedAt);
+  }
+}
+
+function writeTraitsAndConsent(ctx: IdentityContext, fragmentId: number, event: IncomingEvent, seq: number): void {
+  const tsMs = Date.parse(event.timestamp);
+  for (const { key, value } of traitWritesOf(event.message)) {
+    ctx.sql.insertTraitWrite.run(fragmentId, key, JSON.stringify(value), tsMs, seq, event.messageId);
+  }
+  for (const { category, granted } of consentRecordsOf(event.message)) {
+    ctx.sql.insertConsent.run(fragmentId, category, granted ? 1 : 0, tsMs, seq, event.messageId);
+  }
+}
