@@ -4,6 +4,7 @@
  * normalized exactly like ingest does, so `email:Ada@Example.org` finds
  * `ada@example.org`.
  */
+import type { ProfileRef } from '../store/store.js';
 import type { IdentityConfig } from './config.js';
 import { canonicalType, type Identifier, normalizeIdentifier } from './identifiers.js';
 
@@ -26,4 +27,14 @@ export function parseIdentifierRef(type: string, value: string, config: Identity
   if (canonical === null) return { invalid: true };
   const result = normalizeIdentifier(canonical, value, config);
   return result.ok ? { identifier: result.identifier } : { invalid: true };
+}
+
+/**
+ * A ref string from the API (a path segment or a JSON field) as the Store's
+ * `ProfileRef`. Normalization happens in the store, like ingest.
+ * @example toProfileRef('email:Ada@x.org'); // { type: 'email', value: 'Ada@x.org' }
+ */
+export function toProfileRef(ref: string): ProfileRef {
+  const colon = ref.indexOf(':');
+  return colon < 0 ? { id: ref } : { type: ref.slice(0, colon), value: ref.slice(colon + 1) };
 }

@@ -1,0 +1,54 @@
+/**
+ * `POST /v1/merges {from, into}`: the forced merge of two known people (admin
+ * key; the guard is applied by the app). `into` survives; limits are bypassed.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ApiError } from '../errors.js';
+import { readBody } from '../http/read-body.js';
+import { toProfileRef } from '../identity/profile-ref.js';
+import type { Store } from '../store/store.js';
+import { profileNotFound } from './profiles.js';
+
+/** Largest body of an admin merge request: two refs fit in far less. */
+export const MAX_MERGE_BODY_BYTES = 16 * 1024;
+
+const refSchema = z.string().min(1).max(1024);
+const mergeBodySchema = z.strictObject({ from: refSchema, into: refSchema });
+
+/**
+ * @example app.route('/', createMergeRoutes({ store }));
+ */
+export function createMergeRoutes({ store }: { store: Store }): Hono {
+  const app = new Hono();
+  app.post('/v1/merges', async (c) => {
+    const text = await readBody(
+      { headers: (name) => c.req.header(name), stream: c.req.raw.body },
+      MAX_MERGE_BODY_BYTES,
+    );
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new ApiError(400, 'invalid_json', 'the body is not valid JSON', { cause: error });
+    }
+    const parsed = mergeBodySchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ApiError(400, 'invalid_body', 'send { "from": ref, "into": ref }', {
+        issues: parsed.error.issues.map((issue) => ({
+          path: issue.path as (string | number)[],
+          message: issue.message,
+          code: issue.code,
+        })),
+      });
+    }
+    const { from, into } = parsed.data;
+    const outcome = await store.merge(toProfileRef(from), toProfileRef(into));
+    if (!outcome) {
+      const missing = (await store.getProfile(toProfileRef(from))) ? into : from;
+      throw profileNotFound(missing);
+    }
+    return c.json(outcome);
+  });
+  return app;
+}

@@ -1,0 +1,79 @@
+/**
+ * The profile API (admin key; the guard is applied by the app): read
+ * profiles, their timeline and merge history, unmerge and erase. A ref is a
+ * profile id or `type:value`, URL-encoded as one path segment.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ApiError } from '../errors.js';
+import { toProfileRef } from '../identity/profile-ref.js';
+import type { ProfileRef, Store } from '../store/store.js';
+import { pageQuerySchema, parseQuery } from './query.js';
+
+const eraseQuerySchema = z.object({
+  suppress: z.enum(['true', 'false']).default('false'),
+});
+
+export function profileNotFound(ref: string): ApiError {
+  return new ApiError(404, 'profile_not_found', `no profile matches ${JSON.stringify(ref)}`);
+}
+
+/** The ref of the `:ref` path segment (Hono has already URL-decoded it). */
+function refParam(raw: string): { ref: ProfileRef; text: string } {
+  if (raw === '') throw new ApiError(400, 'identifier_required', 'give a profile id or type:value');
+  return { ref: toProfileRef(raw), text: raw };
+}
+
+/**
+ * @example app.route('/', createProfileRoutes({ store }));
+ */
+export function createProfileRoutes({ store }: { store: Store }): Hono {
+  const app = new Hono();
+
+  app.get('/v1/profiles', async (c) => {
+    const query = parseQuery(pageQuerySchema, c.req.query());
+    return c.json(await store.listProfiles(query));
+  });
+
+  app.get('/v1/profiles/:ref', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const profile = await store.getProfile(ref);
+    if (!profile) throw profileNotFound(text);
+    return c.json(profile);
+  });
+
+  app.get('/v1/profiles/:ref/events', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const query = parseQuery(pageQuerySchema, c.req.query());
+    const page = await store.listProfileEvents(ref, query);
+    if (!page) throw profileNotFound(text);
+    return c.json(page);
+  });
+
+  app.get('/v1/profiles/:ref/merges', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const merges = await store.listMerges(ref);
+    if (!merges) throw profileNotFound(text);
+    return c.json({ data: merges });
+  });
+
+  app.post('/v1/profiles/:ref/unmerge', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const outcome = await store.unmerge(ref);
+    if (!outcome) throw profileNotFound(text);
+    if (outcome === 'not_merged') {
+      throw new ApiError(409, 'conflict', `${text} is not merged into another profile (unmerge_not_merged)`);
+    }
+    return c.json(outcome);
+  });
+
+  app.delete('/v1/profiles/:ref', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const { suppress } = parseQuery(eraseQuerySchema, c.req.query());
+    const result = await store.erase(ref, { suppress: suppress === 'true' });
+    if (!result) throw profileNotFound(text);
+    return c.json(result);
+  });
+
+  return app;
+}
