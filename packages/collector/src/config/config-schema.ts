@@ -1,0 +1,88 @@
+/**
+ * The JSON config file, validated at start with errors that name the field.
+ * Every field is optional: the quick path (no file) runs on defaults plus
+ * environment keys or keys generated once under the data folder.
+ */
+import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
+import { z } from 'zod';
+import type { SourceConfig } from '../auth/keyring.js';
+import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
+import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
+
+/** Shortest key accepted: guessing must stay out of reach. */
+export const MIN_KEY_LENGTH = 16;
+
+const keySchema = z.string().min(MIN_KEY_LENGTH, `keys need at least ${MIN_KEY_LENGTH} characters`);
+const positiveInt = z.number().int().positive();
+
+export const sourceConfigSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  writeKey: keySchema,
+  allowedOrigins: z
+    .array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)]))
+    .default([]),
+});
+
+export const configFileSchema = z
+  .strictObject({
+    sources: z.array(sourceConfigSchema).default([]),
+    adminKeys: z.array(keySchema).default([]),
+    limits: z
+      .strictObject({
+        maxBodyBytes: positiveInt.optional(),
+        maxBatchEvents: positiveInt.optional(),
+        maxEventBytes: positiveInt.optional(),
+        maxPropertyDepth: positiveInt.optional(),
+        maxStringLength: positiveInt.optional(),
+        maxObjectKeys: positiveInt.optional(),
+      })
+      .default({}),
+    ip: z.enum(IP_POLICIES).default('truncate'),
+    identity: identityConfigSchema.default(identityConfigSchema.parse({})),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    const keys = new Set<string>();
+    config.sources.forEach((source, i) => {
+      if (names.has(source.name))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: 'duplicate source name' });
+      if (keys.has(source.writeKey))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'writeKey'], message: 'duplicate key' });
+      names.add(source.name);
+      keys.add(source.writeKey);
+    });
+    config.adminKeys.forEach((key, i) => {
+      if (keys.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['adminKeys', i],
+          message: 'an admin key must differ from every write key',
+        });
+    });
+  });
+
+export type ConfigFileInput = z.input<typeof configFileSchema>;
+
+/** The collector's resolved configuration. */
+export interface CollectorConfig {
+  sources: SourceConfig[];
+  adminKeys: string[];
+  limits: IngestLimits;
+  ip: IpPolicy;
+  identity: IdentityConfig;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a parsed config file; throws ConfigError listing each bad field by path. */
+export function parseConfigFile(input: unknown, origin = 'config'): CollectorConfig {
+  const result = configFileSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`invalid ${origin}:\n${lines.join('\n')}`);
+  }
+  const { limits, ...rest } = result.data;
+  return { ...rest, limits: { ...DEFAULT_LIMITS, ...limits } };
+}

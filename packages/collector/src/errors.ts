@@ -1,0 +1,57 @@
+/**
+ * One error shape for every 4xx/5xx answer: `{ error: { code, message, issues? } }`.
+ * Routes and services throw `ApiError`; `renderError` (the app's onError) is
+ * the only place that turns a failure into a response.
+ */
+import type { ApiErrorBody, ApiErrorCode, ApiIssue } from '@exhaust/schema';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { StoreError } from './store/errors.js';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly issues: ApiIssue[] | undefined;
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ApiErrorCode,
+    message: string,
+    options: { issues?: ApiIssue[]; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.issues = options.issues;
+    this.headers = options.headers ?? {};
+  }
+  readonly headers: Record<string, string>;
+}
+
+export function errorBody(code: ApiErrorCode, message: string, issues?: ApiIssue[]): ApiErrorBody {
+  return { error: { code, message, ...(issues?.length ? { issues } : {}) } };
+}
+
+/** Maps store failures that callers can cause to API errors; anything else is a 500. */
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StoreError) {
+    if (error.code === 'invalid_cursor') {
+      return new ApiError(400, 'invalid_query', error.message, {
+        issues: [{ path: ['cursor'], message: error.message }],
+      });
+    }
+    return new ApiError(503, 'shutting_down', 'the store is not available', { cause: error });
+  }
+  return new ApiError(500, 'internal_error', 'internal error', { cause: error });
+}
+
+/** The app's `onError`. Logs 5xx with their cause; never leaks internals to the client. */
+export function createErrorRenderer(log: (error: ApiError) => void) {
+  return (error: unknown, c: Context): Response => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) log(apiError);
+    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+    return c.json(errorBody(apiError.code, apiError.message, apiError.issues), apiError.status);
+  };
+}
+
+export function renderNotFound(c: Context): Response {
+  return c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+}

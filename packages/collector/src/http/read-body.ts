@@ -1,0 +1,56 @@
+/**
+ * Reads a request body without ever holding more than the limit: the
+ * Content-Length is checked first, then every chunk as it streams in, and a
+ * gzip body is inflated with an output cap (a gzip bomb answers 413, not OOM).
+ */
+import { gunzipSync } from 'node:zlib';
+import { MAX_COMPRESSED_BODY_BYTES } from '@exhaust/schema';
+import { ApiError } from '../errors.js';
+
+/** Media types parsed as JSON. Browsers send text/plain to avoid a CORS preflight. */
+const JSON_MEDIA_TYPES = new Set(['application/json', 'text/plain']);
+
+export interface BodySource {
+  headers: (name: string) => string | undefined;
+  /** The raw bytes: Node's IncomingMessage or a web ReadableStream (both async-iterable). */
+  stream: AsyncIterable<Uint8Array> | null;
+}
+
+function tooLarge(limitBytes: number, what: string): ApiError {
+  return new ApiError(413, 'payload_too_large', `${what} is larger than ${limitBytes} bytes`);
+}
+
+/** The body as text, at most `maxBodyBytes` after gzip is undone. */
+export async function readBody(source: BodySource, maxBodyBytes: number): Promise<string> {
+  const mediaType = source.headers('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType && !JSON_MEDIA_TYPES.has(mediaType)) {
+    throw new ApiError(415, 'unsupported_media_type', `content-type ${mediaType} is not accepted; send JSON`);
+  }
+  const encoding = source.headers('content-encoding')?.trim().toLowerCase() || 'identity';
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    throw new ApiError(415, 'unsupported_encoding', `content-encoding ${encoding} is not accepted; use gzip`);
+  }
+  const gzip = encoding === 'gzip';
+  const capBytes = gzip ? MAX_COMPRESSED_BODY_BYTES : maxBodyBytes;
+  const what = gzip ? 'the compressed body' : 'the body';
+  const declared = Number(source.headers('content-length'));
+  if (declared > capBytes) throw tooLarge(capBytes, what);
+
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (source.stream) {
+    for await (const chunk of source.stream) {
+      total += chunk.byteLength;
+      if (total > capBytes) throw tooLarge(capBytes, what);
+      chunks.push(chunk);
+    }
+  }
+  const raw = Buffer.concat(chunks, total);
+  if (!gzip) return raw.toString('utf8');
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBodyBytes }).toString('utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBodyBytes, 'the inflated body');
+    throw new ApiError(400, 'invalid_body', 'the body is not valid gzip', { cause: error });
+  }
+}

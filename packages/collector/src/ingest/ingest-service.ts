@@ -1,0 +1,121 @@
+/**
+ * The ingest use case, independent of HTTP: a parsed body in, validated and
+ * enriched events stored, Segment-style answer out. A batch with some invalid
+ * messages stores the valid ones and reports the others, so a client never
+ * retries a poison message forever.
+ */
+import {
+  batchEnvelopeSchema,
+  type IngestLimits,
+  type IngestResponse,
+  type MessageContext,
+  type MessageType,
+  type RejectedMessage,
+} from '@exhaust/schema';
+import { ApiError } from '../errors.js';
+import type { IncomingEvent, Store } from '../store/store.js';
+import { enrichMessage } from './enrich.js';
+import type { IpPolicy } from './ip.js';
+import { validateMessage } from './validate.js';
+
+export interface IngestRequest {
+  /** Name of the source whose write key authenticated the request. */
+  source: string;
+  /** The JSON-parsed body. */
+  body: unknown;
+  /** Set for `/v1/track` and friends: the body is one message of this type. */
+  singleType?: MessageType;
+  requestIp: string | null;
+  receivedAt: Date;
+}
+
+export interface IngestService {
+  ingest(request: IngestRequest): Promise<IngestResponse>;
+}
+
+export interface IngestServiceDeps {
+  store: Store;
+  limits: IngestLimits;
+  ipPolicy: IpPolicy;
+}
+
+interface Envelope {
+  messages: unknown[];
+  sentAt?: string | undefined;
+  context?: MessageContext | undefined;
+  integrations?: Record<string, unknown> | undefined;
+}
+
+function envelopeOf(request: IngestRequest, limits: IngestLimits): Envelope {
+  if (request.singleType) return { messages: [request.body] };
+  const parsed = batchEnvelopeSchema.safeParse(request.body);
+  if (!parsed.success) {
+    throw new ApiError(400, 'invalid_body', 'the body must be an object with a "batch" array', {
+      issues: parsed.error.issues.map((issue) => ({
+        path: issue.path as (string | number)[],
+        message: issue.message,
+        code: issue.code,
+      })),
+    });
+  }
+  const { batch, sentAt, context, integrations } = parsed.data;
+  if (batch.length > limits.maxBatchEvents) {
+    throw new ApiError(413, 'batch_too_large', `a batch holds at most ${limits.maxBatchEvents} messages`);
+  }
+  // Take the envelope's own objects (not zod's copies) for the same reason as messages.
+  const raw = request.body as Record<string, unknown>;
+  return {
+    messages: batch,
+    sentAt,
+    context: context ? (raw.context as MessageContext) : undefined,
+    integrations: integrations ? (raw.integrations as Record<string, unknown>) : undefined,
+  };
+}
+
+/** Batch-level context and integrations apply to every message; the message's own keys win. */
+function applyEnvelope(message: unknown, envelope: Envelope): unknown {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return message;
+  const m = message as Record<string, unknown>;
+  if (envelope.context) m.context = { ...envelope.context, ...(m.context as object | undefined) };
+  if (envelope.integrations) m.integrations = { ...envelope.integrations, ...(m.integrations as object | undefined) };
+  return m;
+}
+
+export function createIngestService({ store, limits, ipPolicy }: IngestServiceDeps): IngestService {
+  return {
+    async ingest(request) {
+      const envelope = envelopeOf(request, limits);
+      const rejected: RejectedMessage[] = [];
+      const events: IncomingEvent[] = [];
+      envelope.messages.forEach((raw, index) => {
+        const result = validateMessage(applyEnvelope(raw, envelope), limits, request.singleType);
+        if (!result.ok) {
+          rejected.push({ index, ...result.rejection });
+          return;
+        }
+        const enriched = enrichMessage(result.message, {
+          receivedAt: request.receivedAt,
+          envelopeSentAt: envelope.sentAt,
+          requestIp: request.requestIp,
+          ipPolicy,
+        });
+        events.push({
+          source: request.source,
+          messageId: enriched.messageId,
+          type: enriched.message.type,
+          receivedAt: request.receivedAt.toISOString(),
+          timestamp: enriched.timestamp,
+          message: enriched.message,
+          warnings: enriched.warnings,
+        });
+      });
+      const outcomes = events.length ? await store.ingest(events) : [];
+      return {
+        success: true,
+        accepted: outcomes.filter((o) => o.status === 'stored').length,
+        duplicates: outcomes.filter((o) => o.status === 'duplicate').length,
+        rejected,
+      };
+    },
+  };
+}

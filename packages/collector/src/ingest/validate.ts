@@ -1,0 +1,108 @@
+/**
+ * Per-message validation: the collector's size limits (one walk that names the
+ * offending field), then the zod schema of the wire contract, then the spec's
+ * "userId or anonymousId" rule.
+ *
+ * NOTE: what is stored is the JSON.parse output, never zod's copy: zod 4
+ * silently drops `__proto__` keys when it copies a loose object, whereas
+ * JSON.parse keeps them as plain own data properties (no prototype is touched).
+ */
+import {
+  type IngestLimits,
+  type Message,
+  type MessageType,
+  messageSchema,
+  type RejectedMessage,
+  type RejectionCode,
+} from '@exhaust/schema';
+
+export type Rejection = Omit<RejectedMessage, 'index'>;
+export type ValidationResult = { ok: true; message: Message } | { ok: false; rejection: Rejection };
+
+type Path = (string | number)[];
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+class LimitExceeded {
+  constructor(
+    readonly code: RejectionCode,
+    readonly path: Path,
+    readonly message: string,
+  ) {}
+}
+
+/**
+ * Walks the whole message once. Depth counts containers below the message's
+ * own fields: `properties` itself is depth 0, `properties.a` (an object) depth 1.
+ */
+function checkLimits(value: unknown, limits: IngestLimits, path: Path, depth: number): void {
+  if (typeof value === 'string') {
+    if (value.length > limits.maxStringLength) {
+      throw new LimitExceeded('string_too_long', path, `string longer than ${limits.maxStringLength} characters`);
+    }
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  if (depth > limits.maxPropertyDepth) {
+    throw new LimitExceeded('too_deep', path, `nested deeper than ${limits.maxPropertyDepth} levels`);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkLimits(value[i], limits, [...path, i], depth + 1);
+    return;
+  }
+  const keys = Object.keys(value);
+  if (keys.length > limits.maxObjectKeys) {
+    throw new LimitExceeded('too_many_keys', path, `object with more than ${limits.maxObjectKeys} keys`);
+  }
+  for (const key of keys) {
+    if (key.length > limits.maxStringLength) {
+      throw new LimitExceeded(
+        'string_too_long',
+        [...path, key],
+        `key longer than ${limits.maxStringLength} characters`,
+      );
+    }
+    checkLimits((value as Record<string, unknown>)[key], limits, [...path, key], depth + 1);
+  }
+}
+
+function messageIdOf(raw: unknown): string | null {
+  return isPlainObject(raw) && typeof raw.messageId === 'string' ? raw.messageId : null;
+}
+
+function reject(raw: unknown, code: RejectionCode, path: Path, message: string): ValidationResult {
+  return { ok: false, rejection: { messageId: messageIdOf(raw), code, path, message } };
+}
+
+/**
+ * Validates one message as parsed from JSON. `forcedType` is the type of a
+ * single-message endpoint (`/v1/track`...), which wins over the body's.
+ */
+export function validateMessage(raw: unknown, limits: IngestLimits, forcedType?: MessageType): ValidationResult {
+  if (!isPlainObject(raw)) return reject(raw, 'invalid_field', [], 'a message must be a JSON object');
+  if (forcedType) raw.type = forcedType;
+  const bytes = Buffer.byteLength(JSON.stringify(raw));
+  if (bytes > limits.maxEventBytes) {
+    return reject(raw, 'event_too_large', [], `message is ${bytes} bytes, more than ${limits.maxEventBytes}`);
+  }
+  try {
+    // Depth is measured from the message's own fields, so start one level up.
+    for (const key of Object.keys(raw)) checkLimits(raw[key], limits, [key], 0);
+    if (Object.keys(raw).length > limits.maxObjectKeys) {
+      throw new LimitExceeded('too_many_keys', [], `message with more than ${limits.maxObjectKeys} keys`);
+    }
+  } catch (error) {
+    if (error instanceof LimitExceeded) return reject(raw, error.code, error.path, error.message);
+    throw error;
+  }
+  const parsed = messageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return reject(raw, 'invalid_field', (issue?.path ?? []) as Path, issue?.message ?? 'invalid message');
+  }
+  if (!raw.userId && !raw.anonymousId) {
+    return reject(raw, 'missing_identity', ['userId'], 'a message needs userId or anonymousId');
+  }
+  return { ok: true, message: raw as unknown as Message };
+}

@@ -1,0 +1,80 @@
+/**
+ * The Segment HTTP tracking API: `POST /v1/batch` and one route per message
+ * type. The write key comes from Basic auth (Segment's way) or the body's
+ * `writeKey` (what browsers use with text/plain to skip the preflight).
+ */
+import { type IngestLimits, MESSAGE_TYPES, type MessageType } from '@exhaust/schema';
+import type { HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import { credentialsOf, type Keyring, originAllowed, type SourceConfig } from '../auth/keyring.js';
+import { ApiError } from '../errors.js';
+import { ORIGIN_REFUSED } from '../http/cors.js';
+import { readBody } from '../http/read-body.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+
+export interface IngestRouteDeps {
+  keyring: Keyring;
+  ingest: IngestService;
+  limits: IngestLimits;
+  now: () => Date;
+}
+
+export type IngestEnv = {
+  Bindings: Partial<HttpBindings>;
+  Variables: { events: number; [ORIGIN_REFUSED]: boolean };
+};
+
+function sourceFor(keyring: Keyring, key: string | undefined): SourceConfig {
+  if (!key) throw new ApiError(401, 'unauthorized', 'send the write key as Basic auth user name or as "writeKey"');
+  const owner = keyring.identify(key);
+  if (!owner) throw new ApiError(401, 'unauthorized', 'unknown write key');
+  if (owner.kind !== 'source') throw new ApiError(403, 'forbidden', 'send events with a source write key');
+  return owner.source;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON', { cause: error });
+  }
+}
+
+export function createIngestRoutes(deps: IngestRouteDeps): Hono<IngestEnv> {
+  const app = new Hono<IngestEnv>();
+  const handle = (singleType?: MessageType) =>
+    app.post(singleType ? `/v1/${singleType}` : '/v1/batch', async (c) => {
+      const receivedAt = deps.now();
+      const headerKey = credentialsOf(c.req.header('authorization'))?.key;
+      // A wrong header key is refused before the body is read.
+      let source = headerKey ? sourceFor(deps.keyring, headerKey) : null;
+      const incoming = c.env?.incoming;
+      const text = await readBody(
+        { headers: (name) => c.req.header(name), stream: incoming ?? c.req.raw.body },
+        deps.limits.maxBodyBytes,
+      );
+      const body = parseJson(text);
+      if (!source) {
+        const bodyKey = (body as { writeKey?: unknown } | null)?.writeKey;
+        source = sourceFor(deps.keyring, typeof bodyKey === 'string' ? bodyKey : undefined);
+      }
+      const origin = c.req.header('origin');
+      if (origin && !originAllowed(source, origin)) {
+        c.set(ORIGIN_REFUSED, true);
+        throw new ApiError(403, 'origin_not_allowed', `origin ${origin} is not allowed for source ${source.name}`);
+      }
+      if (singleType && body && typeof body === 'object') delete (body as { writeKey?: unknown }).writeKey;
+      const result = await deps.ingest.ingest({
+        source: source.name,
+        body,
+        ...(singleType ? { singleType } : {}),
+        requestIp: incoming?.socket.remoteAddress ?? null,
+        receivedAt,
+      });
+      c.set('events', result.accepted + result.duplicates + result.rejected.length);
+      return c.json(result, 200);
+    });
+  handle();
+  for (const type of MESSAGE_TYPES) handle(type);
+  return app;
+}
