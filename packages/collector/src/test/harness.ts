@@ -46,7 +46,7 @@ export function track(extra: Record<string, unknown> = {}): Record<string, unkno
     type: 'track',
     event: 'Order Completed',
     messageId: `msg-${process.pid}-${sequence}`,
-    anonymousId: 'anon-1',
+    anonymousId: `anon-${process.pid}-${sequence}`,
     properties: { total: 12.5 },
     timestamp: new Date().toISOString(),
     ...extra,
