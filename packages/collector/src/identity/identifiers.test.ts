@@ -57,7 +57,8 @@ describe('normalizeIdentifier', () => {
     ['email', 'A@B', 'email:a@b'],
     ['phone', '12345', 'phone:12345'],
     ['phone', '+1234567890123456', 'phone:+1234567890123456'],
-    ['phone', 'call me', 'phone:call me'],
+    ['phone', 'call me', 'phone:callme'],
+    ['phone', '12 34', 'phone:1234'],
     ['userId', { id: 1 }, 'userId:{"id":1}'],
     ['userId', 'x'.repeat(256), `userId:${'x'.repeat(255)}`],
   ])('refuses %s %j as invalid', (type, raw, detail) => {

@@ -87,23 +87,26 @@ export function isBlockedValue(type: string, value: string, config: IdentityConf
 
 const PHONE_SEPARATORS = /[\s().-]/g;
 
-/** Type-specific normalization of a trimmed value; null when the value cannot be of that type. */
-function normalizeValue(type: string, trimmed: string, config: IdentityConfig): string | null {
+/**
+ * Type-specific normalization of a trimmed value. `valid` is false when the
+ * value cannot be of that type; `value` is then the normalization attempted.
+ */
+function normalizeValue(type: string, trimmed: string, config: IdentityConfig): { value: string; valid: boolean } {
   switch (type) {
     case 'email': {
       const email = trimmed.toLowerCase();
-      return rulesOf(config).email.test(email) ? email : null;
+      return { value: email, valid: rulesOf(config).email.test(email) };
     }
     case 'phone': {
       let phone = trimmed.replace(PHONE_SEPARATORS, '');
       if (phone.startsWith('00')) phone = `+${phone.slice(2)}`;
-      if (!/^\+?\d+$/.test(phone)) return null;
       const digits = phone.startsWith('+') ? phone.length - 1 : phone.length;
-      return digits >= config.phone.minDigits && digits <= config.phone.maxDigits ? phone : null;
+      const valid = /^\+?\d+$/.test(phone) && digits >= config.phone.minDigits && digits <= config.phone.maxDigits;
+      return { value: phone, valid };
     }
     default:
       // userId, deviceId, anonymousId and custom types are opaque: trim only, case kept.
-      return trimmed;
+      return { value: trimmed, valid: true };
   }
 }
 
@@ -139,11 +142,8 @@ export function normalizeIdentifier(type: string, raw: unknown, config: Identity
   if (isBlockedValue(type, trimmed, config)) {
     return { ok: false, warning: { code: 'blocked_identifier', detail: `${type}:${asSent}` } };
   }
-  const value = normalizeValue(type, trimmed, config);
-  if (value === null) {
-    const attempt = type === 'email' ? trimmed.toLowerCase() : trimmed;
-    return { ok: false, warning: { code: 'invalid_identifier', detail: `${type}:${attempt}` } };
-  }
+  const { value, valid } = normalizeValue(type, trimmed, config);
+  if (!valid) return { ok: false, warning: { code: 'invalid_identifier', detail: `${type}:${value}` } };
   if (value !== trimmed && isBlockedValue(type, value, config)) {
     return { ok: false, warning: { code: 'blocked_identifier', detail: `${type}:${asSent}` } };
   }
