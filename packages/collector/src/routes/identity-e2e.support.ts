@@ -1,19 +1,14 @@
 /**
- * Test support for the identity end-to-end tests: a real collector (the app
- * over @hono/node-server on 127.0.0.1:0, the worker-thread SQLite store with
+ * Test support for the identity end-to-end tests: a real collector
+ * (`startCollector` on 127.0.0.1:0 with the worker-thread SQLite store and
  * group commit, a real file in a temp dir) and a tiny HTTP client for it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS, type Profile } from '@exhaust/schema';
-import { serve } from '@hono/node-server';
-import { createApp } from '../app.js';
-import { createKeyring } from '../auth/keyring.js';
-import { type IdentityConfigInput, identityConfigSchema } from '../identity/config.js';
-import { createSqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store } from '../store/store.js';
+import type { Profile } from '@exhaust/schema';
+import type { IdentityConfigInput } from '../identity/config.js';
+import { startCollector } from '../server.js';
 
 export const WRITE_KEY = 'wk_identity_e2e_0123456789';
 export const ADMIN_KEY = 'ak_identity_e2e_0123456789';
@@ -22,7 +17,6 @@ export interface TestCollector {
   url: string;
   /** The SQLite file, for the few checks the API does not expose (erasure counters). */
   dbFile: string;
-  store: Store;
   /** POST /v1/batch with the write key; answers the parsed JSON (throws on non-2xx). */
   send(...messages: Record<string, unknown>[]): Promise<{ accepted: number; duplicates: number; rejected: unknown[] }>;
   /** An admin request; answers status and parsed JSON. */
@@ -46,17 +40,18 @@ export function msg(fields: Record<string, unknown>): Record<string, unknown> {
 export async function startTestCollector(identity: IdentityConfigInput = {}): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'exhaust-identity-'));
   const dbFile = join(dir, 'exhaust.db');
-  const store = await createSqliteStore({
-    file: dbFile,
-    identity: identityConfigSchema.parse(identity),
-    mode: 'worker',
+  // The production path: the config object is validated (identity included) and the worker store opened.
+  const running = await startCollector({
+    port: 0,
+    db: dbFile,
+    logLevel: 'silent',
+    config: {
+      sources: [{ name: 'web', writeKey: WRITE_KEY, allowedOrigins: ['*'] }],
+      adminKeys: [ADMIN_KEY],
+      identity,
+    },
   });
-  const keyring = createKeyring([{ name: 'web', writeKey: WRITE_KEY, allowedOrigins: ['*'] }], [ADMIN_KEY]);
-  const app = createApp({ store, keyring, limits: DEFAULT_LIMITS, ipPolicy: 'truncate' });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = running.url;
   const basic = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
 
   const admin: TestCollector['admin'] = async (method, path, body) => {
@@ -74,7 +69,6 @@ export async function startTestCollector(identity: IdentityConfigInput = {}): Pr
   return {
     url,
     dbFile,
-    store,
     async send(...messages) {
       const response = await fetch(`${url}/v1/batch`, {
         method: 'POST',
@@ -104,8 +98,7 @@ export async function startTestCollector(identity: IdentityConfigInput = {}): Pr
       return ids;
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.close();
+      await running.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
