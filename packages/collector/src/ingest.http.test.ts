@@ -80,7 +80,7 @@ describe('ingest', () => {
       group: { groupId: 'g-1' },
       alias: { userId: 'u-2', previousId: 'anon-9' },
     };
-    const message = { ...track(), type: undefined, event: undefined, ...extra[type] };
+    const message: Record<string, unknown> = { ...track(), type: undefined, event: undefined, ...extra[type] };
     const res = await post(`/v1/${type}`, JSON.stringify(message));
     expect(await json(res)).toMatchObject({ accepted: 1, rejected: [] });
     expect((await json<StoredEvent>(await getEvent(message.messageId))).type).toBe(type);
@@ -167,7 +167,15 @@ describe('a mixed batch stores the good messages and reports each bad one', () =
     const bad = [
       { message: track({ event: undefined }), code: 'invalid_field', path: ['event'] },
       { message: track({ anonymousId: undefined }), code: 'missing_identity', path: ['userId'] },
-      { message: track({ properties: { blob: 'x'.repeat(MAX_EVENT_BYTES) } }), code: 'event_too_large', path: [] },
+      {
+        message: track({
+          properties: Object.fromEntries(
+            Array.from({ length: 5 }, (_, i) => [`s${i}`, 'x'.repeat(MAX_EVENT_BYTES / 5)]),
+          ),
+        }),
+        code: 'event_too_large',
+        path: [],
+      },
       { message: track({ properties: { deep } }), code: 'too_deep' },
       {
         message: track({ properties: { note: 'y'.repeat(9000) } }),

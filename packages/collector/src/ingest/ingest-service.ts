@@ -16,7 +16,7 @@ import { ApiError } from '../errors.js';
 import type { IncomingEvent, Store } from '../store/store.js';
 import { enrichMessage } from './enrich.js';
 import type { IpPolicy } from './ip.js';
-import { validateMessage } from './validate.js';
+import { checkEventSize, validateMessage } from './validate.js';
 
 export interface IngestRequest {
   /** Name of the source whose write key authenticated the request. */
@@ -93,13 +93,21 @@ export function createIngestService({ store, limits, ipPolicy }: IngestServiceDe
           rejected.push({ index, ...result.rejection });
           return;
         }
+        const sentMessageId = result.message.messageId ?? null;
         const enriched = enrichMessage(result.message, {
           receivedAt: request.receivedAt,
           envelopeSentAt: envelope.sentAt,
           requestIp: request.requestIp,
           ipPolicy,
         });
+        const payload = JSON.stringify(enriched.message);
+        const tooLarge = checkEventSize(payload, limits);
+        if (tooLarge) {
+          rejected.push({ index, messageId: sentMessageId, ...tooLarge });
+          return;
+        }
         events.push({
+          payload,
           source: request.source,
           messageId: enriched.messageId,
           type: enriched.message.type,

@@ -76,16 +76,22 @@ function reject(raw: unknown, code: RejectionCode, path: Path, message: string):
 }
 
 /**
- * Validates one message as parsed from JSON. `forcedType` is the type of a
+ * The size rule, on the message as it will be stored (after enrichment), so
+ * the one serialization serves both the check and the store.
+ */
+export function checkEventSize(payload: string, limits: IngestLimits): Omit<Rejection, 'messageId'> | null {
+  const bytes = Buffer.byteLength(payload);
+  if (bytes <= limits.maxEventBytes) return null;
+  return { code: 'event_too_large', path: [], message: `message is ${bytes} bytes, more than ${limits.maxEventBytes}` };
+}
+
+/**
+ * Validates one message as parsed from JSON (all rules but the size, see `checkEventSize`). `forcedType` is the type of a
  * single-message endpoint (`/v1/track`...), which wins over the body's.
  */
 export function validateMessage(raw: unknown, limits: IngestLimits, forcedType?: MessageType): ValidationResult {
   if (!isPlainObject(raw)) return reject(raw, 'invalid_field', [], 'a message must be a JSON object');
   if (forcedType) raw.type = forcedType;
-  const bytes = Buffer.byteLength(JSON.stringify(raw));
-  if (bytes > limits.maxEventBytes) {
-    return reject(raw, 'event_too_large', [], `message is ${bytes} bytes, more than ${limits.maxEventBytes}`);
-  }
   try {
     // Depth is measured from the message's own fields, so start one level up.
     for (const key of Object.keys(raw)) checkLimits(raw[key], limits, [key], 0);

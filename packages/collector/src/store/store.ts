@@ -29,6 +29,8 @@ export interface IncomingEvent {
   message: Message;
   /** Warnings decided before storage (e.g. `timestamp_clamped_future`). */
   warnings: EventWarning[];
+  /** `message` as JSON text, when the caller already serialized it (spares the store doing it again). */
+  payload?: string;
 }
 
 export type IngestStatus = 'stored' | 'duplicate' | 'suppressed';

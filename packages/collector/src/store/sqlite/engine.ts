@@ -4,7 +4,7 @@
  * (production: HTTP never waits on SQLite) or inline on the caller's thread.
  * Async concerns (group commit, RPC) live in `engine-host.ts`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { IdentityConfig } from '../../identity/config.js';
@@ -69,18 +69,31 @@ export type SyncStore = {
   [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
 };
 
+/** Dedupe key of a message: per source, hashed so that erasure leaves no messageId behind. */
+function messageHash(source: string, messageId: string): Buffer {
+  return hash('sha256', `${source}\0${messageId}`, 'buffer').subarray(0, MESSAGE_HASH_BYTES);
+}
+
 export class SqliteEngine implements SyncStore {
   readonly #db: Database;
   readonly #identity: SqliteIdentity;
   #nextSeq: number;
   #closed = false;
+  /** Sources known to have sent, mirrored from the `sources` table. */
+  readonly #sources = new Set<string>();
   readonly #sql: {
-    seen: Statement<[Buffer]>;
+    begin: Statement<[]>;
+    commit: Statement<[]>;
+    savepoint: Statement<[]>;
+    release: Statement<[]>;
+    rollbackTo: Statement<[]>;
+    addSource: Statement<[string]>;
+    seen: Statement<[Buffer, number]>;
+    seqOf: Statement<[Buffer]>;
+    eventBySeq: Statement<[number]>;
     insertEvent: Statement<unknown[]>;
     insertWarning: Statement<unknown[]>;
     warningsOf: Statement<[string, string]>;
-    eventById: Statement<[string]>;
-    eventByIdAndSource: Statement<[string, string]>;
   };
 
   constructor(options: EngineOptions) {
@@ -97,7 +110,16 @@ export class SqliteEngine implements SyncStore {
       this.#identity = createSqliteIdentity(db, options.identity);
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
       this.#sql = {
-        seen: db.prepare('INSERT OR IGNORE INTO seen_message_ids (hash) VALUES (?)'),
+        // Transaction control is prepared once: exec() would re-parse it per request.
+        begin: db.prepare('BEGIN IMMEDIATE'),
+        commit: db.prepare('COMMIT'),
+        savepoint: db.prepare('SAVEPOINT request'),
+        release: db.prepare('RELEASE request'),
+        rollbackTo: db.prepare('ROLLBACK TO request'),
+        addSource: db.prepare('INSERT OR IGNORE INTO sources (name) VALUES (?)'),
+        seen: db.prepare('INSERT OR IGNORE INTO seen_message_ids (hash, seq) VALUES (?, ?)'),
+        seqOf: db.prepare('SELECT seq FROM seen_message_ids WHERE hash = ?'),
+        eventBySeq: db.prepare('SELECT * FROM events WHERE seq = ?'),
         insertEvent: db.prepare(
           `INSERT INTO events (seq, source, message_id, type, event, ts, received_at, fragment_id, payload)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -108,9 +130,8 @@ export class SqliteEngine implements SyncStore {
         warningsOf: db.prepare(
           'SELECT code, detail FROM ingestion_warnings WHERE message_id = ? AND source = ? ORDER BY id',
         ),
-        eventById: db.prepare('SELECT * FROM events WHERE message_id = ? ORDER BY seq LIMIT 1'),
-        eventByIdAndSource: db.prepare('SELECT * FROM events WHERE message_id = ? AND source = ? LIMIT 1'),
       };
+      for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
     } catch (error) {
       db.close();
       throw error;
@@ -129,26 +150,30 @@ export class SqliteEngine implements SyncStore {
   ingestGroup(requests: IncomingEvent[][]): GroupResult[] {
     const results: GroupResult[] = [];
     const db = this.#db;
-    db.exec('BEGIN IMMEDIATE');
+    const sql = this.#sql;
+    const sourcesBefore = new Set(this.#sources);
+    sql.begin.run();
     try {
       for (const events of requests) {
-        db.exec('SAVEPOINT request');
+        sql.savepoint.run();
         const seqBefore = this.#nextSeq;
         try {
           const value = events.map((event) => this.#ingestOne(event));
-          db.exec('RELEASE request');
+          sql.release.run();
           results.push({ ok: true, value });
         } catch (error) {
-          db.exec('ROLLBACK TO request');
-          db.exec('RELEASE request');
+          sql.rollbackTo.run();
+          sql.release.run();
           this.#nextSeq = seqBefore;
           results.push({ ok: false, error });
         }
       }
-      db.exec('COMMIT');
+      sql.commit.run();
     } catch (error) {
       // COMMIT itself failed (disk full, I/O error): nothing of the group is durable.
       if (db.inTransaction) db.exec('ROLLBACK');
+      this.#sources.clear();
+      for (const name of sourcesBefore) this.#sources.add(name);
       return requests.map(() => ({ ok: false, error }));
     }
     return results;
@@ -162,13 +187,13 @@ export class SqliteEngine implements SyncStore {
   }
 
   #ingestOne(event: IncomingEvent): IngestOutcome {
-    const hash = createHash('sha256')
-      .update(event.source)
-      .update('\0')
-      .update(event.messageId)
-      .digest()
-      .subarray(0, MESSAGE_HASH_BYTES);
-    if (this.#sql.seen.run(hash).changes === 0) {
+    if (!this.#sources.has(event.source)) {
+      // NOTE: a rolled-back request may leave a name here that is not in the table; a
+      // lookup through it then merely finds nothing.
+      this.#sql.addSource.run(event.source);
+      this.#sources.add(event.source);
+    }
+    if (this.#sql.seen.run(messageHash(event.source, event.messageId), this.#nextSeq).changes === 0) {
       const warnings: EventWarning[] = [{ code: 'duplicate_message_id', detail: null }];
       this.#recordWarnings(event, warnings);
       return { status: 'duplicate', profileId: null, warnings };
@@ -190,7 +215,7 @@ export class SqliteEngine implements SyncStore {
       event.timestamp,
       event.receivedAt,
       resolution.fragmentId,
-      JSON.stringify(message),
+      event.payload ?? JSON.stringify(message),
     );
     this.#recordWarnings(event, warnings);
     return { status: 'stored', profileId: resolution.profileId, warnings };
@@ -230,10 +255,12 @@ export class SqliteEngine implements SyncStore {
   }
 
   getEvent(messageId: string, source?: string): StoredEvent | null {
-    const row = (
-      source === undefined ? this.#sql.eventById.get(messageId) : this.#sql.eventByIdAndSource.get(messageId, source)
-    ) as EventRow | undefined;
-    return row ? this.#toStoredEvent(row) : null;
+    for (const name of source === undefined ? this.#sources : [source]) {
+      const seq = this.#sql.seqOf.pluck().get(messageHash(name, messageId)) as number | undefined;
+      const row = seq === undefined ? undefined : (this.#sql.eventBySeq.get(seq) as EventRow | undefined);
+      if (row) return this.#toStoredEvent(row);
+    }
+    return null;
   }
 
   listProfiles(query: PageQuery) {

@@ -29,13 +29,19 @@ export const MIGRATIONS: Migration[] = [
         fragment_id INTEGER,
         payload TEXT NOT NULL
       );
-      CREATE INDEX events_message_id ON events (message_id);
       CREATE INDEX events_fragment ON events (fragment_id, seq) WHERE fragment_id IS NOT NULL;
 
-      -- Every (source, messageId) ever accepted, hashed. Never deleted, not even by
-      -- erasure, so a replayed message can never resurrect erased data.
+      -- Every (source, messageId) ever accepted, hashed, with the seq it was given. Never
+      -- deleted, not even by erasure, so a replayed message can never resurrect erased data.
+      -- It is also how an event is found by messageId (no second index on events to maintain).
       CREATE TABLE seen_message_ids (
-        hash BLOB PRIMARY KEY
+        hash BLOB PRIMARY KEY,
+        seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Every source that ever sent, so an event can be looked up by messageId alone.
+      CREATE TABLE sources (
+        name TEXT PRIMARY KEY
       ) WITHOUT ROWID;
 
       -- Decisions that dropped or changed something, per event.

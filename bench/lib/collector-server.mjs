@@ -1,0 +1,7 @@
+// The collector as operators run it: built dist, worker-thread SQLite store,
+// WAL + synchronous=FULL, answers only after commit. Arg: database file.
+import { startCollector } from '../../packages/collector/dist/index.js';
+
+const collector = await startCollector({ port: 0, db: process.argv[2], logLevel: 'warn' });
+process.stdout.write(`${JSON.stringify({ url: collector.url, writeKey: collector.writeKey })}\n`);
+process.on('SIGTERM', () => collector.close().then(() => process.exit(0)));
