@@ -30,8 +30,12 @@ export interface ProfileSnapshot {
 export interface IdentitySnapshot {
   /** Known identifiers of the event, by `type:value`. Unknown ones are absent. */
   identifiers: ReadonlyMap<string, KnownIdentifier>;
-  /** Every canonical profile named in `identifiers`. */
-  profiles: ReadonlyMap<number, ProfileSnapshot>;
+  /**
+   * Every canonical profile named in `identifiers`. Asked only when a decision
+   * needs it, so a store may load lazily: the common returning-visitor event
+   * (everything known, one profile) never asks.
+   */
+  profiles: { get(profileId: number): ProfileSnapshot | undefined };
 }
 
 /** A link to another profile that the walk refused, for the merge history. */
@@ -57,14 +61,17 @@ export interface PlannedMerge {
  * links to other profiles that were refused.
  */
 export type ResolutionPlan = (
-  | { kind: 'attach'; fragmentId: number | null; claim: Identifier[]; merges: PlannedMerge[] }
+  | {
+      kind: 'attach';
+      fragmentId: number | null;
+      /** Canonical profile after the merges (null: the new profile). */
+      profileId: number | null;
+      claim: Identifier[];
+      merges: PlannedMerge[];
+    }
   | { kind: 'holding'; holdingFor: Identifier }
   | { kind: 'orphan' }
 ) & { contest: Identifier[]; refusals: PlannedRefusal[]; warnings: EventWarning[] };
-
-function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
-  for (const [type, n] of Object.entries(from)) into[type] = (into[type] ?? 0) + n;
-}
 
 /**
  * Decides how an event's identifiers (already normalized, unblocked and in
@@ -85,22 +92,32 @@ export function planResolution(
   const setAside: Identifier[] = [];
   const joined = new Set<number>();
   const claim: Identifier[] = [];
-  // Identifier counts and fragment count of the profile the event would join (joined profiles + claims).
-  const counts: Record<string, number> = {};
-  let fragments = 0;
+  const claimCounts: Record<string, number> = {};
   let attribution: number | null = null;
+
+  const profileOf = (profileId: number): ProfileSnapshot => {
+    const profile = snapshot.profiles.get(profileId);
+    if (!profile) throw new Error(`identity snapshot lacks profile ${profileId}`);
+    return profile;
+  };
+  // Identifiers of a type in the profile the event would join: joined profiles plus claims.
+  const countOf = (type: string): number => {
+    let n = claimCounts[type] ?? 0;
+    for (const id of joined) n += profileOf(id).counts[type] ?? 0;
+    return n;
+  };
 
   for (const identifier of identifiers) {
     const detail = identifierKey(identifier);
     const known = snapshot.identifiers.get(detail);
 
     if (!known) {
-      if ((counts[identifier.type] ?? 0) + 1 > limitOf(config, identifier.type)) {
+      if (countOf(identifier.type) + 1 > limitOf(config, identifier.type)) {
         warnings.push({ code: 'identifier_limit_dropped', detail });
         continue;
       }
       claim.push(identifier);
-      counts[identifier.type] = (counts[identifier.type] ?? 0) + 1;
+      claimCounts[identifier.type] = (claimCounts[identifier.type] ?? 0) + 1;
       continue;
     }
     if (known.contested && config.contestedMode === 'quarantine') {
@@ -112,22 +129,25 @@ export function planResolution(
       attribution ??= known.fragmentId;
       continue;
     }
-    const other = snapshot.profiles.get(known.profileId);
-    if (!other) throw new Error(`identity snapshot lacks profile ${known.profileId}`);
-
+    if (joined.size === 0 && claim.length === 0) {
+      // The first profile joined: nothing to conflict with yet.
+      joined.add(known.profileId);
+      attribution = known.fragmentId;
+      continue;
+    }
+    const other = profileOf(known.profileId);
     // A limit is newly exceeded only when both sides hold that type: a profile
     // already over a limit (after a forced merge) still takes events.
     const exceeded = Object.keys(other.counts).filter((type) => {
-      const mine = counts[type] ?? 0;
+      const mine = countOf(type);
       const theirs = other.counts[type] ?? 0;
       return mine > 0 && theirs > 0 && mine + theirs > limitOf(config, type);
     });
-    const wouldMerge = joined.size > 0;
-    const overCap = wouldMerge && fragments + other.fragmentCount - 1 > config.maxMergesPerProfile;
+    let fragments = 0;
+    for (const id of joined) fragments += profileOf(id).fragmentCount;
+    const overCap = joined.size > 0 && fragments + other.fragmentCount - 1 > config.maxMergesPerProfile;
     if (exceeded.length === 0 && !overCap) {
       joined.add(known.profileId);
-      addCounts(counts, other.counts);
-      fragments += other.fragmentCount;
       attribution ??= known.fragmentId;
       continue;
     }
@@ -146,14 +166,13 @@ export function planResolution(
   }
 
   const merges: PlannedMerge[] = [];
+  let profileId = joined.values().next().value ?? null;
   if (joined.size > 1) {
-    const byAge = [...joined].sort(
-      (a, b) => snapshot.profiles.get(a)!.createdSeq - snapshot.profiles.get(b)!.createdSeq || a - b,
-    );
-    const survivor = byAge[0]!;
-    for (const loser of byAge.slice(1)) merges.push({ loser, survivor });
+    const byAge = [...joined].sort((a, b) => profileOf(a).createdSeq - profileOf(b).createdSeq || a - b);
+    profileId = byAge[0]!;
+    for (const loser of byAge.slice(1)) merges.push({ loser, survivor: profileId });
   }
-  return { kind: 'attach', fragmentId: attribution, claim, merges, contest, refusals, warnings };
+  return { kind: 'attach', fragmentId: attribution, profileId, claim, merges, contest, refusals, warnings };
 }
 
 /**

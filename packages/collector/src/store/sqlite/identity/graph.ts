@@ -40,9 +40,13 @@ const SQL = {
        VALUES (?, ?, ?, NULL, 0, ?)`,
   selfCanonical: 'UPDATE id_fragments SET canonical_id = id WHERE id = ?',
   componentIds: 'SELECT id FROM id_fragments WHERE canonical_id = ? ORDER BY id',
-  componentSize: 'SELECT COUNT(*) FROM id_fragments WHERE canonical_id = ?',
-  componentCounts: `SELECT i.type AS type, COUNT(*) AS n FROM id_fragments f JOIN id_identifiers i ON i.fragment_id = f.id
-       WHERE f.canonical_id = ? GROUP BY i.type`,
+  // One round trip for what a merge decision needs about a profile.
+  profileSnapshot: `SELECT f.created_seq AS createdSeq,
+       (SELECT COUNT(*) FROM id_fragments c WHERE c.canonical_id = f.id) AS fragmentCount,
+       (SELECT json_group_object(type, n) FROM (SELECT i.type AS type, COUNT(*) AS n FROM id_fragments c
+          JOIN id_identifiers i ON i.fragment_id = c.id WHERE c.canonical_id = f.id GROUP BY i.type)) AS counts
+     FROM id_fragments f WHERE f.id = ?`,
+  publicId: 'SELECT public_id FROM id_fragments WHERE id = ?',
   identifier: `SELECT i.fragment_id AS fragmentId, f.canonical_id AS profileId, i.contested AS contested
        FROM id_identifiers i JOIN id_fragments f ON f.id = i.fragment_id WHERE i.type = ? AND i.value = ?`,
   identifierOwner: 'SELECT fragment_id FROM id_identifiers WHERE type = ? AND value = ?',
@@ -133,30 +137,34 @@ export function componentOf(ctx: IdentityContext, rootId: number): number[] {
   return ctx.sql.componentIds.pluck().all(rootId) as number[];
 }
 
-export function profileSnapshot(ctx: IdentityContext, rootId: number): ProfileSnapshot {
-  const root = fragment(ctx, rootId);
-  if (!root) throw new Error(`fragment ${rootId} vanished inside its transaction`);
-  const counts: Record<string, number> = {};
-  for (const row of ctx.sql.componentCounts.all(rootId) as { type: string; n: number }[]) counts[row.type] = row.n;
-  return {
-    createdSeq: root.created_seq,
-    fragmentCount: ctx.sql.componentSize.pluck().get(rootId) as number,
-    counts,
-  };
+export function profileSnapshot(ctx: IdentityContext, rootId: number): ProfileSnapshot | undefined {
+  const row = ctx.sql.profileSnapshot.get(rootId) as
+    | { createdSeq: number; fragmentCount: number; counts: string | null }
+    | undefined;
+  return (
+    row && { createdSeq: row.createdSeq, fragmentCount: row.fragmentCount, counts: JSON.parse(row.counts ?? '{}') }
+  );
 }
 
-/** Loads what the pure decision needs about these identifiers. */
+/**
+ * Loads what the pure decision needs about these identifiers. Profiles load
+ * lazily (and once): most events never need them.
+ */
 export function loadSnapshot(ctx: IdentityContext, identifiers: readonly Identifier[]): IdentitySnapshot {
   const known = new Map<string, KnownIdentifier>();
-  const profiles = new Map<number, ProfileSnapshot>();
   for (const identifier of identifiers) {
     const row = ctx.sql.identifier.get(identifier.type, identifier.value) as
       | { fragmentId: number; profileId: number; contested: number }
       | undefined;
-    if (!row) continue;
-    known.set(identifierKey(identifier), { ...row, contested: row.contested === 1 });
-    if (!profiles.has(row.profileId)) profiles.set(row.profileId, profileSnapshot(ctx, row.profileId));
+    if (row) known.set(identifierKey(identifier), { ...row, contested: row.contested === 1 });
   }
+  const loaded = new Map<number, ProfileSnapshot | undefined>();
+  const profiles = {
+    get(profileId: number) {
+      if (!loaded.has(profileId)) loaded.set(profileId, profileSnapshot(ctx, profileId));
+      return loaded.get(profileId);
+    },
+  };
   return { identifiers: known, profiles };
 }
 

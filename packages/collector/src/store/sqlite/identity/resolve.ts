@@ -51,10 +51,11 @@ export function resolveEvent(ctx: IdentityContext, event: IncomingEvent, seq: nu
   if (fragmentId === null) return { fragmentId, profileId: null, suppressed: false, warnings };
 
   writeTraitsAndConsent(ctx, fragmentId, event, seq);
-  const attributed = fragment(ctx, fragmentId)!;
-  const root = attributed.canonical_id === attributed.id ? attributed : fragment(ctx, attributed.canonical_id)!;
-  recordRefusals(ctx, plan, root.id, event);
-  return { fragmentId, profileId: root.public_id, suppressed: false, warnings };
+  // A holding or new profile is its own root; an attached one is the plan's (post-merge) root.
+  const rootId = plan.kind === 'attach' && plan.profileId !== null ? plan.profileId : fragmentId;
+  recordRefusals(ctx, plan, rootId, event);
+  const profileId = ctx.sql.publicId.pluck().get(rootId) as string;
+  return { fragmentId, profileId, suppressed: false, warnings };
 }
 
 /** Applies the plan; answers the fragment the event is attributed to. */
