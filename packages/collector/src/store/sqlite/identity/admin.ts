@@ -77,10 +77,11 @@ export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress
     .all(fragments) as { type: string; value: string }[];
 
   // Warnings first: they are found through the events about to go.
-  db.prepare(
-    `DELETE FROM ingestion_warnings WHERE EXISTS (SELECT 1 FROM events e WHERE e.fragment_id ${IN_FRAGMENTS}
-       AND e.source = ingestion_warnings.source AND e.message_id = ingestion_warnings.message_id)`,
-  ).run(fragments);
+  const erasedEvents = db
+    .prepare(`SELECT source, message_id FROM events WHERE fragment_id ${IN_FRAGMENTS}`)
+    .all(fragments) as { source: string; message_id: string }[];
+  const deleteWarnings = db.prepare('DELETE FROM ingestion_warnings WHERE message_id = ? AND source = ?');
+  for (const { source, message_id } of erasedEvents) deleteWarnings.run(message_id, source);
   // Other events' warnings may name an erased identifier (e.g. `identifier_contested` on a shared device).
   db.prepare('DELETE FROM ingestion_warnings WHERE detail IN (SELECT value FROM json_each(?))').run(
     JSON.stringify(identifiers.map(identifierKey)),
