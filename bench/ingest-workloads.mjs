@@ -22,6 +22,19 @@ export function trackEvent(id, anonymousId) {
   };
 }
 
+/** An identify of a logged-in person on one device (what analytics.js sends at login). */
+export function identifyEvent(id, userId, anonymousId) {
+  return {
+    type: 'identify',
+    messageId: `bench-${id}`,
+    userId,
+    anonymousId,
+    timestamp: new Date().toISOString(),
+    traits: { plan: 'pro', name: 'Bench User', company: 'Example Ltd' },
+    context: { library: { name: 'analytics.js', version: '5.2.0' }, locale: 'en-GB' },
+  };
+}
+
 /**
  * @type {{ name: string, eventsPerRequest: number, body: (request: number | string, uniq: string) => object }[]}
  * `uniq` is unique per load-generator process; `request` counts its requests. The load generator
@@ -45,5 +58,25 @@ export const WORKLOADS = [
       batch: Array.from({ length: 20 }, (_, k) => trackEvent(`${uniq}-${request}-${k}`, `anon-${uniq}-${request}`)),
       sentAt: new Date().toISOString(),
     }),
+  },
+  {
+    name: 'identity-heavy, batch 20',
+    eventsPerRequest: 20,
+    body: (request, uniq) => {
+      // One person on four devices. The batch opens with a server-side track carrying only the
+      // userId; then each device browses (4 events, a new profile) and logs in: every fifth event
+      // is an identify that merges that device's profile into the person's.
+      const user = `user-${uniq}-${request}`;
+      const device = (group) => `dev-${uniq}-${request}-${group}`;
+      return {
+        batch: Array.from({ length: 20 }, (_, k) => {
+          const id = `${uniq}-${request}-${k}`;
+          if (k % 5 === 4) return identifyEvent(id, user, device(Math.floor(k / 5)));
+          if (k === 0) return { ...trackEvent(id, undefined), userId: user };
+          return trackEvent(id, device(Math.floor(k / 5)));
+        }),
+        sentAt: new Date().toISOString(),
+      };
+    },
   },
 ];
