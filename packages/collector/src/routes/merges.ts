@@ -45,8 +45,8 @@ export function createMergeRoutes({ store }: { store: Store }): Hono {
     const { from, into } = parsed.data;
     const outcome = await store.merge(toProfileRef(from), toProfileRef(into));
     if (!outcome) {
-      const missing = (await store.getProfile(toProfileRef(from))) ? into : from;
-      throw profileNotFound(missing);
+      const fromExists = (await store.getProfile(toProfileRef(from))) !== null;
+      throw profileNotFound(fromExists ? into : from, { code: 'merge_not_found', path: fromExists ? 'into' : 'from' });
     }
     return c.json(outcome);
   });

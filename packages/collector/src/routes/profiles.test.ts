@@ -278,10 +278,16 @@ describe('identity stitching over HTTP', () => {
     ]);
     const twice = await c.admin('POST', '/v1/profiles/userId:u-2/unmerge');
     expect(twice.status).toBe(409);
-    expect(twice.body.error.code).toBe('conflict');
-    const missing = await c.admin('POST', '/v1/merges', { from: 'userId:nobody', into: 'userId:u-1' });
+    expect(twice.body.error).toMatchObject({
+      code: 'conflict',
+      issues: [{ path: ['ref'], code: 'unmerge_not_merged' }],
+    });
+    const missing = await c.admin('POST', '/v1/merges', { from: 'userId:u-1', into: 'userId:nobody' });
     expect(missing.status).toBe(404);
-    expect(missing.body.error.code).toBe('profile_not_found');
+    expect(missing.body.error).toMatchObject({
+      code: 'profile_not_found',
+      issues: [{ path: ['into'], code: 'merge_not_found' }],
+    });
   });
 
   it('normalizes phone numbers before linking', async () => {
@@ -629,8 +635,13 @@ describe('profile API', () => {
       body: { error: { code: 'profile_not_found', message: expect.any(String) } },
     });
     expect((await c.admin('GET', '/v1/profiles/userId:nobody/events')).body.error.code).toBe('profile_not_found');
-    expect((await c.admin('DELETE', '/v1/profiles/userId:nobody')).status).toBe(404);
-    expect((await c.admin('POST', '/v1/profiles/userId:nobody/unmerge')).status).toBe(404);
+    const erase = await c.admin('DELETE', '/v1/profiles/userId:nobody');
+    expect(erase).toMatchObject({ status: 404, body: { error: { issues: [{ code: 'delete_not_found' }] } } });
+    const unmerge = await c.admin('POST', '/v1/profiles/userId:nobody/unmerge');
+    expect(unmerge).toMatchObject({ status: 404, body: { error: { issues: [{ code: 'unmerge_not_found' }] } } });
+    // A ref value may hold '/' and ':' when URL-encoded as one segment.
+    await c.send(msg({ type: 'identify', userId: 'org/42:ada' }));
+    expect((await c.profile('userId:org/42:ada')).identifiers[0]?.value).toBe('org/42:ada');
     expect((await c.admin('GET', '/v1/profiles/x/y/z')).body.error.code).toBe('route_not_found');
     const asWriter = await fetch(`${c.url}/v1/profiles`, {
       headers: { authorization: `Bearer ${'wk_identity_e2e_0123456789'}` },

@@ -3,6 +3,7 @@
  * profiles, their timeline and merge history, unmerge and erase. A ref is a
  * profile id or `type:value`, URL-encoded as one path segment.
  */
+import type { WarningCode } from '@exhaust/schema';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
@@ -14,8 +15,16 @@ const eraseQuerySchema = z.object({
   suppress: z.enum(['true', 'false']).default('false'),
 });
 
-export function profileNotFound(ref: string): ApiError {
-  return new ApiError(404, 'profile_not_found', `no profile matches ${JSON.stringify(ref)}`);
+/**
+ * 404 for a ref that matches nothing. A privileged operation also names the
+ * policy's warning code (`merge_not_found`, `unmerge_not_found`,
+ * `delete_not_found`) in the issue, so clients can tell which step failed.
+ */
+export function profileNotFound(ref: string, operation?: { code: WarningCode; path: string }): ApiError {
+  const message = `no profile matches ${JSON.stringify(ref)}`;
+  return new ApiError(404, 'profile_not_found', message, {
+    ...(operation ? { issues: [{ path: [operation.path], message, code: operation.code }] } : {}),
+  });
 }
 
 /** The ref of the `:ref` path segment (Hono has already URL-decoded it). */
@@ -60,9 +69,12 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
   app.post('/v1/profiles/:ref/unmerge', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
     const outcome = await store.unmerge(ref);
-    if (!outcome) throw profileNotFound(text);
+    if (!outcome) throw profileNotFound(text, { code: 'unmerge_not_found', path: 'ref' });
     if (outcome === 'not_merged') {
-      throw new ApiError(409, 'conflict', `${text} is not merged into another profile (unmerge_not_merged)`);
+      const message = `${JSON.stringify(text)} is not merged into another profile`;
+      throw new ApiError(409, 'conflict', message, {
+        issues: [{ path: ['ref'], message, code: 'unmerge_not_merged' satisfies WarningCode }],
+      });
     }
     return c.json(outcome);
   });
@@ -71,7 +83,7 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
     const { ref, text } = refParam(c.req.param('ref'));
     const { suppress } = parseQuery(eraseQuerySchema, c.req.query());
     const result = await store.erase(ref, { suppress: suppress === 'true' });
-    if (!result) throw profileNotFound(text);
+    if (!result) throw profileNotFound(text, { code: 'delete_not_found', path: 'ref' });
     return c.json(result);
   });
 
