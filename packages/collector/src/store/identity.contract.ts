@@ -79,6 +79,11 @@ export function describeIdentityContract(name: string, open: StoreFactory): void
       expect(holding).toMatchObject({ holdingFor: 'anonymousId:shared', identifiers: [] });
       const one = await store.getProfile({ type: 'userId', value: 'u-1' });
       expect(new Set([one!.id, bridge!.profileId, held!.profileId]).size).toBe(3);
+      // An operator may decide the held events were u-1's after all; later ones follow.
+      await store.merge({ id: held!.profileId! }, { type: 'userId', value: 'u-1' });
+      const [after] = await store.ingest([event({ type: 'page', anonymousId: 'shared' })]);
+      expect(after!.profileId).toBe(one!.id);
+      expect((await store.getProfile({ id: one!.id }))?.eventCount).toBe(3);
     });
 
     it('resolves traits by event time across fragments, whichever profile survives', async () => {

@@ -47,6 +47,7 @@ const SQL = {
           JOIN id_identifiers i ON i.fragment_id = c.id WHERE c.canonical_id = f.id GROUP BY i.type)) AS counts
      FROM id_fragments f WHERE f.id = ?`,
   publicId: 'SELECT public_id FROM id_fragments WHERE id = ?',
+  canonicalOf: 'SELECT canonical_id FROM id_fragments WHERE id = ?',
   identifier: `SELECT i.fragment_id AS fragmentId, f.canonical_id AS profileId, i.contested AS contested
        FROM id_identifiers i JOIN id_fragments f ON f.id = i.fragment_id WHERE i.type = ? AND i.value = ?`,
   identifierOwner: 'SELECT fragment_id FROM id_identifiers WHERE type = ? AND value = ?',

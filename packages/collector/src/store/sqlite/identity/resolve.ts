@@ -51,8 +51,10 @@ export function resolveEvent(ctx: IdentityContext, event: IncomingEvent, seq: nu
   if (fragmentId === null) return { fragmentId, profileId: null, suppressed: false, warnings };
 
   writeTraitsAndConsent(ctx, fragmentId, event, seq);
-  // A holding or new profile is its own root; an attached one is the plan's (post-merge) root.
-  const rootId = plan.kind === 'attach' && plan.profileId !== null ? plan.profileId : fragmentId;
+  // An attached event's root is the plan's (post-merge) root; a new profile is its own root; a
+  // holding profile is its own root unless an operator force-merged it into someone.
+  const rootId =
+    plan.kind === 'attach' ? (plan.profileId ?? fragmentId) : (ctx.sql.canonicalOf.pluck().get(fragmentId) as number);
   recordRefusals(ctx, plan, rootId, event);
   const profileId = ctx.sql.publicId.pluck().get(rootId) as string;
   return { fragmentId, profileId, suppressed: false, warnings };
