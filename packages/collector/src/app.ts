@@ -5,7 +5,7 @@
  * const app = createApp({ store, keyring, limits: DEFAULT_LIMITS, ipPolicy: 'truncate' });
  * serve({ fetch: app.fetch, port: 8787 });
  */
-import { type IngestLimits, MESSAGE_TYPES } from '@exhaust/schema';
+import type { IngestLimits } from '@exhaust/schema';
 import { Hono } from 'hono';
 import type { Keyring } from './auth/keyring.js';
 import { ApiError, createErrorRenderer, renderNotFound } from './errors.js';
@@ -16,7 +16,7 @@ import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
-import { createIngestRoutes, type IngestEnv } from './routes/ingest.js';
+import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
 import type { Store } from './store/store.js';
@@ -34,7 +34,6 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
 }
 
-const INGEST_PATHS = ['/v1/batch', ...MESSAGE_TYPES.map((type) => `/v1/${type}`)];
 const ADMIN_PATHS = ['/v1/events', '/v1/events/*', '/v1/profiles', '/v1/profiles/*', '/v1/merges'];
 
 export function createApp(deps: AppDeps): Hono<IngestEnv> {

@@ -12,6 +12,26 @@ import { ORIGIN_REFUSED } from '../http/cors.js';
 import { readBody } from '../http/read-body.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 
+/**
+ * Segment's one-letter paths (`/v1/t`, `/v1/p`, ..., `/v1/b`), which analytics.js
+ * (analytics-next) posts to: they mean the same as the long ones.
+ */
+const SHORT_PATHS: Record<MessageType | 'batch', string> = {
+  batch: 'b',
+  track: 't',
+  page: 'p',
+  screen: 's',
+  identify: 'i',
+  group: 'g',
+  alias: 'a',
+};
+
+/** Every ingest path, for the app's CORS and method handling. */
+export const INGEST_PATHS: string[] = (['batch', ...MESSAGE_TYPES] as const).flatMap((kind) => [
+  `/v1/${kind}`,
+  `/v1/${SHORT_PATHS[kind]}`,
+]);
+
 export interface IngestRouteDeps {
   keyring: Keyring;
   ingest: IngestService;
@@ -43,7 +63,7 @@ function parseJson(text: string): unknown {
 export function createIngestRoutes(deps: IngestRouteDeps): Hono<IngestEnv> {
   const app = new Hono<IngestEnv>();
   const handle = (singleType?: MessageType) =>
-    app.post(singleType ? `/v1/${singleType}` : '/v1/batch', async (c) => {
+    app.on('POST', [`/v1/${singleType ?? 'batch'}`, `/v1/${SHORT_PATHS[singleType ?? 'batch']}`], async (c) => {
       const receivedAt = deps.now();
       const headerKey = credentialsOf(c.req.header('authorization'))?.key;
       // A wrong header key is refused before the body is read.
