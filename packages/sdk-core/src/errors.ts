@@ -9,19 +9,18 @@ export type SdkErrorCode = 'network_error' | 'http_status' | 'invalid_config' | 
 
 /** Base of every SDK error: an `Error` with a machine-readable `code`. */
 export class SdkError extends Error {
-  readonly code: SdkErrorCode;
+  // NOTE: `declare` fields, assigned in the constructor: no class-field helper in the script-tag bundle.
+  declare readonly code: SdkErrorCode;
   constructor(code: SdkErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'SdkError';
     this.code = code;
   }
 }
 
 /** The request never got an HTTP answer (offline, DNS, CORS, connection reset). Always retried. */
 export class NetworkError extends SdkError {
-  constructor(message = 'network request failed', options?: { cause?: unknown }) {
+  constructor(message = 'network error', options?: { cause?: unknown }) {
     super('network_error', message, options);
-    this.name = 'NetworkError';
   }
 }
 
@@ -30,12 +29,11 @@ export class NetworkError extends SdkError {
  * `Retry-After` header (null when absent); `apiCode` the error body's code when it had one.
  */
 export class HttpStatusError extends SdkError {
-  readonly status: number;
-  readonly retryAfterMs: number | null;
-  readonly apiCode: ApiErrorCode | null;
+  declare readonly status: number;
+  declare readonly retryAfterMs: number | null;
+  declare readonly apiCode: ApiErrorCode | null;
   constructor(status: number, retryAfterMs: number | null = null, apiCode: ApiErrorCode | null = null) {
-    super('http_status', `collector answered HTTP ${status}${apiCode ? ` (${apiCode})` : ''}`);
-    this.name = 'HttpStatusError';
+    super('http_status', `HTTP ${status}`);
     this.status = status;
     this.retryAfterMs = retryAfterMs;
     this.apiCode = apiCode;
@@ -46,6 +44,5 @@ export class HttpStatusError extends SdkError {
 export class ConfigError extends SdkError {
   constructor(message: string) {
     super('invalid_config', message);
-    this.name = 'ConfigError';
   }
 }

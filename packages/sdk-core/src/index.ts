@@ -20,6 +20,7 @@ export type { Emitter } from './emitter.js';
 export { createEmitter } from './emitter.js';
 export type { SdkErrorCode } from './errors.js';
 export { ConfigError, HttpStatusError, NetworkError, SdkError } from './errors.js';
+export { createId } from './id.js';
 export type { Identity, IdentityOptions, IdentityState, IdentityStore } from './identity.js';
 export { createIdentity } from './identity.js';
 export type { BuildOptions } from './message.js';

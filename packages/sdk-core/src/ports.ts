@@ -37,9 +37,10 @@ export interface SendOptions {
 }
 
 /**
- * Sends one batch. Resolves with the collector's answer (null when the
- * transport cannot read it, e.g. `sendBeacon`); throws `NetworkError` when no
- * answer came and `HttpStatusError` on a non-2xx status.
+ * Sends one batch. Resolves with the collector's answer, or null when the
+ * transport cannot know it (`sendBeacon`): then the events stay stored and are
+ * sent again later (the collector dedupes by messageId). Throws `NetworkError`
+ * when no answer came and `HttpStatusError` on a non-2xx status.
  */
 export interface Transport {
   send(batch: BatchRequest, options?: SendOptions): Promise<IngestResponse | null>;

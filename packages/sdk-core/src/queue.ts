@@ -127,52 +127,48 @@ export function createQueue(options: QueueOptions): Queue {
     maxBatchBytes = MAX_BODY_BYTES,
     maxQueueEvents = MAX_QUEUE_EVENTS,
     maxEventAgeMs = MAX_EVENT_AGE_MS,
-    maxAttempts = Number.POSITIVE_INFINITY,
+    maxAttempts = Infinity,
     flushRetries = FLUSH_RETRIES,
   } = options;
   const backoff: BackoffOptions = { random: options.random, ...options.backoff };
   const local = createLocalLock();
-  /** Events this instance captured, not yet acknowledged; `true` once written to storage. */
-  const known = new Map<string, { event: QueuedEvent; written: boolean }>();
+  /** Events this instance captured and has not seen acknowledged (insertion order is capture order). */
+  const known = new Map<string, QueuedEvent>();
+  /** Which of `known` are in storage already. */
+  const written = new Set<string>();
   const attempts = new Map<string, number>();
+  /** Ids in a request right now: a second keepalive flush (visibilitychange, then pagehide) skips them. */
+  const sending = new Set<string>();
   let unwritten: QueuedEvent[] = [];
   let writing: Promise<void> | null = null;
   let writeTimer: unknown = null;
   let intervalTimer: unknown = null;
   let retryTimer: unknown = null;
-  let running: Promise<void> | null = null;
+  let running = false;
   let failures = 0;
   let stored = 0;
   let dropped = 0;
   let stopped = true;
 
   const report = (error: unknown) => {
-    logger.debug('exhaust queue', error);
+    logger.debug('exhaust', error);
     options.onError?.(error);
   };
 
-  function forget(ids: string[]) {
+  async function remove(events: QueuedEvent[]) {
+    const ids = events.map((event) => event.id);
     for (const id of ids) {
       known.delete(id);
+      written.delete(id);
       attempts.delete(id);
     }
-  }
-
-  async function remove(events: QueuedEvent[]) {
-    if (events.length === 0) return;
-    const ids = events.map((event) => event.id);
-    forget(ids);
-    try {
-      await storage.removeMany(ids);
-    } catch (error) {
-      report(error);
-    }
+    if (ids.length > 0) await storage.removeMany(ids).catch(report);
   }
 
   async function drop(events: QueuedEvent[], reason: DropReason) {
     if (events.length === 0) return;
     dropped += events.length;
-    logger.debug(`exhaust dropped ${events.length} event(s): ${reason}`);
+    logger.debug(`dropped ${events.length} event(s): ${reason}`);
     await remove(events);
     options.onDrop?.(events, reason);
   }
@@ -181,16 +177,11 @@ export function createQueue(options: QueueOptions): Queue {
     writing ??= (async () => {
       while (unwritten.length > 0) {
         const chunk = unwritten.splice(0, WRITE_BATCH_EVENTS).filter((event) => known.has(event.id));
-        if (chunk.length === 0) continue;
-        try {
-          await storage.putMany(chunk);
-          for (const event of chunk) {
-            const entry = known.get(event.id);
-            if (entry) entry.written = true;
-          }
-        } catch (error) {
-          // NOTE: unwritten events stay in `known` and are sent from memory by the next pass.
-          report(error);
+        // NOTE: a chunk that fails to write stays in `known`: the next pass sends it from memory.
+        if (chunk.length > 0) {
+          await storage.putMany(chunk).then(() => {
+            for (const event of chunk) if (known.has(event.id)) written.add(event.id);
+          }, report);
         }
       }
     })().finally(() => {
@@ -199,77 +190,78 @@ export function createQueue(options: QueueOptions): Queue {
     return writing;
   }
 
-  const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + SENT_AT_BYTES + 1;
-
-  /** The oldest events that fit one request; oversized single events are returned apart. */
-  function takeBatch(events: QueuedEvent[], from: number, budgetBytes: number) {
-    const batch: QueuedEvent[] = [];
-    const tooLarge: QueuedEvent[] = [];
-    let bytes = ENVELOPE_RESERVE_BYTES;
-    let next = from;
-    for (; next < events.length && batch.length < maxBatchEvents; next++) {
-      const event = events[next]!;
-      const size = sizeOf(event);
-      if (size > MAX_EVENT_BYTES || size + ENVELOPE_RESERVE_BYTES > budgetBytes) {
-        tooLarge.push(event);
-        continue;
-      }
-      if (bytes + size > budgetBytes) break;
-      bytes += size;
-      batch.push(event);
-    }
-    return { batch, tooLarge, next };
+  /** Everything waiting, oldest first: storage (every instance's) plus what this one holds in memory. */
+  async function all(): Promise<QueuedEvent[]> {
+    await writeBehind();
+    const before = [...written];
+    const listed = await storage.list().catch((error: unknown) => {
+      report(error);
+      return [] as QueuedEvent[];
+    });
+    const ids = new Set(listed.map((event) => event.id));
+    // Written here, gone from storage: another instance got them acknowledged.
+    await remove(before.filter((id) => !ids.has(id)).map((id) => known.get(id)!));
+    for (const event of known.values()) if (!ids.has(event.id)) listed.push(event);
+    return listed.sort((a, b) => a.capturedAt - b.capturedAt);
   }
 
-  function envelope(batch: QueuedEvent[]): BatchRequest {
-    const sentAt = new Date(now()).toISOString();
-    const body: BatchRequest = { batch: batch.map((event) => ({ ...event.message, sentAt })), sentAt };
-    if (dropped > 0) body.dropped = dropped;
-    return body;
+  const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + SENT_AT_BYTES;
+
+  /** The oldest events that fit one request (always at least one). */
+  function takeBatch(events: QueuedEvent[], budgetBytes: number): QueuedEvent[] {
+    let bytes = ENVELOPE_RESERVE_BYTES;
+    let count = 0;
+    for (const event of events) {
+      bytes += sizeOf(event);
+      if (count === maxBatchEvents || (count > 0 && bytes > budgetBytes)) break;
+      count++;
+    }
+    return events.slice(0, count);
   }
 
   async function failed(batch: QueuedEvent[], retryAfterMs: number | null): Promise<PassResult> {
-    const exhausted: QueuedEvent[] = [];
-    for (const event of batch) {
+    const exhausted = batch.filter((event) => {
       const count = (attempts.get(event.id) ?? 0) + 1;
       attempts.set(event.id, count);
-      if (count >= maxAttempts) exhausted.push(event);
-    }
+      return count >= maxAttempts;
+    });
     await drop(exhausted, 'retries_exhausted');
     return { retry: true, retryAfterMs };
   }
 
   /** Sends one batch and settles it. The transport is called synchronously (keepalive needs that). */
-  async function send(batch: QueuedEvent[], keepalive = false): Promise<PassResult> {
+  async function send(batch: QueuedEvent[], keepalive?: boolean): Promise<PassResult> {
     const reported = dropped;
+    const sentAt = new Date(now()).toISOString();
+    const body: BatchRequest = { batch: batch.map((event) => ({ ...event.message, sentAt })), sentAt };
+    if (dropped > 0) body.dropped = dropped;
     let response: IngestResponse | null;
+    for (const event of batch) sending.add(event.id);
     try {
-      response = await transport.send(envelope(batch), keepalive ? { keepalive } : undefined);
+      response = await transport.send(body, keepalive ? { keepalive } : undefined);
     } catch (error) {
       report(error);
-      if (!(error instanceof HttpStatusError)) {
-        return failed(batch, null);
-      }
+      if (!(error instanceof HttpStatusError)) return failed(batch, null);
       const verdict = classifyStatus(error.status);
       if (verdict === 'retry') return failed(batch, error.retryAfterMs);
-      if (verdict === 'ok') {
-        response = null;
-      } else if ((error.status === 413 || error.status === 400) && batch.length > 1) {
+      if ((error.status === 413 || error.status === 400) && batch.length > 1) {
         // NOTE: bisect, so one poison or oversized event costs only itself.
         const half = Math.ceil(batch.length / 2);
         const first = await send(batch.slice(0, half), keepalive);
-        if (first.retry) return first;
-        return send(batch.slice(half), keepalive);
-      } else {
-        await drop(batch, 'http_status');
-        return DONE;
+        return first.retry ? first : send(batch.slice(half), keepalive);
       }
+      await drop(batch, 'http_status');
+      return DONE;
+    } finally {
+      for (const event of batch) sending.delete(event.id);
     }
+    // Unconfirmed (a beacon): keep everything stored; a later send gets it acknowledged.
+    if (response === null) return DONE;
     dropped = Math.max(0, dropped - reported);
-    const rejected = new Set((response?.rejected ?? []).map((entry) => entry.index));
+    const rejected = new Set(response.rejected.map((entry) => entry.index));
     const refused = batch.filter((_, index) => rejected.has(index));
     const accepted = batch.filter((_, index) => !rejected.has(index));
-    if (refused.length > 0) logger.warn('exhaust: the collector rejected invalid events', response?.rejected);
+    if (refused.length > 0) logger.warn('the collector rejected invalid events', response.rejected);
     await drop(refused, 'rejected');
     await remove(accepted);
     options.onSent?.(accepted, response);
@@ -280,84 +272,65 @@ export function createQueue(options: QueueOptions): Queue {
   function pass(): Promise<PassResult> {
     return local.run(() =>
       lock.run(async () => {
-        await writeBehind();
-        const writtenBefore = [...known].filter(([, entry]) => entry.written).map(([id]) => id);
-        let listed: QueuedEvent[] = [];
-        try {
-          listed = await storage.list();
-        } catch (error) {
-          report(error);
-        }
-        const ids = new Set(listed.map((event) => event.id));
-        // Written here, gone from storage: another instance got them acknowledged.
-        forget(writtenBefore.filter((id) => !ids.has(id)));
-        for (const { event } of known.values()) if (!ids.has(event.id)) listed.push(event);
-        listed.sort((a, b) => a.capturedAt - b.capturedAt);
+        let events = await all();
         const cutoff = now() - maxEventAgeMs;
-        const expired = listed.filter((event) => event.capturedAt < cutoff);
-        let events = listed.filter((event) => event.capturedAt >= cutoff);
-        const overflow = events.slice(0, Math.max(0, events.length - maxQueueEvents));
-        events = events.slice(overflow.length);
-        await drop(expired, 'expired');
-        await drop(overflow, 'queue_full');
-        stored = events.length;
-        for (let from = 0; from < events.length; ) {
-          const { batch, tooLarge, next } = takeBatch(events, from, maxBatchBytes);
-          await drop(tooLarge, 'too_large');
-          from = next;
-          if (batch.length === 0) continue;
+        await drop(
+          events.filter((event) => event.capturedAt < cutoff),
+          'expired',
+        );
+        events = events.filter((event) => event.capturedAt >= cutoff);
+        await drop(events.slice(0, Math.max(0, events.length - maxQueueEvents)), 'queue_full');
+        events = events.slice(-maxQueueEvents);
+        await drop(
+          events.filter((event) => sizeOf(event) > MAX_EVENT_BYTES),
+          'too_large',
+        );
+        events = events.filter((event) => sizeOf(event) <= MAX_EVENT_BYTES);
+        for (stored = events.length; stored > 0; stored = events.length) {
+          const batch = takeBatch(events, maxBatchBytes);
           const result = await send(batch);
           if (result.retry) return result;
-          stored -= batch.length;
+          events = events.slice(batch.length);
         }
-        stored = 0;
         return DONE;
       }),
     );
   }
 
-  const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      scheduler.setTimeout(resolve, ms);
-    });
-
   /** The automatic loop: one pass at a time, backing off after failures. */
-  function background() {
+  async function background() {
     if (running || retryTimer !== null) return;
-    running = (async () => {
-      try {
-        const result = await pass();
-        if (result.retry) {
-          const delay = backoffDelayMs(failures++, backoff, result.retryAfterMs);
-          if (!stopped) {
-            retryTimer = scheduler.setTimeout(() => {
-              retryTimer = null;
-              background();
-            }, delay);
-          }
-        } else {
-          failures = 0;
-        }
-      } catch (error) {
-        report(error);
+    running = true;
+    try {
+      const result = await pass();
+      failures = result.retry ? failures + 1 : 0;
+      if (result.retry && !stopped) {
+        retryTimer = scheduler.setTimeout(
+          () => {
+            retryTimer = null;
+            void background();
+          },
+          backoffDelayMs(failures - 1, backoff, result.retryAfterMs),
+        );
       }
-    })().finally(() => {
-      running = null;
-      if (!stopped && retryTimer === null && known.size >= flushAt) background();
-    });
+    } catch (error) {
+      report(error);
+    }
+    running = false;
+    if (!stopped && retryTimer === null && known.size >= flushAt) void background();
   }
 
   function tick() {
     intervalTimer = scheduler.setTimeout(tick, flushIntervalMs);
-    if (known.size + stored > 0) background();
+    if (known.size + stored > 0) void background();
   }
 
   return {
     enqueue(event) {
-      known.set(event.id, { event, written: false });
+      known.set(event.id, event);
       unwritten.push(event);
       if (known.size > maxQueueEvents) {
-        const oldest = known.values().next().value!.event;
+        const oldest = known.values().next().value!;
         unwritten = unwritten.filter((entry) => entry !== oldest);
         void drop([oldest], 'queue_full');
       }
@@ -371,61 +344,45 @@ export function createQueue(options: QueueOptions): Queue {
     async flush() {
       const waiting = [...known.keys()];
       for (let retry = 0; ; retry++) {
-        const result = await pass().catch((error: unknown) => {
+        const result = await pass().catch((error: unknown): PassResult => {
           report(error);
-          return { retry: true, retryAfterMs: null } as PassResult;
+          return { retry: true, retryAfterMs: null };
         });
         if (!result.retry) failures = 0;
-        if (!waiting.some((id) => known.has(id)) || retry >= flushRetries) return;
-        await wait(result.retry ? backoffDelayMs(retry, backoff, result.retryAfterMs) : 0);
+        if (!result.retry || !waiting.some((id) => known.has(id)) || retry >= flushRetries) return;
+        await new Promise<void>((resolve) =>
+          scheduler.setTimeout(() => resolve(), backoffDelayMs(retry, backoff, result.retryAfterMs)),
+        );
       }
     },
 
     flushKeepalive() {
-      const events = [...known.values()].map((entry) => entry.event);
+      const events = [...known.values()].filter((event) => !sending.has(event.id));
       void writeBehind();
-      const { batch } = takeBatch(events, 0, MAX_BEACON_BYTES);
-      if (batch.length > 0) void send(batch, true).catch(report);
+      if (events.length > 0) void send(takeBatch(events, MAX_BEACON_BYTES), true).catch(report);
     },
 
     kick() {
-      if (retryTimer !== null) scheduler.clearTimeout(retryTimer);
+      scheduler.clearTimeout(retryTimer);
       retryTimer = null;
       failures = 0;
-      background();
+      void background();
     },
 
     purge(match, reason = 'consent') {
       return local.run(async () => {
         unwritten = unwritten.filter((event) => !match(event));
-        await writeBehind();
-        let listed: QueuedEvent[] = [];
-        try {
-          listed = await storage.list();
-        } catch (error) {
-          report(error);
-        }
-        const byId = new Map(listed.map((event) => [event.id, event]));
-        for (const { event } of known.values()) byId.set(event.id, event);
-        await drop(
-          [...byId.values()].filter((event) => match(event)),
-          reason,
-        );
+        await drop((await all()).filter(match), reason);
       });
     },
 
     clear() {
       return local.run(async () => {
         unwritten = [];
-        forget([...known.keys()]);
+        await remove([...known.values()]);
         await writeBehind();
-        stored = 0;
-        dropped = 0;
-        try {
-          await storage.clear();
-        } catch (error) {
-          report(error);
-        }
+        stored = dropped = 0;
+        await storage.clear().catch(report);
       });
     },
 
@@ -433,12 +390,12 @@ export function createQueue(options: QueueOptions): Queue {
       if (!stopped) return;
       stopped = false;
       intervalTimer = scheduler.setTimeout(tick, flushIntervalMs);
-      background();
+      void background();
     },
 
     stop() {
       stopped = true;
-      for (const timer of [intervalTimer, retryTimer, writeTimer]) if (timer !== null) scheduler.clearTimeout(timer);
+      for (const timer of [intervalTimer, retryTimer, writeTimer]) scheduler.clearTimeout(timer);
       intervalTimer = retryTimer = null;
       if (writeTimer !== null) {
         writeTimer = null;

@@ -4,10 +4,10 @@
  * their own call shapes and adapters.
  */
 import type { CategoryPreferences, Message, MessageContext } from '@exhaust/schema';
-import { v4 } from 'uuid';
 import { type ConsentOptions, createConsentGate, DEFAULT_CATEGORY } from './consent.js';
 import { createEmitter } from './emitter.js';
 import { ConfigError } from './errors.js';
+import { createId } from './id.js';
 import { buildMessage } from './message.js';
 import { createPipeline, type Plugin } from './plugins.js';
 import { type EventStorage, type QueuedEvent, silentLogger } from './ports.js';
@@ -21,7 +21,7 @@ export interface TrackerOptions extends Omit<QueueOptions, 'storage' | 'onDrop' 
   library: { name: string; version: string };
   consent?: ConsentOptions;
   plugins?: Plugin[];
-  /** Default: uuid v4. */
+  /** Default {@link createId} (uuid v4). */
   newId?: () => string;
   /** Context the runtime adds at capture (page, locale, session...). */
   context?: () => MessageContext;
@@ -74,11 +74,10 @@ type Held = { message: Message; category: string; capturedAt: number };
  * await tracker.flush();
  */
 export function createTracker(options: TrackerOptions): Tracker {
-  if (!options.transport) throw new ConfigError('createTracker needs a transport');
-  if (!options.library?.name) throw new ConfigError('createTracker needs library { name, version }');
+  if (!options.transport || !options.library) throw new ConfigError('createTracker needs a transport and a library');
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const newId = options.newId ?? v4;
+  const newId = options.newId ?? createId;
   const emitter = createEmitter<TrackerEvents>();
   const report = (error: unknown) => {
     logger.debug('exhaust', error);
@@ -111,9 +110,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     queue.enqueue({ id: message.messageId!, category, capturedAt, message });
   };
   const dropped = (messages: Message[], reason: DropReason) => {
-    if (messages.length === 0) return;
-    logger.debug(`exhaust dropped ${messages.length} event(s): ${reason}`);
-    emitter.emit('drop', messages, reason);
+    if (messages.length > 0) emitter.emit('drop', messages, reason);
   };
   queue.start();
 
