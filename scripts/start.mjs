@@ -1,0 +1,27 @@
+// `pnpm start`: the collector from the built dist on http://localhost:8787, with
+// its SQLite file and generated keys under ./data/. Ctrl-C stops it cleanly.
+import { startCollector } from '../packages/collector/dist/index.js';
+
+const PORT = Number(process.env.PORT ?? 8787);
+
+const collector = await startCollector({
+  port: PORT,
+  host: 'localhost',
+  db: process.env.EXHAUST_DB ?? './data/exhaust.db',
+  env: process.env,
+  logLevel: 'info',
+});
+
+console.log(`
+Exhaust collector  http://localhost:${collector.port}
+  write key  ${collector.writeKey}
+  admin key  ${collector.adminKey}${collector.keysFile ? `\n  (kept in ${collector.keysFile})` : ''}
+
+  curl -u ${collector.writeKey}: http://localhost:${collector.port}/v1/track \\
+    -H 'content-type: application/json' -d '{"event":"Hello","anonymousId":"a-1"}'
+  curl -H 'authorization: Bearer ${collector.adminKey}' http://localhost:${collector.port}/v1/events
+`);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => collector.close().then(() => process.exit(0)));
+}
