@@ -4,7 +4,7 @@
  * `pnpm build`; `pnpm test` builds first).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,5 +174,28 @@ describe('the collector process', () => {
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
     }
+  });
+
+  it('refuses a bad config file at start, naming the field, with exit code 1', async () => {
+    const config = join(dir, 'bad.json');
+    writeFileSync(config, JSON.stringify({ sources: [{ name: 'web', writeKey: 'short' }], ip: 'hash' }));
+    const child = spawn(process.execPath, [
+      CLI,
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      join(dir, 'bad.db'),
+      '--config',
+      config,
+    ]);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('sources.0.writeKey');
+    expect(stderr).toContain('ip');
   });
 });
