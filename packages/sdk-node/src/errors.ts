@@ -1,0 +1,20 @@
+import type { RejectionCode } from '@exhaust/schema';
+
+/** Why a call was refused before it reached the queue. */
+export type CallErrorCode = Extract<RejectionCode, 'missing_identity' | 'invalid_field'> | 'call_after_shutdown';
+
+/**
+ * A `track()`/`identify()`/... call the client refused. Never thrown: it is
+ * reported through `on('error')`, and the message through `on('drop')`.
+ */
+export class CallError extends Error {
+  declare readonly code: CallErrorCode;
+  /** The offending field (`userId`, `event`, ...), when one is to blame. */
+  declare readonly field: string | null;
+  constructor(code: CallErrorCode, message: string, field: string | null = null) {
+    super(message);
+    this.name = 'CallError';
+    this.code = code;
+    this.field = field;
+  }
+}

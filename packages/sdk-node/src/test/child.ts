@@ -1,0 +1,63 @@
+/**
+ * A process using the SDK, for the tests that kill, signal or wait for real
+ * processes. Argument: a JSON `ChildPlan`. Writes one JSON line per step to
+ * stdout so the parent can wait for conditions instead of sleeping.
+ */
+import { createClient } from '../index.js';
+
+export interface ChildPlan {
+  host: string;
+  writeKey: string;
+  bufferDir?: string;
+  handleSignals?: boolean;
+  /** Events to track, with messageIds `${prefix}-${i}`. */
+  count: number;
+  prefix: string;
+  /**
+   * `flush-then-idle`: flush, report, then stay alive (a held timer) until killed.
+   * `shutdown`: flush through shutdown() and let the process end on its own.
+   * `end`: return without flushing (only `handleSignals`' beforeExit sends).
+   * `wait-signal`: report, then idle until a signal (needs `handleSignals`).
+   */
+  then: 'flush-then-idle' | 'shutdown' | 'end' | 'wait-signal';
+}
+
+const plan = JSON.parse(process.argv[2] ?? '{}') as ChildPlan;
+const say = (step: string, detail: Record<string, unknown> = {}) =>
+  process.stdout.write(`${JSON.stringify({ step, ...detail })}\n`);
+
+const client = createClient({
+  writeKey: plan.writeKey,
+  host: plan.host,
+  handleSignals: plan.handleSignals,
+  buffer: plan.bufferDir ? { dir: plan.bufferDir } : undefined,
+  backoff: { baseMs: 20, maxMs: 100 },
+  flushRetries: 2,
+});
+let dropped = 0;
+client.on('drop', (messages) => {
+  dropped += messages.length;
+});
+
+for (let i = 0; i < plan.count; i++) {
+  client.track({
+    userId: `${plan.prefix}-user`,
+    event: 'Child Event',
+    messageId: `${plan.prefix}-${i}`,
+    properties: { i },
+  });
+}
+say('tracked', { count: plan.count });
+
+if (plan.then === 'flush-then-idle') {
+  await client.flush();
+  say('flushed', { pending: client.pending(), buffered: client.bufferStats()?.events ?? null, dropped });
+  setInterval(() => {}, 1 << 30);
+} else if (plan.then === 'shutdown') {
+  await client.shutdown();
+  say('shut-down', { pending: client.pending(), dropped });
+} else if (plan.then === 'wait-signal') {
+  say('waiting');
+  // Keeps the process up until the signal ends it (after the client's shutdown).
+  setInterval(() => {}, 1 << 30);
+}
