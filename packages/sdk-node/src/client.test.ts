@@ -1,0 +1,211 @@
+/**
+ * The Node client against a real collector over loopback (worker-thread
+ * SQLite in a temp folder): concurrency, an outage, every call type,
+ * rejected events, refused calls and configuration errors.
+ */
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConfigError } from '@exhaust/core';
+import { MAX_STRING_LENGTH, type Message } from '@exhaust/schema';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type NodeClient } from './client.js';
+import { CallError } from './errors.js';
+import type { NodeClientOptions } from './options.js';
+import { freePort, startTestCollector, storedEvents, type TestCollector, waitFor } from './test/harness.js';
+
+let collector: TestCollector;
+beforeAll(async () => {
+  collector = await startTestCollector();
+});
+afterAll(async () => {
+  await collector.stop();
+});
+
+const clients: NodeClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.shutdown();
+});
+
+function client(options: Partial<NodeClientOptions> = {}) {
+  const created = createClient({
+    writeKey: collector.writeKey,
+    host: collector.url,
+    backoff: { baseMs: 20, maxMs: 200 },
+    ...options,
+  });
+  clients.push(created);
+  const seen = { errors: [] as unknown[], drops: [] as { messages: Message[]; reason: string }[], sent: new Map() };
+  created.on('error', (error) => seen.errors.push(error));
+  created.on('drop', (messages, reason) => seen.drops.push({ messages, reason }));
+  created.on('sent', (messages) => {
+    for (const message of messages) seen.sent.set(message.messageId, (seen.sent.get(message.messageId) ?? 0) + 1);
+  });
+  return { client: created, seen };
+}
+
+describe('createClient', () => {
+  it('throws ConfigError at construction for bad options', () => {
+    const good = { writeKey: 'wk', host: 'http://127.0.0.1:8787' };
+    const bad: unknown[] = [
+      undefined,
+      { host: good.host },
+      { ...good, writeKey: '  ' },
+      { ...good, host: 'localhost:8787' },
+      { ...good, host: 'ftp://example.com' },
+      { ...good, flushAt: 0 },
+      { ...good, flushIntervalMs: 1.5 },
+      { ...good, maxBatchEvents: 5000 },
+      { ...good, buffer: { dir: '' } },
+      { ...good, buffer: { dir: '/tmp/x', maxBytes: -1 } },
+    ];
+    for (const options of bad) {
+      expect(() => createClient(options as NodeClientOptions), JSON.stringify(options)).toThrow(ConfigError);
+    }
+  });
+
+  it('reports a call that names nobody through on(error), never throws, and sends the valid ones', async () => {
+    const { client: exhaust, seen } = client();
+    const call = exhaust.track as (params: unknown) => string | null;
+    expect(call({ event: 'Nobody' })).toBeNull();
+    expect(call({ userId: '', anonymousId: '  ', event: 'Blank' })).toBeNull();
+    expect(call(undefined)).toBeNull();
+    expect(call({ userId: 'u-1' })).toBeNull();
+    expect(exhaust.alias({ userId: 'u-1' } as never)).toBeNull();
+    const id = exhaust.track({ userId: 'refused-calls-user', event: 'Refused Calls Ok' });
+    await exhaust.flush();
+
+    expect(seen.errors.map((error) => (error as CallError).code)).toEqual([
+      'missing_identity',
+      'missing_identity',
+      'invalid_field',
+      'invalid_field',
+      'invalid_field',
+    ]);
+    expect(seen.errors.every((error) => error instanceof CallError)).toBe(true);
+    expect((await storedEvents(collector, 'Refused Calls Ok')).map((e) => e.messageId)).toEqual([id]);
+  });
+
+  it('sends every call type with its fields, on the profile of the ids it names', async () => {
+    const { client: exhaust, seen } = client();
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    const ids = [
+      exhaust.identify({ userId: 'calls-user', anonymousId: 'calls-anon', traits: { plan: 'pro' } }),
+      exhaust.track({ userId: 'calls-user', event: 'Calls Tested', properties: { n: 1 }, timestamp: at }),
+      exhaust.page({ anonymousId: 'calls-anon', name: 'Pricing', category: 'Docs', properties: { path: '/p' } }),
+      exhaust.screen({ userId: 'calls-user', name: 'Home' }),
+      exhaust.group({ userId: 'calls-user', groupId: 'acme', traits: { seats: 5 } }),
+      exhaust.alias({ userId: 'calls-user', previousId: 'calls-anon' }),
+    ];
+    await exhaust.flush();
+    expect(seen.errors).toEqual([]);
+    expect(exhaust.pending()).toBe(0);
+
+    const stored = new Map((await storedEvents(collector)).map((event) => [event.messageId, event]));
+    const [identify, track, page, screen, group, alias] = ids.map((id) => stored.get(id!));
+    expect(identify?.message).toMatchObject({ type: 'identify', userId: 'calls-user', traits: { plan: 'pro' } });
+    expect(track?.message).toMatchObject({ type: 'track', event: 'Calls Tested', properties: { n: 1 } });
+    expect(track?.message.originalTimestamp).toBe(at.toISOString());
+    expect(track?.message.context?.library).toEqual({ name: '@exhaust/node', version: '0.1.0' });
+    expect(page?.message).toMatchObject({ type: 'page', name: 'Pricing', category: 'Docs' });
+    expect(screen?.message).toMatchObject({ type: 'screen', name: 'Home' });
+    expect(group?.message).toMatchObject({ type: 'group', groupId: 'acme', traits: { seats: 5 } });
+    expect(alias?.message).toMatchObject({ type: 'alias', userId: 'calls-user', previousId: 'calls-anon' });
+    // identify stitched the anonymous id to the user: every event is on one profile.
+    expect(new Set([identify, track, page, screen].map((event) => event?.profileId)).size).toBe(1);
+  });
+
+  it('delivers 10,000 events from 20 concurrent async callers exactly once', async () => {
+    const { client: exhaust, seen } = client({ gzip: true });
+    const CALLERS = 20;
+    const PER_CALLER = 500;
+    const captured: string[] = [];
+    await Promise.all(
+      Array.from({ length: CALLERS }, async (_, caller) => {
+        for (let i = 0; i < PER_CALLER; i++) {
+          const id = exhaust.track({
+            userId: `load-user-${caller}`,
+            event: 'Load Tested',
+            properties: { caller, i },
+          });
+          captured.push(id!);
+          // Like request handlers: yield between calls, and some await a flush (serverless style).
+          if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+          if (caller % 5 === 0 && i % 100 === 99) await exhaust.flush();
+        }
+      }),
+    );
+    await exhaust.flush();
+
+    expect(seen.errors).toEqual([]);
+    expect(seen.drops).toEqual([]);
+    expect(exhaust.pending()).toBe(0);
+    expect(new Set(captured).size).toBe(CALLERS * PER_CALLER);
+    // Acknowledged once each by the SDK...
+    expect(seen.sent.size).toBe(CALLERS * PER_CALLER);
+    expect([...seen.sent.values()].every((count) => count === 1)).toBe(true);
+    // ...and stored once each by the collector.
+    const stored = await storedEvents(collector, 'Load Tested');
+    expect(stored).toHaveLength(CALLERS * PER_CALLER);
+    expect(new Set(stored.map((event) => event.messageId))).toEqual(new Set(captured));
+  });
+
+  it('drops an event the collector rejects, reports it, and delivers the rest of its batch', async () => {
+    const { client: exhaust, seen } = client();
+    const good = exhaust.track({ userId: 'reject-user', event: 'Reject Neighbour' });
+    const bad = exhaust.track({
+      userId: 'reject-user',
+      event: 'Reject Neighbour',
+      properties: { note: 'x'.repeat(MAX_STRING_LENGTH + 1) },
+    });
+    await exhaust.flush();
+
+    expect(seen.drops).toEqual([{ messages: [expect.objectContaining({ messageId: bad })], reason: 'rejected' }]);
+    expect((await storedEvents(collector, 'Reject Neighbour')).map((e) => e.messageId)).toEqual([good]);
+    expect(exhaust.pending()).toBe(0);
+  });
+
+  it('loses nothing while the collector is down, then delivers once it is back on the same port and db', async () => {
+    const port = await freePort();
+    const first = await startTestCollector({ port });
+    const db = first.db;
+    const { client: exhaust, seen } = client({
+      host: first.url,
+      writeKey: first.writeKey,
+      flushIntervalMs: 50,
+      flushAt: 10,
+    });
+    const captured: string[] = [];
+    const trackSome = (n: number) => {
+      for (let i = 0; i < n; i++) captured.push(exhaust.track({ userId: 'outage-user', event: 'Outage Tested' })!);
+    };
+    trackSome(100);
+    await exhaust.flush();
+    expect(exhaust.pending()).toBe(0);
+
+    await first.close();
+    trackSome(300);
+    // A flush during the outage gives up after its retries and leaves everything queued.
+    await exhaust.flush();
+    expect(exhaust.pending()).toBe(300);
+    await waitFor(() => seen.errors.length >= 2, 'failed attempts during the outage');
+    trackSome(200);
+
+    const second = await startTestCollector({ port, db });
+    try {
+      // No flush() here: the client's own retry loop must find the collector again.
+      const stored = await waitFor(async () => {
+        const events = await storedEvents(second, 'Outage Tested');
+        return events.length >= captured.length && events;
+      }, 'every event after the outage');
+      expect(stored).toHaveLength(600);
+      expect(new Set(stored.map((event) => event.messageId))).toEqual(new Set(captured));
+      expect(seen.drops).toEqual([]);
+      await waitFor(() => exhaust.pending() === 0, 'the client to see every acknowledgement');
+      expect(seen.errors.every((error) => (error as { code?: string }).code === 'network_error')).toBe(true);
+    } finally {
+      await exhaust.shutdown();
+      await second.stop();
+      rmSync(dirname(db), { recursive: true, force: true });
+    }
+  });
+});
