@@ -91,7 +91,9 @@ try {
       ...collectorResult,
       ratio: collectorResult.eventsPerSecond / bareResult.eventsPerSecond,
     });
-    console.log(`${workload.name}: collector ${collectorResult.eventsPerSecond} ev/s vs bare ${bareResult.eventsPerSecond}`);
+    console.log(
+      `${workload.name}: collector ${collectorResult.eventsPerSecond} ev/s vs bare ${bareResult.eventsPerSecond}`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

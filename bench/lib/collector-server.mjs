@@ -2,6 +2,12 @@
 // WAL + synchronous=FULL, answers only after commit. Arg: database file.
 import { startCollector } from '../../packages/collector/dist/index.js';
 
-const collector = await startCollector({ port: 0, db: process.argv[2], logLevel: 'warn' });
+const collector = await startCollector({
+  port: 0,
+  db: process.argv[2],
+  logLevel: 'warn',
+  // BENCH_STORE_MODE=inline measures the engine on the HTTP thread, for comparison.
+  storeMode: process.env.BENCH_STORE_MODE === 'inline' ? 'inline' : 'worker',
+});
 process.stdout.write(`${JSON.stringify({ url: collector.url, writeKey: collector.writeKey })}\n`);
 process.on('SIGTERM', () => collector.close().then(() => process.exit(0)));

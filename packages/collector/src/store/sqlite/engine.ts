@@ -15,6 +15,14 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * WAL pages (4 KiB) before a commit also checkpoints them into the database.
+ * SQLite's default (1000, ~4 MB) made checkpoints most of each group commit's
+ * cost here (measured: ~9-12 ms vs ~4-6 ms per 500-event commit at 4000).
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 4000;
+/** Page cache of the connection, in KiB: keeps the dedupe index's hot pages in memory. */
+export const PAGE_CACHE_KIB = 32 * 1024;
 /** Bytes of the sha-256 kept per (source, messageId): 128 bits makes a collision negligible. */
 const MESSAGE_HASH_BYTES = 16;
 
@@ -106,6 +114,8 @@ export class SqliteEngine implements SyncStore {
       db.pragma('synchronous = FULL');
       db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       db.pragma('foreign_keys = ON');
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       migrate(db, options.migrations);
       this.#identity = createSqliteIdentity(db, options.identity);
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
