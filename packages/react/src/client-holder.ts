@@ -1,0 +1,88 @@
+/**
+ * The provider's hold on its client: created lazily on first use, never during
+ * a server render, shared by every hook below one provider, and observable so
+ * hooks re-render when the client appears or consent changes.
+ */
+import { type ClientOptions, createClient, type ExhaustClient } from '@exhaust/browser';
+
+export type ClientSource = { client: ExhaustClient } | { options: ClientOptions };
+
+export interface ClientHolder {
+  /** Stable facade: each call reaches the real client, creating it on first use. */
+  readonly client: ExhaustClient;
+  /** The real client once created; null before (and always during a server render). */
+  peek(): ExhaustClient | null;
+  /** Creates the client now (the provider does this once mounted, so auto page views start). */
+  ensure(): ExhaustClient;
+  /** Tells hooks to read again (client created, consent changed). */
+  subscribe(listener: () => void): () => void;
+  /** The provider unmounted: shut an owned client down unless it mounts again at once. */
+  release(): void;
+}
+
+/**
+ * @example
+ * const holder = createClientHolder({ options: { writeKey: 'wk_123', host: 'https://collect.example.com' } });
+ * holder.client.track('Viewed'); // creates the client on first call
+ */
+export function createClientHolder(source: ClientSource): ClientHolder {
+  let real: ExhaustClient | null = 'client' in source ? source.client : null;
+  let releasing = false;
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+
+  const ensure = (): ExhaustClient => {
+    releasing = false;
+    if (real) return real;
+    real = createClient((source as { options: ClientOptions }).options);
+    notify();
+    return real;
+  };
+
+  const client: ExhaustClient = {
+    track: (...args) => ensure().track(...args),
+    page: (...args) => ensure().page(...args),
+    identify: (...args) => ensure().identify(...args),
+    group: (...args) => ensure().group(...args),
+    alias: (...args) => ensure().alias(...args),
+    reset: () => ensure().reset(),
+    flush: () => ensure().flush(),
+    async setConsent(preferences) {
+      const done = ensure().setConsent(preferences);
+      // The decision applies synchronously; the promise only covers purging and flushing.
+      notify();
+      await done;
+      notify();
+    },
+    getConsent: () => ensure().getConsent(),
+    user: () => ensure().user(),
+    use: (plugin) => ensure().use(plugin),
+    on(type, listener) {
+      return ensure().on(type, listener);
+    },
+    shutdown: () => ensure().shutdown(),
+  };
+
+  return {
+    client,
+    peek: () => real,
+    ensure,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    release() {
+      if ('client' in source) return; // the app created it, the app shuts it down
+      releasing = true;
+      // NOTE: StrictMode unmounts and remounts effects synchronously; a real unmount stays released after this tick.
+      queueMicrotask(() => {
+        if (!releasing || !real) return;
+        const owned = real;
+        real = null;
+        void owned.shutdown();
+      });
+    },
+  };
+}
