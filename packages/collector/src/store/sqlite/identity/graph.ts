@@ -86,9 +86,20 @@ export function createIdentityContext(db: Database, config: IdentityConfig): Ide
   return { db, config, sql: prepareAll(db) };
 }
 
+/** Random bytes fetched at once for many ids: one `randomBytes` call per id showed in profiles. */
+const RANDOM_POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
 /** A new opaque profile id: `p_` and hex, so never a ':' (refs split there) and safe in a URL. */
 export function newPublicId(prefix: 'p' | 'del'): string {
-  return `${prefix}_${randomBytes(PUBLIC_ID_BYTES).toString('hex')}`;
+  if (poolOffset + PUBLIC_ID_BYTES > pool.length) {
+    pool = randomBytes(RANDOM_POOL_BYTES);
+    poolOffset = 0;
+  }
+  const id = pool.toString('hex', poolOffset, poolOffset + PUBLIC_ID_BYTES);
+  poolOffset += PUBLIC_ID_BYTES;
+  return `${prefix}_${id}`;
 }
 
 /** sha-256 of `type:value`, the suppression list's key (the identifier itself is never kept). */
