@@ -49,12 +49,12 @@ export function usePageViews(location?: PageLocation, options: PageViewOptions =
     // StrictMode runs effects twice: one view per path, not per effect run.
     if (path === null || previous.current?.path === path) return;
     const referrer = previous.current?.url;
+    previous.current = { path, url: window.location.href };
     const [pathname = '', search = ''] = splitPath(path);
     const name = nameOf.current?.(pathname);
     const properties = { path: pathname, search, ...(referrer ? { referrer } : {}) };
-    if (name) client.page(name, properties);
-    else client.page(properties);
-    previous.current = { path, url: window.location.href };
+    // NOTE: after every effect of this commit, so a route rendered beside this hook has set its title.
+    queueMicrotask(() => (name ? client.page(name, properties) : client.page(properties)));
   }, [client, path]);
 }
 
