@@ -239,6 +239,67 @@ const rows: Row[] = [
     expected: { kind: 'attach', fragmentId: 1, merges: [{ loser: 3, survivor: 1 }], warnings: [] },
   },
   {
+    name: 'quarantine: a contested identifier next to a new one starts a new profile, not a holding one',
+    identifiers: ids('deviceId:d-new', 'anonymousId:a'),
+    snapshot: snapshot({ id: 1, holds: { 'userId:u-1': 1, 'anonymousId:a': 1 }, contested: ['anonymousId:a'] }),
+    expected: {
+      kind: 'attach',
+      fragmentId: null,
+      profileId: null,
+      claim: ids('deviceId:d-new'),
+      warnings: [{ code: 'identifier_contested', detail: 'anonymousId:a' }],
+    },
+  },
+  {
+    name: 'holding goes to the highest-priority contested identifier',
+    identifiers: ids('deviceId:d', 'anonymousId:a'),
+    snapshot: snapshot({
+      id: 1,
+      holds: { 'userId:u-1': 1, 'deviceId:d': 1, 'anonymousId:a': 1 },
+      contested: ['deviceId:d', 'anonymousId:a'],
+    }),
+    expected: { kind: 'holding', holdingFor: { type: 'deviceId', value: 'd' } },
+  },
+  {
+    name: 'a refused bridge is reported as a refusal against the other profile',
+    identifiers: ids('userId:u-2', 'email:shared@x.co'),
+    snapshot: snapshot({ id: 4, holds: { 'userId:u-1': 4, 'email:shared@x.co': 4 } }),
+    expected: {
+      kind: 'attach',
+      fragmentId: null,
+      refusals: [{ profileId: 4, code: 'identifier_contested', identifier: { type: 'email', value: 'shared@x.co' } }],
+    },
+  },
+  {
+    name: 'claims after a join count what the joined profile already holds',
+    identifiers: ids('userId:u-1', 'deviceId:d-3'),
+    snapshot: snapshot({ id: 1, holds: { 'userId:u-1': 1, 'deviceId:d-1': 1, 'deviceId:d-2': 1 } }),
+    config: identityConfigSchema.parse({ limits: { deviceId: 2 } }),
+    expected: {
+      kind: 'attach',
+      fragmentId: 1,
+      profileId: 1,
+      claim: [],
+      warnings: [{ code: 'identifier_limit_dropped', detail: 'deviceId:d-3' }],
+    },
+  },
+  {
+    name: 'a returning visitor never needs profile state',
+    identifiers: ids('userId:u-1', 'anonymousId:a'),
+    snapshot: {
+      identifiers: new Map([
+        ['userId:u-1', { fragmentId: 3, profileId: 1, contested: false }],
+        ['anonymousId:a', { fragmentId: 1, profileId: 1, contested: false }],
+      ]),
+      profiles: {
+        get: () => {
+          throw new Error('profile state was read');
+        },
+      },
+    },
+    expected: { kind: 'attach', fragmentId: 3, profileId: 1, claim: [], merges: [], warnings: [] },
+  },
+  {
     name: 'no identifiers: orphan',
     identifiers: [],
     snapshot: EMPTY,
