@@ -59,9 +59,6 @@ export function createClientHolder(source: ClientSource): ClientHolder {
     getConsent: () => ensure().getConsent(),
     user: () => ensure().user(),
     use: (plugin) => ensure().use(plugin),
-    on(type, listener) {
-      return ensure().on(type, listener);
-    },
     shutdown: () => ensure().shutdown(),
   };
 

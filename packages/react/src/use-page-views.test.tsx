@@ -43,12 +43,22 @@ function Titled({ title }: { title: string }) {
   return <h1>{title}</h1>;
 }
 
-describe('usePageViews() on plain history navigation', () => {
-  function HistoryViews({ options }: { options?: PageViewOptions }) {
-    usePageViews(undefined, options);
-    return <Titled title={`at ${location.pathname}`} />;
-  }
+function HistoryViews({ options }: { options?: PageViewOptions }) {
+  usePageViews(undefined, options);
+  return <Titled title={`at ${location.pathname}`} />;
+}
 
+function RouterViews() {
+  usePageViews(useLocation());
+  return null;
+}
+
+function MemoryRoot() {
+  usePageViews(useLocation());
+  return <Link to="/cart">cart</Link>;
+}
+
+describe('usePageViews() on plain history navigation', () => {
   it('sends one page() on mount and one per new path, after the route rendered, under StrictMode', async () => {
     const plugin = capture();
     render(
@@ -117,10 +127,6 @@ describe('usePageViews() on plain history navigation', () => {
 });
 
 describe('usePageViews(useLocation()) with React Router 7', () => {
-  function RouterViews() {
-    usePageViews(useLocation());
-    return null;
-  }
   const routes = (
     <>
       <Route path="/" element={<Link to="/products?page=2">products</Link>} />
@@ -163,14 +169,10 @@ describe('usePageViews(useLocation()) with React Router 7', () => {
 
   it('follows a memory router, whose paths never reach window.location', async () => {
     const plugin = capture();
-    function Root() {
-      usePageViews(useLocation());
-      return <Link to="/cart">cart</Link>;
-    }
     const router = createMemoryRouter(
       [
-        { path: '/', element: <Root /> },
-        { path: '/cart', element: <Root /> },
+        { path: '/', element: <MemoryRoot /> },
+        { path: '/cart', element: <MemoryRoot /> },
       ],
       { initialEntries: ['/'] },
     );
