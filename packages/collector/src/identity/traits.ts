@@ -23,7 +23,11 @@ export interface ResolvedTraits {
 /** The trait writes an event makes: top-level keys of an `identify`'s `traits`, values as sent. */
 export function traitWritesOf(message: Message): { key: string; value: JsonValue }[] {
   if (message.type !== 'identify' || !message.traits) return [];
-  return Object.keys(message.traits).map((key) => ({ key, value: message.traits![key] as JsonValue }));
+  const traits = message.traits;
+  // `undefined` cannot come from JSON; skip it rather than store a write that is not a value.
+  return Object.keys(traits)
+    .filter((key) => traits[key] !== undefined)
+    .map((key) => ({ key, value: traits[key] as JsonValue }));
 }
 
 function newer(a: TraitWrite, b: TraitWrite): boolean {

@@ -96,7 +96,9 @@ function recordRefusals(ctx: IdentityContext, plan: ResolutionPlan, rootId: numb
 }
 
 function writeTraitsAndConsent(ctx: IdentityContext, fragmentId: number, event: IncomingEvent, seq: number): void {
-  const tsMs = Date.parse(event.timestamp);
+  // The ingest path always sets a valid timestamp; receivedAt guards a store fed by other callers.
+  const parsed = Date.parse(event.timestamp);
+  const tsMs = Number.isFinite(parsed) ? parsed : Date.parse(event.receivedAt);
   for (const { key, value } of traitWritesOf(event.message)) {
     ctx.sql.insertTraitWrite.run(fragmentId, key, JSON.stringify(value), tsMs, seq, event.messageId);
   }
