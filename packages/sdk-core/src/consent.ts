@@ -45,13 +45,12 @@ export interface ConsentGate<T> {
  */
 export function createConsentGate<T>(options: ConsentOptions, categoryOf: (item: T) => string): ConsentGate<T> {
   const categories = options.categories ?? CONSENT_CATEGORIES;
-  const denied = new Set(options.denied ?? []);
+  const denied = options.denied ?? [];
   const maxPending = options.maxPendingEvents ?? MAX_PENDING_EVENTS;
   const normalize = (update: CategoryPreferences, base: CategoryPreferences | null) => {
-    const next: CategoryPreferences = {};
-    for (const category of new Set([...categories, ...Object.keys(update)])) {
-      next[category] = !denied.has(category) && (update[category] ?? base?.[category] ?? false);
-    }
+    const next: CategoryPreferences = { ...base, ...update };
+    for (const category of categories) next[category] ??= false;
+    for (const category of denied) next[category] = false;
     next.necessary = true;
     return next;
   };

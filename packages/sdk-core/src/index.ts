@@ -44,6 +44,6 @@ export {
 export type { Session, SessionState } from './session.js';
 export { createSession, SESSION_TIMEOUT_MS } from './session.js';
 export { createMemoryStorage, withStorageFallback } from './storage.js';
-export type { CaptureOptions, Tracker, TrackerEvents, TrackerOptions } from './tracker.js';
+export type { CaptureOptions, Tracker, TrackerOptions } from './tracker.js';
 export { createTracker } from './tracker.js';
 export { utf8Length } from './utf8.js';

@@ -20,13 +20,18 @@ export interface Plugin {
   beforeSend?(message: Message, meta: CaptureMeta): Message | null | undefined;
   /** After the collector acknowledged (`sent`) or the SDK gave up on (`dropped`) some messages. */
   afterSend?(messages: Message[], outcome: { status: 'sent' } | { status: 'dropped'; reason: DropReason }): void;
+  /** Any failure the SDK swallowed (network, storage, a plugin): it never throws into the app. */
+  onError?(error: unknown): void;
 }
 
 export interface PluginPipeline {
-  use(plugin: Plugin): void;
+  /** Adds a plugin; returns a function that removes it. */
+  use(plugin: Plugin): () => void;
   /** Runs every before-send hook in order; null when one dropped the message or failed. */
   beforeSend(message: Message, meta: CaptureMeta): Message | null;
   afterSend(messages: Message[], outcome: Parameters<NonNullable<Plugin['afterSend']>>[1]): void;
+  /** Tells every plugin's `onError`. */
+  error(error: unknown): void;
 }
 
 /**
@@ -36,10 +41,13 @@ export interface PluginPipeline {
  * @example const pipeline = createPipeline([stripEmail], console.warn);
  */
 export function createPipeline(plugins: Plugin[], onError: (error: unknown, plugin: Plugin) => void): PluginPipeline {
-  const list = [...plugins];
+  let list = [...plugins];
   return {
     use(plugin) {
       list.push(plugin);
+      return () => {
+        list = list.filter((entry) => entry !== plugin);
+      };
     },
     beforeSend(message, meta) {
       let current: Message | null = message;
@@ -62,6 +70,15 @@ export function createPipeline(plugins: Plugin[], onError: (error: unknown, plug
           plugin.afterSend?.(messages, outcome);
         } catch (error) {
           onError(error, plugin);
+        }
+      }
+    },
+    error(error) {
+      for (const plugin of list) {
+        try {
+          plugin.onError?.(error);
+        } catch {
+          // NOTE: an error listener that throws has nowhere left to report to.
         }
       }
     },

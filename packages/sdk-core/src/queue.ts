@@ -103,8 +103,8 @@ export interface Queue {
   size(): number;
 }
 
-type PassResult = { retry: false } | { retry: true; retryAfterMs: number | null };
-const DONE: PassResult = { retry: false };
+/** How a pass or send ended: `undefined` when done, else the retry it asks for (`Retry-After` ms or null). */
+type Retry = { after: number | null } | undefined;
 
 /**
  * @example
@@ -131,14 +131,11 @@ export function createQueue(options: QueueOptions): Queue {
     flushRetries = FLUSH_RETRIES,
   } = options;
   const backoff: BackoffOptions = { random: options.random, ...options.backoff };
-  const local = createLocalLock();
   /** Events this instance captured and has not seen acknowledged (insertion order is capture order). */
   const known = new Map<string, QueuedEvent>();
   /** Which of `known` are in storage already. */
   const written = new Set<string>();
   const attempts = new Map<string, number>();
-  /** Ids in a request right now: a second keepalive flush (visibilitychange, then pagehide) skips them. */
-  const sending = new Set<string>();
   let unwritten: QueuedEvent[] = [];
   let writing: Promise<void> | null = null;
   let writeTimer: unknown = null;
@@ -146,7 +143,7 @@ export function createQueue(options: QueueOptions): Queue {
   let retryTimer: unknown = null;
   let running = false;
   let failures = 0;
-  let stored = 0;
+  let backlog = false;
   let dropped = 0;
   let stopped = true;
 
@@ -155,7 +152,7 @@ export function createQueue(options: QueueOptions): Queue {
     options.onError?.(error);
   };
 
-  async function remove(events: QueuedEvent[]) {
+  const remove = async (events: QueuedEvent[]) => {
     const ids = events.map((event) => event.id);
     for (const id of ids) {
       known.delete(id);
@@ -163,167 +160,149 @@ export function createQueue(options: QueueOptions): Queue {
       attempts.delete(id);
     }
     if (ids.length > 0) await storage.removeMany(ids).catch(report);
-  }
+  };
 
-  async function drop(events: QueuedEvent[], reason: DropReason) {
+  const drop = async (events: QueuedEvent[], reason: DropReason) => {
     if (events.length === 0) return;
     dropped += events.length;
-    logger.debug(`dropped ${events.length} event(s): ${reason}`);
+    logger.debug(`dropped ${events.length}: ${reason}`);
     await remove(events);
     options.onDrop?.(events, reason);
-  }
+  };
 
-  function writeBehind(): Promise<void> {
-    writing ??= (async () => {
+  const writeBehind = (): Promise<void> =>
+    (writing ??= (async () => {
       while (unwritten.length > 0) {
         const chunk = unwritten.splice(0, WRITE_BATCH_EVENTS).filter((event) => known.has(event.id));
         // NOTE: a chunk that fails to write stays in `known`: the next pass sends it from memory.
-        if (chunk.length > 0) {
-          await storage.putMany(chunk).then(() => {
-            for (const event of chunk) if (known.has(event.id)) written.add(event.id);
-          }, report);
-        }
+        await storage.putMany(chunk).then(() => {
+          for (const event of chunk) if (known.has(event.id)) written.add(event.id);
+        }, report);
       }
     })().finally(() => {
       writing = null;
-    });
-    return writing;
-  }
+    }));
+
+  const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + SENT_AT_BYTES;
+
+  /** The oldest events that fit one request (always at least one). */
+  const takeBatch = (events: QueuedEvent[], budgetBytes: number) => {
+    let bytes = ENVELOPE_RESERVE_BYTES;
+    let count = 0;
+    while (count < events.length && count < maxBatchEvents) {
+      bytes += sizeOf(events[count]!);
+      if (count > 0 && bytes > budgetBytes) break;
+      count++;
+    }
+    return events.slice(0, count);
+  };
+
+  const failed = async (batch: QueuedEvent[], after: number | null): Promise<Retry> => {
+    await drop(
+      batch.filter((event) => {
+        attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+        return attempts.get(event.id)! >= maxAttempts;
+      }),
+      'retries_exhausted',
+    );
+    return { after };
+  };
+
+  /** Sends one batch and settles it. The transport is called synchronously (keepalive needs that). */
+  const send = async (batch: QueuedEvent[], keepalive?: boolean): Promise<Retry> => {
+    const reported = dropped;
+    const sentAt = new Date(now()).toISOString();
+    const body: BatchRequest = { batch: batch.map((event) => ({ ...event.message, sentAt })), sentAt };
+    if (dropped > 0) body.dropped = dropped;
+    let response: IngestResponse | null;
+    try {
+      response = await transport.send(body, keepalive ? { keepalive } : undefined);
+    } catch (error) {
+      report(error);
+      if (!(error instanceof HttpStatusError)) return failed(batch, null);
+      if (classifyStatus(error.status) === 'retry') return failed(batch, error.retryAfterMs);
+      if ((error.status === 413 || error.status === 400) && batch.length > 1) {
+        // NOTE: bisect, so one poison or oversized event costs only itself.
+        const half = Math.ceil(batch.length / 2);
+        return (await send(batch.slice(0, half), keepalive)) ?? send(batch.slice(half), keepalive);
+      }
+      return drop(batch, 'http_status') as Promise<undefined>;
+    }
+    // Unconfirmed (a beacon): keep everything stored; a later send gets it acknowledged.
+    if (!response) return;
+    dropped = Math.max(0, dropped - reported);
+    const rejected = new Set(response.rejected.map((entry) => entry.index));
+    if (rejected.size > 0) logger.warn('rejected by the collector', response.rejected);
+    await drop(
+      batch.filter((_, index) => rejected.has(index)),
+      'rejected',
+    );
+    const accepted = batch.filter((_, index) => !rejected.has(index));
+    await remove(accepted);
+    options.onSent?.(accepted, response);
+  };
 
   /** Everything waiting, oldest first: storage (every instance's) plus what this one holds in memory. */
-  async function all(): Promise<QueuedEvent[]> {
+  const all = async (): Promise<QueuedEvent[]> => {
     await writeBehind();
     const before = [...written];
-    const listed = await storage.list().catch((error: unknown) => {
+    const listed = await storage.list().catch((error: unknown): QueuedEvent[] => {
       report(error);
-      return [] as QueuedEvent[];
+      return [];
     });
     const ids = new Set(listed.map((event) => event.id));
     // Written here, gone from storage: another instance got them acknowledged.
     await remove(before.filter((id) => !ids.has(id)).map((id) => known.get(id)!));
     for (const event of known.values()) if (!ids.has(event.id)) listed.push(event);
     return listed.sort((a, b) => a.capturedAt - b.capturedAt);
-  }
-
-  const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + SENT_AT_BYTES;
-
-  /** The oldest events that fit one request (always at least one). */
-  function takeBatch(events: QueuedEvent[], budgetBytes: number): QueuedEvent[] {
-    let bytes = ENVELOPE_RESERVE_BYTES;
-    let count = 0;
-    for (const event of events) {
-      bytes += sizeOf(event);
-      if (count === maxBatchEvents || (count > 0 && bytes > budgetBytes)) break;
-      count++;
-    }
-    return events.slice(0, count);
-  }
-
-  async function failed(batch: QueuedEvent[], retryAfterMs: number | null): Promise<PassResult> {
-    const exhausted = batch.filter((event) => {
-      const count = (attempts.get(event.id) ?? 0) + 1;
-      attempts.set(event.id, count);
-      return count >= maxAttempts;
-    });
-    await drop(exhausted, 'retries_exhausted');
-    return { retry: true, retryAfterMs };
-  }
-
-  /** Sends one batch and settles it. The transport is called synchronously (keepalive needs that). */
-  async function send(batch: QueuedEvent[], keepalive?: boolean): Promise<PassResult> {
-    const reported = dropped;
-    const sentAt = new Date(now()).toISOString();
-    const body: BatchRequest = { batch: batch.map((event) => ({ ...event.message, sentAt })), sentAt };
-    if (dropped > 0) body.dropped = dropped;
-    let response: IngestResponse | null;
-    for (const event of batch) sending.add(event.id);
-    try {
-      response = await transport.send(body, keepalive ? { keepalive } : undefined);
-    } catch (error) {
-      report(error);
-      if (!(error instanceof HttpStatusError)) return failed(batch, null);
-      const verdict = classifyStatus(error.status);
-      if (verdict === 'retry') return failed(batch, error.retryAfterMs);
-      if ((error.status === 413 || error.status === 400) && batch.length > 1) {
-        // NOTE: bisect, so one poison or oversized event costs only itself.
-        const half = Math.ceil(batch.length / 2);
-        const first = await send(batch.slice(0, half), keepalive);
-        return first.retry ? first : send(batch.slice(half), keepalive);
-      }
-      await drop(batch, 'http_status');
-      return DONE;
-    } finally {
-      for (const event of batch) sending.delete(event.id);
-    }
-    // Unconfirmed (a beacon): keep everything stored; a later send gets it acknowledged.
-    if (response === null) return DONE;
-    dropped = Math.max(0, dropped - reported);
-    const rejected = new Set(response.rejected.map((entry) => entry.index));
-    const refused = batch.filter((_, index) => rejected.has(index));
-    const accepted = batch.filter((_, index) => !rejected.has(index));
-    if (refused.length > 0) logger.warn('the collector rejected invalid events', response.rejected);
-    await drop(refused, 'rejected');
-    await remove(accepted);
-    options.onSent?.(accepted, response);
-    return DONE;
-  }
+  };
 
   /** One pass: persist what waits, read storage, enforce bounds, send every batch until one fails. */
-  function pass(): Promise<PassResult> {
-    return local.run(() =>
-      lock.run(async () => {
-        let events = await all();
-        const cutoff = now() - maxEventAgeMs;
-        await drop(
-          events.filter((event) => event.capturedAt < cutoff),
-          'expired',
-        );
-        events = events.filter((event) => event.capturedAt >= cutoff);
-        await drop(events.slice(0, Math.max(0, events.length - maxQueueEvents)), 'queue_full');
-        events = events.slice(-maxQueueEvents);
-        await drop(
-          events.filter((event) => sizeOf(event) > MAX_EVENT_BYTES),
-          'too_large',
-        );
-        events = events.filter((event) => sizeOf(event) <= MAX_EVENT_BYTES);
-        for (stored = events.length; stored > 0; stored = events.length) {
-          const batch = takeBatch(events, maxBatchBytes);
-          const result = await send(batch);
-          if (result.retry) return result;
-          events = events.slice(batch.length);
-        }
-        return DONE;
-      }),
-    );
-  }
+  const pass = (): Promise<Retry> =>
+    lock.run(async () => {
+      const cutoff = now() - maxEventAgeMs;
+      let events = await all();
+      const expired = events.filter((event) => event.capturedAt < cutoff);
+      await drop(expired, 'expired');
+      events = events.slice(expired.length);
+      await drop(events.slice(0, -maxQueueEvents), 'queue_full');
+      events = events.slice(-maxQueueEvents);
+      const tooLarge = events.filter((event) => sizeOf(event) > MAX_EVENT_BYTES);
+      await drop(tooLarge, 'too_large');
+      events = events.filter((event) => !tooLarge.includes(event));
+      backlog = true;
+      while (events.length > 0) {
+        const batch = takeBatch(events, maxBatchBytes);
+        const retry = await send(batch);
+        if (retry) return retry;
+        events = events.slice(batch.length);
+      }
+      backlog = false;
+    });
 
   /** The automatic loop: one pass at a time, backing off after failures. */
-  async function background() {
-    if (running || retryTimer !== null) return;
+  const background = async () => {
+    if (running || retryTimer) return;
     running = true;
-    try {
-      const result = await pass();
-      failures = result.retry ? failures + 1 : 0;
-      if (result.retry && !stopped) {
-        retryTimer = scheduler.setTimeout(
-          () => {
-            retryTimer = null;
-            void background();
-          },
-          backoffDelayMs(failures - 1, backoff, result.retryAfterMs),
-        );
-      }
-    } catch (error) {
-      report(error);
+    const retry = await pass().catch(report);
+    failures = retry ? failures + 1 : 0;
+    if (retry && !stopped) {
+      retryTimer = scheduler.setTimeout(
+        () => {
+          retryTimer = null;
+          void background();
+        },
+        backoffDelayMs(failures - 1, backoff, retry.after),
+      );
     }
     running = false;
-    if (!stopped && retryTimer === null && known.size >= flushAt) void background();
-  }
+    if (!stopped && !retryTimer && known.size >= flushAt) void background();
+  };
 
-  function tick() {
+  const tick = () => {
     intervalTimer = scheduler.setTimeout(tick, flushIntervalMs);
-    if (known.size + stored > 0) void background();
-  }
+    if (backlog || known.size > 0) void background();
+  };
 
   return {
     enqueue(event) {
@@ -344,20 +323,20 @@ export function createQueue(options: QueueOptions): Queue {
     async flush() {
       const waiting = [...known.keys()];
       for (let retry = 0; ; retry++) {
-        const result = await pass().catch((error: unknown): PassResult => {
+        const result = await pass().catch((error: unknown): Retry => {
           report(error);
-          return { retry: true, retryAfterMs: null };
+          return { after: null };
         });
-        if (!result.retry) failures = 0;
-        if (!result.retry || !waiting.some((id) => known.has(id)) || retry >= flushRetries) return;
+        if (!result || !waiting.some((id) => known.has(id)) || retry >= flushRetries) return;
         await new Promise<void>((resolve) =>
-          scheduler.setTimeout(() => resolve(), backoffDelayMs(retry, backoff, result.retryAfterMs)),
+          scheduler.setTimeout(() => resolve(), backoffDelayMs(retry, backoff, result.after)),
         );
       }
     },
 
     flushKeepalive() {
-      const events = [...known.values()].filter((event) => !sending.has(event.id));
+      // NOTE: visibilitychange then pagehide may send the same events twice; messageId makes that harmless.
+      const events = [...known.values()];
       void writeBehind();
       if (events.length > 0) void send(takeBatch(events, MAX_BEACON_BYTES), true).catch(report);
     },
@@ -370,18 +349,19 @@ export function createQueue(options: QueueOptions): Queue {
     },
 
     purge(match, reason = 'consent') {
-      return local.run(async () => {
+      return lock.run(async () => {
         unwritten = unwritten.filter((event) => !match(event));
         await drop((await all()).filter(match), reason);
       });
     },
 
     clear() {
-      return local.run(async () => {
+      return lock.run(async () => {
         unwritten = [];
         await remove([...known.values()]);
         await writeBehind();
-        stored = dropped = 0;
+        backlog = false;
+        dropped = 0;
         await storage.clear().catch(report);
       });
     },
@@ -396,11 +376,8 @@ export function createQueue(options: QueueOptions): Queue {
     stop() {
       stopped = true;
       for (const timer of [intervalTimer, retryTimer, writeTimer]) scheduler.clearTimeout(timer);
-      intervalTimer = retryTimer = null;
-      if (writeTimer !== null) {
-        writeTimer = null;
-        void writeBehind();
-      }
+      intervalTimer = retryTimer = writeTimer = null;
+      void writeBehind();
     },
 
     size: () => known.size,

@@ -59,7 +59,12 @@ describe('createTracker', () => {
   it('drops events of denied categories at capture and purges them from storage on revocation', async () => {
     const { tracker, storage, calls } = setup({ transport: { send: () => Promise.reject(new Error('offline')) } });
     const drops: string[] = [];
-    tracker.on('drop', (messages, reason) => drops.push(`${messages.length}:${reason}`));
+    tracker.use({
+      name: 'drops',
+      afterSend: (messages, outcome) => {
+        if (outcome.status === 'dropped') drops.push(`${messages.length}:${outcome.reason}`);
+      },
+    });
     tracker.capture(track('Ad Clicked'), { category: 'marketing' });
     tracker.capture(track('Viewed'));
     await tracker.flush();
@@ -104,21 +109,25 @@ describe('createTracker', () => {
         throw new Error('no page');
       },
     });
-    tracker.on('error', (error) => errors.push(error));
+    tracker.use({ name: 'errors', onError: (error) => errors.push(error) });
     expect(tracker.capture(track('X'))).toBeNull();
     expect(errors).toHaveLength(1);
   });
 
-  it('reports sent messages to listeners and after-send plugins', async () => {
+  it('reports sent messages to after-send plugins, which can be removed', async () => {
     const seen: string[] = [];
     const { tracker } = setup({
       plugins: [{ name: 'after', afterSend: (m, o) => seen.push(`${m.length}:${o.status}`) }],
     });
-    tracker.on('sent', (messages) => seen.push(`event:${messages.length}`));
+    const remove = tracker.use({ name: 'listener', afterSend: (messages) => seen.push(`event:${messages.length}`) });
     tracker.capture(track('A'));
     tracker.capture(track('B'));
     await tracker.flush();
     expect(seen).toEqual(['2:sent', 'event:2']);
+    remove();
+    tracker.capture(track('C'));
+    await tracker.flush();
+    expect(seen).toEqual(['2:sent', 'event:2', '1:sent']);
     await tracker.shutdown();
   });
 });

@@ -5,7 +5,6 @@
  */
 import type { CategoryPreferences, Message, MessageContext } from '@exhaust/schema';
 import { type ConsentOptions, createConsentGate, DEFAULT_CATEGORY } from './consent.js';
-import { createEmitter } from './emitter.js';
 import { ConfigError } from './errors.js';
 import { createId } from './id.js';
 import { buildMessage } from './message.js';
@@ -32,12 +31,6 @@ export interface CaptureOptions {
   category?: string;
 }
 
-export interface TrackerEvents extends Record<string, unknown[]> {
-  drop: [messages: Message[], reason: DropReason];
-  sent: [messages: Message[]];
-  error: [error: unknown];
-}
-
 export interface Tracker {
   /**
    * Completes, filters and queues a message; returns its messageId, or null when
@@ -55,8 +48,11 @@ export interface Tracker {
   getConsent(): CategoryPreferences | null;
   /** True when consent was decided and grants nothing beyond `necessary`. */
   deniesAll(): boolean;
-  use(plugin: Plugin): void;
-  on<K extends keyof TrackerEvents>(type: K, listener: (...args: TrackerEvents[K]) => void): () => void;
+  /**
+   * Adds a plugin; returns a function that removes it. Plugins are also how to
+   * listen: `afterSend` sees what was sent or dropped (and why), `onError` every swallowed failure.
+   */
+  use(plugin: Plugin): () => void;
   /** Forgets every queued event, in memory and storage. */
   clear(): Promise<void>;
   /** Flushes, then stops timers so the process or page can go. */
@@ -64,8 +60,6 @@ export interface Tracker {
   /** Events captured here and not yet acknowledged or dropped. */
   size(): number;
 }
-
-type Held = { message: Message; category: string; capturedAt: number };
 
 /**
  * @example
@@ -77,40 +71,29 @@ export function createTracker(options: TrackerOptions): Tracker {
   if (!options.transport || !options.library) throw new ConfigError('createTracker needs a transport and a library');
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const newId = options.newId ?? createId;
-  const emitter = createEmitter<TrackerEvents>();
   const report = (error: unknown) => {
     logger.debug('exhaust', error);
-    emitter.emit('error', error);
+    pipeline.error(error);
   };
   const pipeline = createPipeline(options.plugins ?? [], report);
-  const messagesOf = (events: QueuedEvent[]) => events.map((event) => event.message);
+  const messages = (events: QueuedEvent[]) => events.map((event) => event.message);
+  const dropped = (events: QueuedEvent[], reason: DropReason) => {
+    if (events.length > 0) pipeline.afterSend(messages(events), { status: 'dropped', reason });
+  };
   const queue = createQueue({
     ...options,
     storage: options.storage ?? createMemoryStorage(),
     logger,
     now,
     onError: report,
-    onDrop(events, reason) {
-      const messages = messagesOf(events);
-      pipeline.afterSend(messages, { status: 'dropped', reason });
-      emitter.emit('drop', messages, reason);
-    },
-    onSent(events) {
-      const messages = messagesOf(events);
-      pipeline.afterSend(messages, { status: 'sent' });
-      emitter.emit('sent', messages);
-    },
+    onDrop: dropped,
+    onSent: (events) => pipeline.afterSend(messages(events), { status: 'sent' }),
   });
-  const gate = createConsentGate<Held>(options.consent ?? {}, (held) => held.category);
-
-  const enqueue = ({ message, category, capturedAt }: Held) => {
-    const preferences = gate.preferences();
-    if (preferences) message.context = { ...message.context, consent: { categoryPreferences: preferences } };
-    queue.enqueue({ id: message.messageId!, category, capturedAt, message });
-  };
-  const dropped = (messages: Message[], reason: DropReason) => {
-    if (messages.length > 0) emitter.emit('drop', messages, reason);
+  const gate = createConsentGate<QueuedEvent>(options.consent ?? {}, (event) => event.category);
+  // Every event carries the preferences in force when it is queued (captured, or released by a decision).
+  const enqueue = (event: QueuedEvent) => {
+    event.message.context = { ...event.message.context, consent: { categoryPreferences: gate.preferences()! } };
+    queue.enqueue(event);
   };
   queue.start();
 
@@ -118,42 +101,40 @@ export function createTracker(options: TrackerOptions): Tracker {
     capture(input, captureOptions) {
       try {
         const category = captureOptions?.category ?? DEFAULT_CATEGORY;
-        const built = buildMessage(input, { now, newId, library: options.library, context: options.context?.() });
-        const message = pipeline.beforeSend(built, { category });
+        const message = pipeline.beforeSend(
+          buildMessage(input, {
+            now,
+            newId: options.newId ?? createId,
+            library: options.library,
+            context: options.context?.(),
+          }),
+          { category },
+        );
         if (!message) return null;
-        const held: Held = { message, category, capturedAt: now() };
-        if (gate.preferences() === null) {
-          if (gate.hold(held)) return message.messageId!;
-          dropped([message], 'consent');
-          return null;
+        const event: QueuedEvent = { id: message.messageId!, category, capturedAt: now(), message };
+        const pending = gate.preferences() === null;
+        if (pending ? gate.hold(event) : gate.allows(category)) {
+          if (!pending) enqueue(event);
+          return event.id;
         }
-        if (!gate.allows(category)) {
-          dropped([message], 'consent');
-          return null;
-        }
-        enqueue(held);
-        return message.messageId!;
+        dropped([event], 'consent');
       } catch (error) {
         report(error);
-        return null;
       }
+      return null;
     },
     flush: () => queue.flush(),
     flushKeepalive: () => queue.flushKeepalive(),
     kick: () => queue.kick(),
     async setConsent(preferences) {
       const { released, dropped: refused, denied } = gate.set(preferences);
-      dropped(
-        refused.map((held) => held.message),
-        'consent',
-      );
+      dropped(refused, 'consent');
       released.forEach(enqueue);
       if (denied.length > 0) await queue.purge((event) => denied.includes(event.category), 'consent');
     },
     getConsent: () => gate.preferences(),
     deniesAll: () => gate.deniesAll(),
     use: (plugin) => pipeline.use(plugin),
-    on: (type, listener) => emitter.on(type, listener),
     clear: () => queue.clear(),
     async shutdown() {
       await queue.flush();
