@@ -133,9 +133,15 @@ export function createClient(options: NodeClientOptions): NodeClient {
     flushRetries: options.flushRetries,
     backoff: options.backoff,
   });
-  tracker.on('error', (error) => emitter.emit('error', error));
-  tracker.on('drop', (messages, reason) => emitter.emit('drop', messages, reason));
-  tracker.on('sent', (messages) => emitter.emit('sent', messages));
+  // The core reports outcomes to plugins; one plugin forwards them to this client's listeners.
+  tracker.use({
+    name: 'exhaust-node-listeners',
+    afterSend(messages, outcome) {
+      if (outcome.status === 'sent') emitter.emit('sent', messages);
+      else emitter.emit('drop', messages, outcome.reason);
+    },
+    onError: (error) => emitter.emit('error', error),
+  });
 
   const keepAlive = createKeepAlive();
   let shuttingDown: Promise<void> | null = null;
