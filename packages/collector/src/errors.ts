@@ -37,7 +37,10 @@ function toApiError(error: unknown): ApiError {
         issues: [{ path: ['cursor'], message: error.message }],
       });
     }
-    return new ApiError(503, 'shutting_down', 'the store is not available', { cause: error });
+    // Both mean "try again later": closed during shutdown, or the database worker failed.
+    return error.code === 'store_closed'
+      ? new ApiError(503, 'shutting_down', 'the collector is shutting down', { cause: error })
+      : new ApiError(503, 'internal_error', 'the store is not available', { cause: error });
   }
   return new ApiError(500, 'internal_error', 'internal error', { cause: error });
 }

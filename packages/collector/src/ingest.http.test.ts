@@ -213,6 +213,7 @@ describe('bad requests store nothing', () => {
   const cases: [string, () => Promise<Response>, number, string][] = [
     ['malformed JSON', () => post('/v1/batch', '{"batch": ['), 400, 'invalid_json'],
     ['a body that is not a batch', () => post('/v1/batch', JSON.stringify({ events: [] })), 400, 'invalid_body'],
+    ['a single-message body that is not an object', () => post('/v1/track', '[1,2]'), 400, 'invalid_body'],
     [
       'an unknown write key',
       () => post('/v1/batch', '{"batch":[]}', { authorization: basic('nope-nope-nope-nope') }),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '@exhaust/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from './config-schema.js';
+import { ConfigError, type ConfigFileInput } from './config-schema.js';
 import { resolveConfig } from './resolve-config.js';
 
 let dataDir: string;
@@ -83,7 +83,9 @@ describe('resolveConfig', () => {
       'sources.1.name',
     ],
     [{ sorces: [] }, '(root)'],
-  ])('refuses %j naming %s', (config, field) => {
+  ])('refuses %j naming %s', (input, field) => {
+    // Deliberately wrong shapes: what a hand-written JSON file may hold.
+    const config = input as ConfigFileInput;
     expect(() => resolveConfig({ config, dataDir })).toThrow(ConfigError);
     expect(() => resolveConfig({ config, dataDir })).toThrow(field);
   });

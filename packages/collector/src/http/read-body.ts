@@ -39,10 +39,16 @@ export async function readBody(source: BodySource, maxBodyBytes: number): Promis
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (source.stream) {
-    for await (const chunk of source.stream) {
-      total += chunk.byteLength;
-      if (total > capBytes) throw tooLarge(capBytes, what);
-      chunks.push(chunk);
+    try {
+      for await (const chunk of source.stream) {
+        total += chunk.byteLength;
+        if (total > capBytes) throw tooLarge(capBytes, what);
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      // The client went away mid-body (reset, abort): nothing to store, nobody to answer.
+      throw new ApiError(400, 'invalid_body', 'the body was not received completely', { cause: error });
     }
   }
   const raw = Buffer.concat(chunks, total);

@@ -47,7 +47,12 @@ interface Envelope {
 }
 
 function envelopeOf(request: IngestRequest, limits: IngestLimits): Envelope {
-  if (request.singleType) return { messages: [request.body] };
+  if (request.singleType) {
+    if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) {
+      throw new ApiError(400, 'invalid_body', `the body must be one ${request.singleType} message (a JSON object)`);
+    }
+    return { messages: [request.body] };
+  }
   const parsed = batchEnvelopeSchema.safeParse(request.body);
   if (!parsed.success) {
     throw new ApiError(400, 'invalid_body', 'the body must be an object with a "batch" array', {
