@@ -2,8 +2,9 @@
  * Segment's own Node library, unchanged, pointed at the collector with its
  * `host` option: every call type arrives and is stored as Segment would.
  */
-import { Analytics } from '@segment/analytics-node';
+
 import type { Page, StoredEvent } from '@exhaust/schema';
+import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from './test/harness.js';
 
