@@ -5,6 +5,7 @@ import { BrowserRouter, createMemoryRouter, Link, Route, RouterProvider, Routes,
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExhaustProvider } from './provider.js';
 import { capturePlugin, pages, type Sink, startSink, waitFor } from './test-helpers.js';
+import { useExhaust } from './use-exhaust.js';
 import { type PageViewOptions, usePageViews } from './use-page-views.js';
 
 // The plugin sees each capture; the sink only keeps the clients' sends off a closed port.
@@ -36,11 +37,18 @@ afterEach(() => {
 const viewed = (plugin: ReturnType<typeof capturePlugin>) =>
   pages(plugin.captured).map((m) => ({ path: m.properties?.path, search: m.properties?.search, name: m.name }));
 
+/** A route as apps write them with React 19: its own <title>, and an event tracked when it is shown. */
 function Titled({ title }: { title: string }) {
+  const client = useExhaust();
   useEffect(() => {
-    document.title = title;
-  }, [title]);
-  return <h1>{title}</h1>;
+    client.track('Route Shown', { title });
+  }, [client, title]);
+  return (
+    <>
+      <title>{title}</title>
+      <h1>{title}</h1>
+    </>
+  );
 }
 
 function HistoryViews({ options }: { options?: PageViewOptions }) {
@@ -144,27 +152,24 @@ describe('usePageViews(useLocation()) with React Router 7', () => {
     </>
   );
 
-  it('sends a page() per route change of a BrowserRouter, with the new title', async () => {
+  it('sends a page() per route change of a BrowserRouter: after the new <title>, before the route tracks', async () => {
     const plugin = capture();
     render(
-      <StrictMode>
-        <ExhaustProvider writeKey="wk_test" host={HOST} storage="memory" plugins={[plugin]}>
-          <BrowserRouter>
-            <RouterViews />
-            <Routes>{routes}</Routes>
-          </BrowserRouter>
-        </ExhaustProvider>
-      </StrictMode>,
+      <ExhaustProvider writeKey="wk_test" host={HOST} storage="memory" plugins={[plugin]}>
+        <BrowserRouter>
+          <RouterViews />
+          <Routes>{routes}</Routes>
+        </BrowserRouter>
+      </ExhaustProvider>,
     );
     for (const link of ['products', 'same page', 'cart']) {
       await act(async () => fireEvent.click(screen.getByText(link)));
     }
-    expect(viewed(plugin)).toEqual([
-      { path: '/', search: '', name: undefined },
-      { path: '/products', search: '?page=2', name: undefined },
-      { path: '/cart', search: '', name: undefined },
-    ]);
-    expect(pages(plugin.captured).map((m) => m.properties?.title)).toEqual(['', 'Products', 'Cart']);
+    expect(
+      plugin.captured.map((m) =>
+        m.type === 'page' ? `page ${m.properties?.path}${m.properties?.search} "${m.properties?.title}"` : m.event,
+      ),
+    ).toEqual(['page / ""', 'page /products?page=2 "Products"', 'Route Shown', 'page /cart "Cart"', 'Route Shown']);
   });
 
   it('follows a memory router, whose paths never reach window.location', async () => {

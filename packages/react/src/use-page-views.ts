@@ -1,5 +1,5 @@
-import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { useHolder } from './context.js';
+import { useRef, useSyncExternalStore } from 'react';
+import { useHolder, useIsomorphicLayoutEffect } from './context.js';
 import { subscribeToHistory } from './history-listener.js';
 
 /** A router's location (React Router's `useLocation()` fits), or a path string. */
@@ -18,8 +18,8 @@ const serverPath = () => null;
  * Sends `page()` once when mounted and again whenever the path (pathname +
  * search; the hash is not a page) changes. Give it your router's location, or
  * nothing to follow plain history navigation (`pushState`, `replaceState`,
- * back/forward). It runs after the new route rendered, so `document.title` is
- * the new page's. Use it once, near the root, with a client whose `autoPage`
+ * back/forward). The view is captured when the new route is committed: after
+ * its `<title>` (React 19) and before the events its effects track. Use it once, near the root, with a client whose `autoPage`
  * is off (the provider's default) so no view counts twice.
  *
  * @example
@@ -45,7 +45,9 @@ export function usePageViews(location?: PageLocation, options: PageViewOptions =
   const nameOf = useRef(options.name);
   nameOf.current = options.name;
 
-  useEffect(() => {
+  // NOTE: a layout effect: the view is captured before any effect of the new route tracks something
+  // (a page view first, then its 'Product Viewed'), and after React 19 committed the route's <title>.
+  useIsomorphicLayoutEffect(() => {
     // StrictMode runs effects twice: one view per path, not per effect run.
     if (path === null || previous.current?.path === path) return;
     const referrer = previous.current?.url;
@@ -53,8 +55,8 @@ export function usePageViews(location?: PageLocation, options: PageViewOptions =
     const [pathname = '', search = ''] = splitPath(path);
     const name = nameOf.current?.(pathname);
     const properties = { path: pathname, search, ...(referrer ? { referrer } : {}) };
-    // NOTE: after every effect of this commit, so a route rendered beside this hook has set its title.
-    queueMicrotask(() => (name ? client.page(name, properties) : client.page(properties)));
+    if (name) client.page(name, properties);
+    else client.page(properties);
   }, [client, path]);
 }
 
