@@ -61,20 +61,27 @@ async function storedCount(event) {
 
 const properties = (i) => ({ i, plan: 'pro', total: 12.5, currency: 'EUR', sku: `sku-${i % 50}` });
 
+/** One run of @exhaust/node: a synchronous burst of track() calls, then flush until all is acknowledged. */
+async function runExhaust(event, options) {
+  const client = createClient({ writeKey, host: url, ...options });
+  let dropped = 0;
+  client.on('drop', (messages) => {
+    dropped += messages.length;
+  });
+  const start = performance.now();
+  for (let i = 0; i < EVENTS; i++) client.track({ userId: `bench-user-${i % 100}`, event, properties: properties(i) });
+  const captured = performance.now();
+  while (client.pending() > 0) await client.flush();
+  const delivered = performance.now();
+  await client.shutdown();
+  if (dropped > 0) throw new Error(`@exhaust/node dropped ${dropped} events`);
+  return { start, captured, delivered };
+}
+
 const CLIENTS = {
   exhaust: {
     label: `@exhaust/node (batches of ${BATCH_EVENTS})`,
-    async run(event) {
-      const client = createClient({ writeKey, host: url, maxBatchEvents: BATCH_EVENTS, flushAt: BATCH_EVENTS });
-      const start = performance.now();
-      for (let i = 0; i < EVENTS; i++)
-        client.track({ userId: `bench-user-${i % 100}`, event, properties: properties(i) });
-      const captured = performance.now();
-      while (client.pending() > 0) await client.flush();
-      const delivered = performance.now();
-      await client.shutdown();
-      return { start, captured, delivered };
-    },
+    run: (event) => runExhaust(event, { maxBatchEvents: BATCH_EVENTS, flushAt: BATCH_EVENTS }),
   },
   segment: {
     label: `@segment/analytics-node (flushAt ${BATCH_EVENTS})`,
@@ -91,32 +98,11 @@ const CLIENTS = {
   },
   exhaustDefaults: {
     label: '@exhaust/node (defaults: batches of 500)',
-    async run(event) {
-      const client = createClient({ writeKey, host: url });
-      const start = performance.now();
-      for (let i = 0; i < EVENTS; i++)
-        client.track({ userId: `bench-user-${i % 100}`, event, properties: properties(i) });
-      const captured = performance.now();
-      while (client.pending() > 0) await client.flush();
-      const delivered = performance.now();
-      await client.shutdown();
-      return { start, captured, delivered };
-    },
+    run: (event) => runExhaust(event, {}),
   },
   exhaustBuffered: {
     label: '@exhaust/node (defaults + disk buffer)',
-    async run(event, run) {
-      const bufferDir = join(dir, `buffer-${run}`);
-      const client = createClient({ writeKey, host: url, buffer: { dir: bufferDir } });
-      const start = performance.now();
-      for (let i = 0; i < EVENTS; i++)
-        client.track({ userId: `bench-user-${i % 100}`, event, properties: properties(i) });
-      const captured = performance.now();
-      while (client.pending() > 0) await client.flush();
-      const delivered = performance.now();
-      await client.shutdown();
-      return { start, captured, delivered };
-    },
+    run: (event, run) => runExhaust(event, { buffer: { dir: join(dir, `buffer-${run}`) } }),
   },
 };
 

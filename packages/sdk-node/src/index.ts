@@ -29,10 +29,10 @@ export type { CallErrorCode } from './errors.js';
 export { CallError } from './errors.js';
 export type { BufferOptions, NodeClientOptions } from './options.js';
 export {
-  BUFFERED_MAX_QUEUE_EVENTS,
   NODE_BATCH_MAX_EVENTS,
   NODE_FLUSH_AT_EVENTS,
   NODE_FLUSH_INTERVAL_MS,
+  NODE_MAX_QUEUE_EVENTS,
 } from './options.js';
 export type { NodeTransportOptions } from './transport.js';
 export { createNodeTransport, REQUEST_TIMEOUT_MS } from './transport.js';

@@ -2,7 +2,7 @@
  * The Node client's options, their server-side defaults, and the checks that
  * make bad configuration throw at construction (never later, at a call).
  */
-import { type BackoffOptions, ConfigError, type Logger, MAX_QUEUE_EVENTS, type Plugin } from '@exhaust/core';
+import { type BackoffOptions, ConfigError, type Logger, type Plugin } from '@exhaust/core';
 import type { MessageContext } from '@exhaust/schema';
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from '@exhaust/schema/constants';
 import { BUFFER_MAX_BYTES } from './disk-buffer.js';
@@ -14,8 +14,11 @@ export const NODE_FLUSH_AT_EVENTS = 100;
 export const NODE_FLUSH_INTERVAL_MS = 1000;
 /** Default most events per request. */
 export const NODE_BATCH_MAX_EVENTS = 500;
-/** Default most events waiting when a disk buffer holds them (its bytes bound usually binds first). */
-export const BUFFERED_MAX_QUEUE_EVENTS = 100_000;
+/**
+ * Default most events waiting (the oldest are dropped beyond it). A server
+ * captures in bursts: 100,000 small events are some tens of MB.
+ */
+export const NODE_MAX_QUEUE_EVENTS = 100_000;
 
 export interface BufferOptions {
   /** Folder of the buffer's log, created when missing. One client (process) per folder. */
@@ -52,7 +55,7 @@ export interface NodeClientOptions {
   maxBatchEvents?: number;
   /** Default the collector's 512 KiB body limit. */
   maxBatchBytes?: number;
-  /** Default 10,000 in memory, {@link BUFFERED_MAX_QUEUE_EVENTS} with a disk buffer; the oldest are dropped beyond it. */
+  /** Default {@link NODE_MAX_QUEUE_EVENTS}; the oldest are dropped (and reported) beyond it. */
   maxQueueEvents?: number;
   /** Default 7 days: older waiting events are dropped. */
   maxEventAgeMs?: number;
@@ -122,7 +125,7 @@ export function nodeDefaults(options: NodeClientOptions) {
     flushAt: options.flushAt ?? NODE_FLUSH_AT_EVENTS,
     flushIntervalMs: options.flushIntervalMs ?? NODE_FLUSH_INTERVAL_MS,
     maxBatchEvents: options.maxBatchEvents ?? NODE_BATCH_MAX_EVENTS,
-    maxQueueEvents: options.maxQueueEvents ?? (options.buffer ? BUFFERED_MAX_QUEUE_EVENTS : MAX_QUEUE_EVENTS),
+    maxQueueEvents: options.maxQueueEvents ?? NODE_MAX_QUEUE_EVENTS,
     bufferMaxBytes: options.buffer?.maxBytes ?? BUFFER_MAX_BYTES,
     requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
   };

@@ -40,7 +40,7 @@ describe('SDK in a real process', () => {
         bufferDir: dir.path,
         count: 300,
         prefix: 'crash',
-        then: 'flush-then-idle',
+        finish: 'flush-then-idle',
       });
       const flushed = await crashed.step('flushed');
       // Captured, not acknowledged: the collector is unreachable, the events wait on disk.
@@ -56,7 +56,7 @@ describe('SDK in a real process', () => {
         bufferDir: dir.path,
         count: 1,
         prefix: 'after-crash',
-        then: 'shutdown',
+        finish: 'shutdown',
       });
       expect(await restarted.step('shut-down')).toMatchObject({ pending: 0, dropped: 0 });
       expect(await restarted.exited).toEqual({ code: 0, signal: null });
@@ -80,7 +80,7 @@ describe('SDK in a real process', () => {
       writeKey: collector.writeKey,
       count: 250,
       prefix: 'shutdown',
-      then: 'shutdown',
+      finish: 'shutdown',
     });
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(await child.step('shut-down')).toMatchObject({ pending: 0 });
@@ -93,7 +93,7 @@ describe('SDK in a real process', () => {
       writeKey: collector.writeKey,
       count: 10,
       prefix: 'unreachable',
-      then: 'shutdown',
+      finish: 'shutdown',
     });
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(await child.step('shut-down')).toMatchObject({ pending: 10 });
@@ -105,7 +105,7 @@ describe('SDK in a real process', () => {
       writeKey: collector.writeKey,
       count: 0,
       prefix: 'idle',
-      then: 'end',
+      finish: 'end',
     });
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
@@ -117,7 +117,7 @@ describe('SDK in a real process', () => {
       handleSignals: true,
       count: 40,
       prefix: 'sigterm',
-      then: 'wait-signal',
+      finish: 'wait-signal',
     });
     await child.step('waiting');
     child.process.kill('SIGTERM');
@@ -132,7 +132,7 @@ describe('SDK in a real process', () => {
       handleSignals: true,
       count: 30,
       prefix: 'before-exit',
-      then: 'end',
+      finish: 'end',
     });
     expect(await child.exited).toEqual({ code: 0, signal: null });
     await waitFor(async () => (await storedIds('before-exit')).length === 30, 'the beforeExit flush');

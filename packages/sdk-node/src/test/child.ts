@@ -19,7 +19,7 @@ export interface ChildPlan {
    * `end`: return without flushing (only `handleSignals`' beforeExit sends).
    * `wait-signal`: report, then idle until a signal (needs `handleSignals`).
    */
-  then: 'flush-then-idle' | 'shutdown' | 'end' | 'wait-signal';
+  finish: 'flush-then-idle' | 'shutdown' | 'end' | 'wait-signal';
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as ChildPlan;
@@ -49,14 +49,14 @@ for (let i = 0; i < plan.count; i++) {
 }
 say('tracked', { count: plan.count });
 
-if (plan.then === 'flush-then-idle') {
+if (plan.finish === 'flush-then-idle') {
   await client.flush();
   say('flushed', { pending: client.pending(), buffered: client.bufferStats()?.events ?? null, dropped });
   setInterval(() => {}, 1 << 30);
-} else if (plan.then === 'shutdown') {
+} else if (plan.finish === 'shutdown') {
   await client.shutdown();
   say('shut-down', { pending: client.pending(), dropped });
-} else if (plan.then === 'wait-signal') {
+} else if (plan.finish === 'wait-signal') {
   say('waiting');
   // Keeps the process up until the signal ends it (after the client's shutdown).
   setInterval(() => {}, 1 << 30);
