@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
-import { migrate } from './engine.js';
+import { migrate, SqliteEngine } from './engine.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
 
@@ -44,6 +44,21 @@ describe('sqlite store', () => {
     expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('rolls back a failing request alone inside a group commit', () => {
+    const engine = new SqliteEngine({ file: freshFile() });
+    const [a, b, c] = [makeIncomingEvent(), makeIncomingEvent(), makeIncomingEvent()];
+    // A BigInt cannot be serialized: this event throws after its request already wrote `b`.
+    const poison = makeIncomingEvent({ message: { properties: { n: 1n as unknown as number } } });
+    const results = engine.ingestGroup([[a], [b, poison], [c]]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(engine.getEvent(a.messageId)).not.toBeNull();
+    expect(engine.getEvent(b.messageId)).toBeNull();
+    expect(engine.getEvent(c.messageId)).not.toBeNull();
+    // Its dedupe entry was rolled back with it: a retry stores it.
+    expect(engine.ingest([b])[0]?.status).toBe('stored');
+    engine.close();
   });
 
   it('refuses a database from a newer collector', () => {
