@@ -4,6 +4,7 @@
  * rebuilt on the other side (a class instance does not survive postMessage).
  */
 import { isStoreErrorCode, StoreError } from '../errors.js';
+import type { IncomingEvent } from '../store.js';
 import type { EngineMethod } from './engine-host.js';
 
 export interface RpcRequest {
@@ -44,4 +45,30 @@ export function deserializeError(error: SerializedError): Error {
       : Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
   if (error.stack) rebuilt.stack = error.stack;
   return rebuilt;
+}
+
+/**
+ * Ingest arguments cross as JSON text instead of nested objects: structured
+ * clone of a message costs about twice its JSON.stringify on the sending (HTTP)
+ * thread, and the text is needed for storage anyway. The worker parses it back
+ * (JSON.parse keeps `__proto__` keys as plain data, like the request body).
+ */
+export function encodeArgs(method: EngineMethod, args: unknown[]): unknown[] {
+  if (method !== 'ingest') return args;
+  return [
+    (args[0] as IncomingEvent[]).map(({ message, payload, ...rest }) => ({
+      ...rest,
+      payload: payload ?? JSON.stringify(message),
+    })),
+  ];
+}
+
+export function decodeArgs(method: EngineMethod, args: unknown[]): unknown[] {
+  if (method !== 'ingest') return args;
+  return [
+    (args[0] as (Omit<IncomingEvent, 'message'> & { payload: string })[]).map((event) => ({
+      ...event,
+      message: JSON.parse(event.payload),
+    })),
+  ];
 }

@@ -5,12 +5,12 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type EngineOptions, SqliteEngine } from './engine.js';
 import { createEngineHost } from './engine-host.js';
-import { type RpcRequest, type RpcResponse, serializeError, type WorkerReady } from './rpc.js';
+import { decodeArgs, type RpcRequest, type RpcResponse, serializeError, type WorkerReady } from './rpc.js';
 
 function serve(port: MessagePort, engine: SqliteEngine): void {
   const host = createEngineHost(engine);
   port.on('message', (request: RpcRequest) => {
-    host.call(request.method, request.args).then(
+    host.call(request.method, decodeArgs(request.method, request.args)).then(
       (value) => {
         port.postMessage({ id: request.id, ok: true, value } satisfies RpcResponse);
         // Closing the port lets the thread exit once the database is closed.
