@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type NodeClient } from './client.js';
 import { CallError } from './errors.js';
 import type { NodeClientOptions } from './options.js';
-import { freePort, startTestCollector, storedEvents, type TestCollector, waitFor } from './test/harness.js';
+import { freePort, startTestCollector, storedEvents, type TestCollector, tempDir, waitFor } from './test/harness.js';
 
 let collector: TestCollector;
 beforeAll(async () => {
@@ -206,6 +206,55 @@ describe('createClient', () => {
       await exhaust.shutdown();
       await second.stop();
       rmSync(dirname(db), { recursive: true, force: true });
+    }
+  });
+
+  it('falls back to memory when its buffer folder is held by another live client, says so, and still delivers', async () => {
+    const dir = tempDir('exhaust-node-held-');
+    try {
+      const { client: owner } = client({ buffer: { dir: dir.path } });
+      expect(owner.track({ userId: 'held-user', event: 'Held Folder' })).toBeTruthy();
+      await owner.flush();
+      const { client: second, seen } = client({ buffer: { dir: dir.path } });
+      const id = second.track({ userId: 'held-user', event: 'Held Folder' });
+      await second.flush();
+      expect(seen.errors).toContainEqual(expect.objectContaining({ code: 'storage_failed' }));
+      expect(second.pending()).toBe(0);
+      expect((await storedEvents(collector, 'Held Folder')).map((e) => e.messageId)).toContain(id);
+    } finally {
+      for (const each of clients.splice(0)) await each.shutdown();
+      dir.remove();
+    }
+  });
+
+  it('bounds the disk buffer during an outage: the oldest are dropped and reported as queue_full', async () => {
+    const dir = tempDir('exhaust-node-bound-');
+    try {
+      const recordBytes = 600;
+      const { client: exhaust, seen } = client({
+        host: `http://127.0.0.1:${await freePort()}`,
+        buffer: { dir: dir.path, maxBytes: recordBytes * 10 },
+        flushRetries: 1,
+      });
+      const captured = Array.from(
+        { length: 50 },
+        (_, i) => exhaust.track({ userId: 'bound-user', event: 'Bounded', properties: { i, pad: 'z'.repeat(200) } })!,
+      );
+      await exhaust.flush();
+      const stats = exhaust.bufferStats()!;
+      expect(stats.bytes).toBeLessThanOrEqual(recordBytes * 10);
+      const droppedIds = seen.drops.flatMap((drop) => drop.messages.map((m) => m.messageId));
+      expect(seen.drops.every((drop) => drop.reason === 'queue_full')).toBe(true);
+      expect(droppedIds.length).toBe(stats.dropped);
+      expect(stats.dropped).toBeGreaterThanOrEqual(40);
+      expect(stats.dropped + stats.events).toBe(50);
+      // The queue forgot the evicted events too: only what is buffered still waits.
+      expect(exhaust.pending()).toBe(stats.events);
+      // Oldest first: what was dropped was captured before everything that stayed.
+      expect(droppedIds).toEqual(captured.slice(0, droppedIds.length));
+    } finally {
+      for (const each of clients.splice(0)) await each.shutdown();
+      dir.remove();
     }
   });
 });

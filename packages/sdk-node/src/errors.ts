@@ -5,7 +5,7 @@ export type CallErrorCode = Extract<RejectionCode, 'missing_identity' | 'invalid
 
 /**
  * A `track()`/`identify()`/... call the client refused. Never thrown: it is
- * reported through `on('error')`, and the message through `on('drop')`.
+ * reported through `on('error')`, and the call returns null.
  */
 export class CallError extends Error {
   declare readonly code: CallErrorCode;

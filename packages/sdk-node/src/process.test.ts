@@ -110,12 +110,13 @@ describe('SDK in a real process', () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('with handleSignals, flushes on SIGTERM and then ends by the signal', async () => {
+  it('with handleSignals, flushes every client on SIGTERM and then ends by the signal', async () => {
     const child = spawnChild({
       host: collector.url,
       writeKey: collector.writeKey,
       handleSignals: true,
       count: 40,
+      clients: 2,
       prefix: 'sigterm',
       finish: 'wait-signal',
     });
@@ -123,6 +124,7 @@ describe('SDK in a real process', () => {
     child.process.kill('SIGTERM');
     expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM' });
     expect((await storedIds('sigterm')).sort()).toEqual(ids('sigterm', 40).sort());
+    expect((await storedIds('sigtermx1')).sort()).toEqual(ids('sigtermx1', 40).sort());
   });
 
   it('with handleSignals, a script that just ends still delivers (beforeExit) and exits', async () => {

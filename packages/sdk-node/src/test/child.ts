@@ -12,6 +12,8 @@ export interface ChildPlan {
   handleSignals?: boolean;
   /** Events to track, with messageIds `${prefix}-${i}`. */
   count: number;
+  /** Clients in the process (default 1); client k > 0 tracks the same count as `${prefix}x${k}-${i}`. */
+  clients?: number;
   prefix: string;
   /**
    * `flush-then-idle`: flush, report, then stay alive (a held timer) until killed.
@@ -26,27 +28,34 @@ const plan = JSON.parse(process.argv[2] ?? '{}') as ChildPlan;
 const say = (step: string, detail: Record<string, unknown> = {}) =>
   process.stdout.write(`${JSON.stringify({ step, ...detail })}\n`);
 
-const client = createClient({
-  writeKey: plan.writeKey,
-  host: plan.host,
-  handleSignals: plan.handleSignals,
-  buffer: plan.bufferDir ? { dir: plan.bufferDir } : undefined,
-  backoff: { baseMs: 20, maxMs: 100 },
-  flushRetries: 2,
-});
+const clients = Array.from({ length: plan.clients ?? 1 }, () =>
+  createClient({
+    writeKey: plan.writeKey,
+    host: plan.host,
+    handleSignals: plan.handleSignals,
+    buffer: plan.bufferDir ? { dir: plan.bufferDir } : undefined,
+    backoff: { baseMs: 20, maxMs: 100 },
+    flushRetries: 2,
+  }),
+);
+const client = clients[0]!;
 let dropped = 0;
-client.on('drop', (messages) => {
-  dropped += messages.length;
-});
-
-for (let i = 0; i < plan.count; i++) {
-  client.track({
-    userId: `${plan.prefix}-user`,
-    event: 'Child Event',
-    messageId: `${plan.prefix}-${i}`,
-    properties: { i },
+for (const each of clients) {
+  each.on('drop', (messages) => {
+    dropped += messages.length;
   });
 }
+
+clients.forEach((each, k) => {
+  for (let i = 0; i < plan.count; i++) {
+    each.track({
+      userId: `${plan.prefix}-user`,
+      event: 'Child Event',
+      messageId: k === 0 ? `${plan.prefix}-${i}` : `${plan.prefix}x${k}-${i}`,
+      properties: { i },
+    });
+  }
+});
 say('tracked', { count: plan.count });
 
 if (plan.finish === 'flush-then-idle') {
