@@ -4,6 +4,8 @@
  * rejected events, refused calls and configuration errors.
  */
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ConfigError } from '@exhaust/core';
 import { MAX_STRING_LENGTH, type Message } from '@exhaust/schema';
@@ -255,6 +257,47 @@ describe('createClient', () => {
     } finally {
       for (const each of clients.splice(0)) await each.shutdown();
       dir.remove();
+    }
+  });
+
+  it('waits as long as a 429 Retry-After asks before retrying on its own, then delivers', async () => {
+    const arrivals: number[] = [];
+    // A proxy in front of the collector that turns the first request away.
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', async () => {
+        arrivals.push(Date.now());
+        if (arrivals.length === 1) {
+          res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'internal_error', message: 'slow down' } }));
+          return;
+        }
+        const forwarded = await fetch(`${collector.url}${req.url}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(forwarded.status, { 'content-type': 'application/json' }).end(await forwarded.text());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { client: exhaust, seen } = client({
+        host: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        backoff: { baseMs: 10, maxMs: 20 },
+      });
+      const id = exhaust.track({ userId: 'retry-after-user', event: 'Retry After Tested' });
+      // NOTE: no flush(): the client's own retry loop must wait; an explicit flush() sends at once.
+      await waitFor(async () => (await storedEvents(collector, 'Retry After Tested')).length > 0, 'the retried event');
+      expect(arrivals.length).toBeGreaterThanOrEqual(2);
+      // Without the header the backoff would have retried within 20 ms.
+      expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(990);
+      expect(seen.errors).toContainEqual(expect.objectContaining({ status: 429, retryAfterMs: 1000 }));
+      expect((await storedEvents(collector, 'Retry After Tested')).map((e) => e.messageId)).toEqual([id]);
+    } finally {
+      for (const each of clients.splice(0)) await each.shutdown();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 });
