@@ -2,6 +2,7 @@
  * The ingest and admin API over real HTTP on loopback, against a real SQLite
  * file in a temp folder (worker mode, as in production).
  */
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { ApiErrorBody, IngestResponse, Page, StoredEvent } from '@exhaust/schema';
 import { MAX_BODY_BYTES, MAX_EVENT_BYTES, MESSAGE_TYPES } from '@exhaust/schema';
@@ -256,6 +257,37 @@ describe('bad requests store nothing', () => {
     const after = await json<Page<StoredEvent>>(await collector.admin('/v1/events?limit=1'));
     expect(after.data[0]?.messageId).toBe(before.data[0]?.messageId);
   });
+});
+
+it('cuts a streamed (chunked) body at the limit, unread, and answers 413', async () => {
+  // No Content-Length: only counting while streaming can stop this body.
+  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let answered = false;
+    const req = request(
+      `${collector.url}/v1/batch`,
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(WEB_KEY) } },
+      (r) => {
+        answered = true;
+        let body = '';
+        r.on('data', (d) => {
+          body += d;
+        });
+        r.on('end', () => {
+          req.destroy();
+          resolve({ status: r.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on('error', (error) => (answered ? undefined : reject(error)));
+    const chunk = 'x'.repeat(64 * 1024);
+    // Keep sending until answered: far more than the limit if nobody stops reading.
+    const pump = () => {
+      while (!answered) if (!req.write(chunk)) return void req.once('drain', pump);
+    };
+    pump();
+  });
+  expect(res.status).toBe(413);
+  expect(JSON.parse(res.body).error.code).toBe('payload_too_large');
 });
 
 describe('CORS per source', () => {

@@ -10,10 +10,28 @@ import { ApiError } from '../errors.js';
 /** Media types parsed as JSON. Browsers send text/plain to avoid a CORS preflight. */
 const JSON_MEDIA_TYPES = new Set(['application/json', 'text/plain']);
 
+/** A web ReadableStream, typed structurally so that DOM and Node typings both fit. */
+interface WebByteStream {
+  getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array | undefined }> };
+}
+
 export interface BodySource {
   headers: (name: string) => string | undefined;
-  /** The raw bytes: Node's IncomingMessage or a web ReadableStream (both async-iterable). */
-  stream: AsyncIterable<Uint8Array> | null;
+  /** The raw bytes: Node's IncomingMessage (async-iterable) or a web ReadableStream. */
+  stream: AsyncIterable<Uint8Array> | WebByteStream | null;
+}
+
+async function* chunksOf(stream: AsyncIterable<Uint8Array> | WebByteStream): AsyncGenerator<Uint8Array> {
+  if (!('getReader' in stream)) {
+    yield* stream;
+    return;
+  }
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    if (value) yield value;
+  }
 }
 
 function tooLarge(limitBytes: number, what: string): ApiError {
@@ -40,7 +58,7 @@ export async function readBody(source: BodySource, maxBodyBytes: number): Promis
   let total = 0;
   if (source.stream) {
     try {
-      for await (const chunk of source.stream) {
+      for await (const chunk of chunksOf(source.stream)) {
         total += chunk.byteLength;
         if (total > capBytes) throw tooLarge(capBytes, what);
         chunks.push(chunk);
