@@ -35,7 +35,10 @@ async function* chunksOf(stream: AsyncIterable<Uint8Array> | WebByteStream): Asy
 }
 
 function tooLarge(limitBytes: number, what: string): ApiError {
-  return new ApiError(413, 'payload_too_large', `${what} is larger than ${limitBytes} bytes`);
+  // The rest of the body stays unread: close the connection rather than drain it.
+  return new ApiError(413, 'payload_too_large', `${what} is larger than ${limitBytes} bytes`, {
+    headers: { Connection: 'close' },
+  });
 }
 
 /** The body as text, at most `maxBodyBytes` after gzip is undone. */
