@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { ConfigError } from '@exhaust/core';
-import { MAX_STRING_LENGTH, type Message } from '@exhaust/schema';
+import { MAX_STRING_LENGTH, type Message, type Profile } from '@exhaust/schema';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type NodeClient } from './client.js';
 import { CallError } from './errors.js';
@@ -299,5 +299,39 @@ describe('createClient', () => {
       for (const each of clients.splice(0)) await each.shutdown();
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+
+  it("never speaks for the person's consent: server events leave the profile's consent as the browser set it", async () => {
+    const browser = await fetch(`${collector.url}/v1/batch`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${collector.writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        batch: [
+          {
+            type: 'identify',
+            userId: 'consent-user',
+            timestamp: new Date(Date.now() - 60_000).toISOString(),
+            context: { consent: { categoryPreferences: { necessary: true, analytics: true, marketing: false } } },
+          },
+        ],
+      }),
+    });
+    expect(browser.status).toBe(200);
+    const { client: exhaust } = client();
+    const id = exhaust.track({ userId: 'consent-user', event: 'Consent Untouched' });
+    await exhaust.flush();
+
+    const [stored] = await storedEvents(collector, 'Consent Untouched');
+    expect(stored?.messageId).toBe(id);
+    expect(stored?.message.context?.consent).toBeUndefined();
+    const res = await fetch(`${collector.url}/v1/profiles/${encodeURIComponent('userId:consent-user')}`, {
+      headers: { authorization: `Bearer ${collector.adminKey}` },
+    });
+    const profile = (await res.json()) as Profile;
+    expect(profile.consent.marketing?.granted).toBe(false);
+    expect(profile.consent.analytics?.granted).toBe(true);
   });
 });

@@ -33,6 +33,7 @@ import { createDiskBuffer, type DiskBuffer, type DiskBufferStats } from './disk-
 import { CallError } from './errors.js';
 import { consoleLogger, createKeepAlive, nodeScheduler } from './node-ports.js';
 import { type NodeClientOptions, nodeDefaults, validateOptions } from './options.js';
+import { SERVER_CONSENT, SERVER_CONSENT_CATEGORY, withoutConsentStamps } from './server-consent.js';
 import { installSignalHandlers } from './signals.js';
 import { createNodeTransport } from './transport.js';
 import { LIBRARY } from './version.js';
@@ -111,12 +112,15 @@ export function createClient(options: NodeClientOptions): NodeClient {
 
   const staticContext = options.context;
   const tracker = createTracker({
-    transport: createNodeTransport({
-      writeKey: options.writeKey,
-      host: options.host,
-      gzip: options.gzip,
-      requestTimeoutMs: defaults.requestTimeoutMs,
-    }),
+    transport: withoutConsentStamps(
+      createNodeTransport({
+        writeKey: options.writeKey,
+        host: options.host,
+        gzip: options.gzip,
+        requestTimeoutMs: defaults.requestTimeoutMs,
+      }),
+    ),
+    consent: SERVER_CONSENT,
     storage,
     library: LIBRARY,
     scheduler: nodeScheduler,
@@ -157,7 +161,7 @@ export function createClient(options: NodeClientOptions): NodeClient {
         report(message);
         return null;
       }
-      return tracker.capture(message);
+      return tracker.capture(message, { category: SERVER_CONSENT_CATEGORY });
     } catch (error) {
       report(error);
       return null;
