@@ -28,7 +28,8 @@ export function backoffDelayMs(
   retryAfterMs: number | null = null,
 ): number {
   const { baseMs = RETRY_BASE_DELAY_MS, maxMs = RETRY_MAX_DELAY_MS, random = Math.random } = options;
-  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  // NOTE: 2 ** attempt overflows to Infinity for huge attempts, which min() caps.
+  const cap = Math.min(maxMs, baseMs * 2 ** attempt);
   const jittered = Math.floor(random() * cap);
   return retryAfterMs == null ? jittered : Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
 }
@@ -40,10 +41,10 @@ export function backoffDelayMs(
  * @example parseRetryAfter('3', Date.now()) // 3000
  */
 export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | null {
-  if (header == null || header.trim() === '') return null;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  if (!header) return null;
+  const seconds = Number(header);
+  if (seconds >= 0) return seconds * 1000;
   // An HTTP date always names its day and month; this keeps `-5` from parsing as a year.
-  const at = /[a-z]/i.test(value) ? Date.parse(value) : Number.NaN;
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+  const at = /[a-z]/i.test(header) ? Date.parse(header) : Number.NaN;
+  return at >= 0 ? Math.max(0, at - nowMs) : null;
 }

@@ -65,11 +65,7 @@ export function createConsentGate<T>(options: ConsentOptions, categoryOf: (item:
   return {
     preferences: () => current,
     allows,
-    hold(item) {
-      if (options.whilePending === 'drop' || held.length >= maxPending) return false;
-      held.push(item);
-      return true;
-    },
+    hold: (item) => options.whilePending !== 'drop' && held.length < maxPending && held.push(item) > 0,
     set(update) {
       current = normalize(update, current);
       const released = held.filter((item) => allows(categoryOf(item)));

@@ -16,7 +16,8 @@ export function createId(): string {
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   let id = '';
   bytes.forEach((byte, index) => {
-    id += (index === 4 || index === 6 || index === 8 || index === 10 ? '-' : '') + (byte + 256).toString(16).slice(1);
+    // Dashes before bytes 4, 6, 8 and 10: 8-4-4-4-12 hex digits.
+    id += (index > 3 && index < 11 && index % 2 === 0 ? '-' : '') + (byte + 256).toString(16).slice(1);
   });
   return id;
 }

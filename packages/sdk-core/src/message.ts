@@ -10,7 +10,7 @@ export interface BuildOptions {
 
 /**
  * Completes a message at capture: `messageId` (uuid, the collector's dedupe
- * key), `timestamp` (capture time), `context.library`. `sentAt` is added at send.
+ * key), `timestamp` (capture time), `context.library`. The queue adds `sentAt` to the batch at send.
  *
  * @example buildMessage({ type: 'track', event: 'Signed Up', anonymousId }, { now, newId, library })
  */

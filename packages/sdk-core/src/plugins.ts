@@ -42,6 +42,15 @@ export interface PluginPipeline {
  */
 export function createPipeline(plugins: Plugin[], onError: (error: unknown, plugin: Plugin) => void): PluginPipeline {
   let list = [...plugins];
+  const each = (run: (plugin: Plugin) => void, silent?: boolean) => {
+    for (const plugin of list) {
+      try {
+        run(plugin);
+      } catch (error) {
+        if (!silent) onError(error, plugin);
+      }
+    }
+  };
   return {
     use(plugin) {
       list.push(plugin);
@@ -64,23 +73,8 @@ export function createPipeline(plugins: Plugin[], onError: (error: unknown, plug
       }
       return current;
     },
-    afterSend(messages, outcome) {
-      for (const plugin of list) {
-        try {
-          plugin.afterSend?.(messages, outcome);
-        } catch (error) {
-          onError(error, plugin);
-        }
-      }
-    },
-    error(error) {
-      for (const plugin of list) {
-        try {
-          plugin.onError?.(error);
-        } catch {
-          // NOTE: an error listener that throws has nowhere left to report to.
-        }
-      }
-    },
+    afterSend: (messages, outcome) => each((plugin) => plugin.afterSend?.(messages, outcome)),
+    // NOTE: an error listener that throws has nowhere left to report to.
+    error: (error) => each((plugin) => plugin.onError?.(error), true),
   };
 }

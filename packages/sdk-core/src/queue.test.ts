@@ -50,13 +50,13 @@ describe('createQueue', () => {
     expect(events.every((event) => delivered.get(event.id) === 1)).toBe(true);
   });
 
-  it('stamps sentAt on the envelope and every message at send time', async () => {
+  it('stamps sentAt on the envelope at send time, leaving stored messages untouched', async () => {
     const { queue, calls } = setup(['ok'], { now: () => Date.parse('2026-11-25T10:00:00Z') });
     enqueueMany(queue, 2);
     await queue.flush();
     const body = calls[0]!.body;
     expect(body.sentAt).toBe('2026-11-25T10:00:00.000Z');
-    expect(body.batch.map((message) => message.sentAt)).toEqual([body.sentAt, body.sentAt]);
+    expect(body.batch.map((message) => message.sentAt)).toEqual([undefined, undefined]);
   });
 
   it('retries 500 three times, then delivers everything exactly once', async () => {
@@ -191,6 +191,27 @@ describe('createQueue', () => {
     await queue.flush();
     expect(log.slice(0, 3)).toEqual(['put:50', 'put:50', 'put:20']);
     expect((await storage.list()).length).toBe(120);
+  });
+
+  it('keeps working from memory when storage fails, losing nothing', async () => {
+    const inner = createMemoryStorage();
+    let broken = false;
+    const failing = <T>(run: () => Promise<T>) => (broken ? Promise.reject(new Error('IndexedDB closed')) : run());
+    const storage = {
+      putMany: (events: QueuedEvent[]) => failing(() => inner.putMany(events)),
+      removeMany: (ids: string[]) => failing(() => inner.removeMany(ids)),
+      list: () => failing(() => inner.list()),
+      clear: () => failing(() => inner.clear()),
+    };
+    const errors: unknown[] = [];
+    const { queue, delivered } = setup(['network', 'ok'], { storage, flushRetries: 0, onError: (e) => errors.push(e) });
+    const early = enqueueMany(queue, 3);
+    await queue.flush();
+    broken = true;
+    const late = enqueueMany(queue, 2);
+    await queue.flush();
+    expect([...early, ...late].every((event) => delivered.get(event.id) === 1)).toBe(true);
+    expect(errors.some((error) => (error as Error).message === 'IndexedDB closed')).toBe(true);
   });
 
   it('sends what an earlier run left in storage when it starts', async () => {

@@ -8,7 +8,7 @@ import type { BatchRequest, IngestResponse } from '@exhaust/schema';
 import { MAX_BEACON_BYTES, MAX_BODY_BYTES, MAX_EVENT_BYTES } from '@exhaust/schema/constants';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';
 import { classifyStatus } from './classify-status.js';
-import { HttpStatusError } from './errors.js';
+import type { HttpStatusError } from './errors.js';
 import {
   createLocalLock,
   defaultScheduler,
@@ -30,8 +30,6 @@ export const FLUSH_AT_EVENTS = 20;
 export const BATCH_MAX_EVENTS = 100;
 /** Room kept in every request for the envelope (`writeKey`, `sentAt`, `dropped`). */
 export const ENVELOPE_RESERVE_BYTES = 512;
-/** What `sentAt` adds to each message when it is sent. */
-const SENT_AT_BYTES = 40;
 /** Default most events kept waiting; the oldest are dropped beyond it. */
 export const MAX_QUEUE_EVENTS = 10_000;
 /** Default oldest age of a waiting event; older ones are dropped. */
@@ -90,8 +88,6 @@ export interface Queue {
   flush(): Promise<void>;
   /** The page is going away: send what this instance holds in one keepalive request, synchronously. */
   flushKeepalive(): void;
-  /** Sends now, forgetting any backoff wait (the device came back online). */
-  kick(): void;
   /** Removes matching events from memory and storage (e.g. a denied consent category). */
   purge(match: (event: QueuedEvent) => boolean, reason?: DropReason): Promise<void>;
   /** Forgets everything, in memory and storage, without reporting drops. */
@@ -127,8 +123,8 @@ export function createQueue(options: QueueOptions): Queue {
     maxBatchBytes = MAX_BODY_BYTES,
     maxQueueEvents = MAX_QUEUE_EVENTS,
     maxEventAgeMs = MAX_EVENT_AGE_MS,
-    maxAttempts = Infinity,
     flushRetries = FLUSH_RETRIES,
+    maxAttempts = Infinity,
   } = options;
   const backoff: BackoffOptions = { random: options.random, ...options.backoff };
   /** Events this instance captured and has not seen acknowledged (insertion order is capture order). */
@@ -139,11 +135,11 @@ export function createQueue(options: QueueOptions): Queue {
   let unwritten: QueuedEvent[] = [];
   let writing: Promise<void> | null = null;
   let writeTimer: unknown = null;
-  let intervalTimer: unknown = null;
-  let retryTimer: unknown = null;
+  let timer: unknown = null;
   let running = false;
   let failures = 0;
-  let backlog = false;
+  /** Storage may hold events (from an earlier run, another tab, or a failed pass): true until a pass proves otherwise. */
+  let backlog = true;
   let dropped = 0;
   let stopped = true;
 
@@ -183,7 +179,7 @@ export function createQueue(options: QueueOptions): Queue {
       writing = null;
     }));
 
-  const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + SENT_AT_BYTES;
+  const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + 1;
 
   /** The oldest events that fit one request (always at least one). */
   const takeBatch = (events: QueuedEvent[], budgetBytes: number) => {
@@ -197,31 +193,29 @@ export function createQueue(options: QueueOptions): Queue {
     return events.slice(0, count);
   };
 
-  const failed = async (batch: QueuedEvent[], after: number | null): Promise<Retry> => {
-    await drop(
-      batch.filter((event) => {
-        attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
-        return attempts.get(event.id)! >= maxAttempts;
-      }),
-      'retries_exhausted',
-    );
-    return { after };
-  };
-
   /** Sends one batch and settles it. The transport is called synchronously (keepalive needs that). */
   const send = async (batch: QueuedEvent[], keepalive?: boolean): Promise<Retry> => {
     const reported = dropped;
-    const sentAt = new Date(now()).toISOString();
-    const body: BatchRequest = { batch: batch.map((event) => ({ ...event.message, sentAt })), sentAt };
+    // `sentAt` once, on the envelope: the collector applies it to every message without its own (Segment's rule).
+    const body: BatchRequest = { batch: batch.map((event) => event.message), sentAt: new Date(now()).toISOString() };
     if (dropped > 0) body.dropped = dropped;
     let response: IngestResponse | null;
     try {
-      response = await transport.send(body, keepalive ? { keepalive } : undefined);
+      response = await transport.send(body, { keepalive });
     } catch (error) {
       report(error);
-      if (!(error instanceof HttpStatusError)) return failed(batch, null);
-      if (classifyStatus(error.status) === 'retry') return failed(batch, error.retryAfterMs);
-      if ((error.status === 413 || error.status === 400) && batch.length > 1) {
+      const status = (error as HttpStatusError).status;
+      if (!status || classifyStatus(status) === 'retry') {
+        // Network error, 408, 429, 5xx: count the attempt; past maxAttempts the event is dropped.
+        await drop(
+          batch.filter(
+            (event) => attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1).get(event.id)! >= maxAttempts,
+          ),
+          'retries_exhausted',
+        );
+        return { after: (error as HttpStatusError).retryAfterMs ?? null };
+      }
+      if ((status === 413 || status === 400) && batch.length > 1) {
         // NOTE: bisect, so one poison or oversized event costs only itself.
         const half = Math.ceil(batch.length / 2);
         return (await send(batch.slice(0, half), keepalive)) ?? send(batch.slice(half), keepalive);
@@ -232,7 +226,7 @@ export function createQueue(options: QueueOptions): Queue {
     if (!response) return;
     dropped = Math.max(0, dropped - reported);
     const rejected = new Set(response.rejected.map((entry) => entry.index));
-    if (rejected.size > 0) logger.warn('rejected by the collector', response.rejected);
+    if (rejected.size > 0) logger.warn('rejected', response.rejected);
     await drop(
       batch.filter((_, index) => rejected.has(index)),
       'rejected',
@@ -246,15 +240,19 @@ export function createQueue(options: QueueOptions): Queue {
   const all = async (): Promise<QueuedEvent[]> => {
     await writeBehind();
     const before = [...written];
-    const listed = await storage.list().catch((error: unknown): QueuedEvent[] => {
-      report(error);
-      return [];
-    });
-    const ids = new Set(listed.map((event) => event.id));
-    // Written here, gone from storage: another instance got them acknowledged.
-    await remove(before.filter((id) => !ids.has(id)).map((id) => known.get(id)!));
-    for (const event of known.values()) if (!ids.has(event.id)) listed.push(event);
-    return listed.sort((a, b) => a.capturedAt - b.capturedAt);
+    const listed = await storage.list().catch(report);
+    const ids = new Set(listed?.map((event) => event.id));
+    const events = [...(listed ?? [])];
+    for (const id of before) {
+      // Written here, gone from storage: another instance got them acknowledged (trusted only if the read worked).
+      if (listed && !ids.has(id)) {
+        known.delete(id);
+        written.delete(id);
+        attempts.delete(id);
+      }
+    }
+    for (const event of known.values()) if (!ids.has(event.id)) events.push(event);
+    return events.sort((a, b) => a.capturedAt - b.capturedAt);
   };
 
   /** One pass: persist what waits, read storage, enforce bounds, send every batch until one fails. */
@@ -267,9 +265,10 @@ export function createQueue(options: QueueOptions): Queue {
       events = events.slice(expired.length);
       await drop(events.slice(0, -maxQueueEvents), 'queue_full');
       events = events.slice(-maxQueueEvents);
-      const tooLarge = events.filter((event) => sizeOf(event) > MAX_EVENT_BYTES);
+      const tooLarge: QueuedEvent[] = [];
+      // NOTE: `!push()` is false: an oversized event moves to `tooLarge` in the same walk.
+      events = events.filter((event) => sizeOf(event) <= MAX_EVENT_BYTES || !tooLarge.push(event));
       await drop(tooLarge, 'too_large');
-      events = events.filter((event) => !tooLarge.includes(event));
       backlog = true;
       while (events.length > 0) {
         const batch = takeBatch(events, maxBatchBytes);
@@ -278,30 +277,21 @@ export function createQueue(options: QueueOptions): Queue {
         events = events.slice(batch.length);
       }
       backlog = false;
+      failures = 0;
     });
 
-  /** The automatic loop: one pass at a time, backing off after failures. */
-  const background = async () => {
-    if (running || retryTimer) return;
-    running = true;
-    const retry = await pass().catch(report);
-    failures = retry ? failures + 1 : 0;
-    if (retry && !stopped) {
-      retryTimer = scheduler.setTimeout(
-        () => {
-          retryTimer = null;
-          void background();
-        },
-        backoffDelayMs(failures - 1, backoff, retry.after),
-      );
-    }
-    running = false;
-    if (!stopped && !retryTimer && known.size >= flushAt) void background();
+  /** One timer drives the automatic loop: the interval while healthy, the backoff delay after a failure. */
+  const schedule = (ms: number) => {
+    scheduler.clearTimeout(timer);
+    timer = stopped ? null : scheduler.setTimeout(run, ms);
   };
-
-  const tick = () => {
-    intervalTimer = scheduler.setTimeout(tick, flushIntervalMs);
-    if (backlog || known.size > 0) void background();
+  const run = async () => {
+    if (running) return;
+    running = true;
+    const retry = backlog || known.size > 0 ? await pass().catch(report) : undefined;
+    if (retry) failures++;
+    running = false;
+    schedule(retry ? backoffDelayMs(failures - 1, backoff, retry.after) : known.size >= flushAt ? 0 : flushIntervalMs);
   };
 
   return {
@@ -317,16 +307,14 @@ export function createQueue(options: QueueOptions): Queue {
         writeTimer = null;
         void writeBehind();
       }, 0);
-      if (known.size >= flushAt && !stopped) scheduler.setTimeout(background, 0);
+      // Size triggers a flush, unless the loop is waiting out a backoff.
+      if (known.size >= flushAt && !failures) schedule(0);
     },
 
     async flush() {
       const waiting = [...known.keys()];
       for (let retry = 0; ; retry++) {
-        const result = await pass().catch((error: unknown): Retry => {
-          report(error);
-          return { after: null };
-        });
+        const result = await pass().catch(report);
         if (!result || !waiting.some((id) => known.has(id)) || retry >= flushRetries) return;
         await new Promise<void>((resolve) =>
           scheduler.setTimeout(() => resolve(), backoffDelayMs(retry, backoff, result.after)),
@@ -339,13 +327,6 @@ export function createQueue(options: QueueOptions): Queue {
       const events = [...known.values()];
       void writeBehind();
       if (events.length > 0) void send(takeBatch(events, MAX_BEACON_BYTES), true).catch(report);
-    },
-
-    kick() {
-      scheduler.clearTimeout(retryTimer);
-      retryTimer = null;
-      failures = 0;
-      void background();
     },
 
     purge(match, reason = 'consent') {
@@ -367,16 +348,15 @@ export function createQueue(options: QueueOptions): Queue {
     },
 
     start() {
-      if (!stopped) return;
       stopped = false;
-      intervalTimer = scheduler.setTimeout(tick, flushIntervalMs);
-      void background();
+      schedule(0);
     },
 
     stop() {
       stopped = true;
-      for (const timer of [intervalTimer, retryTimer, writeTimer]) scheduler.clearTimeout(timer);
-      intervalTimer = retryTimer = writeTimer = null;
+      schedule(0);
+      scheduler.clearTimeout(writeTimer);
+      writeTimer = null;
       void writeBehind();
     },
 

@@ -1,6 +1,5 @@
 import type { Message } from '@exhaust/schema';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './errors.js';
 import { createMemoryStorage } from './storage.js';
 import { fastBackoff, scriptedTransport } from './test-helpers.js';
 import { createTracker, type TrackerOptions } from './tracker.js';
@@ -25,10 +24,6 @@ function setup(options: Partial<TrackerOptions> = {}) {
 const track = (event: string): Message => ({ type: 'track', event, anonymousId: 'a-1' });
 
 describe('createTracker', () => {
-  it('throws at construction on bad configuration', () => {
-    expect(() => createTracker({ library } as unknown as TrackerOptions)).toThrow(ConfigError);
-  });
-
   it('captures, completes and delivers messages in order', async () => {
     const { tracker, sent } = setup({ context: () => ({ locale: 'en-GB' }) });
     const ids = ['A', 'B', 'C'].map((event) => tracker.capture(track(event)));

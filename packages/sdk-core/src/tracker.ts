@@ -5,7 +5,6 @@
  */
 import type { CategoryPreferences, Message, MessageContext } from '@exhaust/schema';
 import { type ConsentOptions, createConsentGate, DEFAULT_CATEGORY } from './consent.js';
-import { ConfigError } from './errors.js';
 import { createId } from './id.js';
 import { buildMessage } from './message.js';
 import { createPipeline, type Plugin } from './plugins.js';
@@ -40,8 +39,6 @@ export interface Tracker {
   flush(): Promise<void>;
   /** The page is going away: send what waits through a keepalive request. */
   flushKeepalive(): void;
-  /** Retry now (the device came back online). */
-  kick(): void;
   /** Applies a consent decision: held events of granted categories are queued, denied ones purged everywhere. */
   setConsent(preferences: CategoryPreferences): Promise<void>;
   /** Preferences in force; null while pending. */
@@ -62,13 +59,16 @@ export interface Tracker {
 }
 
 /**
+ * Wires the queue, consent gate, plugins and message building. Facades
+ * (`@exhaust/browser`, `@exhaust/node`) validate their options and throw
+ * `ConfigError` before calling it.
+ *
  * @example
  * const tracker = createTracker({ transport, storage, library: { name: 'my-sdk', version: '1.0.0' } });
  * tracker.capture({ type: 'track', event: 'Signed Up', anonymousId: 'a-1' });
  * await tracker.flush();
  */
 export function createTracker(options: TrackerOptions): Tracker {
-  if (!options.transport || !options.library) throw new ConfigError('createTracker needs a transport and a library');
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const report = (error: unknown) => {
@@ -123,23 +123,23 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
       return null;
     },
-    flush: () => queue.flush(),
-    flushKeepalive: () => queue.flushKeepalive(),
-    kick: () => queue.kick(),
+    // NOTE: queue, gate and pipeline methods are closures (no `this`), so they are handed out as they are.
+    flush: queue.flush,
+    flushKeepalive: queue.flushKeepalive,
     async setConsent(preferences) {
       const { released, dropped: refused, denied } = gate.set(preferences);
       dropped(refused, 'consent');
       released.forEach(enqueue);
       if (denied.length > 0) await queue.purge((event) => denied.includes(event.category), 'consent');
     },
-    getConsent: () => gate.preferences(),
-    deniesAll: () => gate.deniesAll(),
-    use: (plugin) => pipeline.use(plugin),
-    clear: () => queue.clear(),
+    getConsent: gate.preferences,
+    deniesAll: gate.deniesAll,
+    use: pipeline.use,
+    clear: queue.clear,
     async shutdown() {
       await queue.flush();
       queue.stop();
     },
-    size: () => queue.size(),
+    size: queue.size,
   };
 }
