@@ -334,4 +334,41 @@ describe('createClient', () => {
     expect(profile.consent.marketing?.granted).toBe(false);
     expect(profile.consent.analytics?.granted).toBe(true);
   });
+
+  it('sends on its own when flushAt events wait, and on the interval otherwise; splits batches by bytes', async () => {
+    const HOUR_MS = 3_600_000;
+    const byCount = client({ flushAt: 5, flushIntervalMs: HOUR_MS });
+    // A flush first, so the start-up pass is over and only the trigger under test can send.
+    await byCount.client.flush();
+    const counted = Array.from({ length: 5 }, () => byCount.client.track({ userId: 'auto-user', event: 'By Count' }));
+    await waitFor(() => byCount.seen.sent.size === 5, 'a send triggered by flushAt');
+    expect([...byCount.seen.sent.keys()].sort()).toEqual([...counted].sort());
+
+    const byInterval = client({ flushAt: 1000, flushIntervalMs: 50 });
+    await byInterval.client.flush();
+    const timed = byInterval.client.track({ userId: 'auto-user', event: 'By Interval' });
+    await waitFor(() => byInterval.seen.sent.has(timed), 'a send triggered by the interval');
+
+    const batches: number[] = [];
+    const byBytes = client({ maxBatchBytes: 4096, flushAt: 1000, flushIntervalMs: HOUR_MS });
+    byBytes.client.on('sent', (messages) => batches.push(messages.length));
+    for (let i = 0; i < 20; i++)
+      byBytes.client.track({ userId: 'auto-user', event: 'By Bytes', properties: { pad: 'b'.repeat(500) } });
+    await byBytes.client.flush();
+    expect(batches.reduce((sum, n) => sum + n, 0)).toBe(20);
+    // ~560 bytes per event under a 4 KiB budget: several requests, none over the budget.
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(7);
+    expect(await storedEvents(collector, 'By Bytes')).toHaveLength(20);
+  });
+
+  it('drops events after maxAttempts failed sends, as retries_exhausted', async () => {
+    const { client: exhaust, seen } = client({ host: `http://127.0.0.1:${await freePort()}`, maxAttempts: 2 });
+    const id = exhaust.track({ userId: 'attempts-user', event: 'Attempts Exhausted' });
+    await exhaust.flush();
+    expect(seen.drops).toEqual([
+      { messages: [expect.objectContaining({ messageId: id })], reason: 'retries_exhausted' },
+    ]);
+    expect(exhaust.pending()).toBe(0);
+  });
 });
