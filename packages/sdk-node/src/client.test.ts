@@ -45,7 +45,7 @@ function client(options: Partial<NodeClientOptions> = {}) {
   return { client: created, seen };
 }
 
-describe('createClient', () => {
+describe('createClient', { timeout: 90_000 }, () => {
   it('throws ConfigError at construction for bad options', () => {
     const good = { writeKey: 'wk', host: 'http://127.0.0.1:8787' };
     const bad: unknown[] = [

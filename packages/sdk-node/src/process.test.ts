@@ -29,7 +29,7 @@ const storedIds = async (prefix: string) =>
     .map((event) => event.messageId)
     .filter((id) => id.startsWith(`${prefix}-`));
 
-describe('SDK in a real process', () => {
+describe('SDK in a real process', { timeout: 90_000 }, () => {
   it('keeps events captured before a SIGKILL on disk and sends them, once, after a restart', async () => {
     const dir = tempDir('exhaust-node-crash-');
     try {
