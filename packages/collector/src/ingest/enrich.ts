@@ -61,7 +61,9 @@ export function enrichMessage(message: Message, ctx: EnrichContext): Enriched {
   message.receivedAt = ctx.receivedAt.toISOString();
 
   const ip = applyIpPolicy(message.context?.ip ?? ctx.requestIp, ctx.ipPolicy);
-  if (ip) message.context = { ...message.context, ip };
-  else if (message.context) delete message.context.ip;
+  if (ip) {
+    if (message.context) message.context.ip = ip;
+    else message.context = { ip };
+  } else if (message.context) delete message.context.ip;
   return { message, messageId: message.messageId, timestamp, warnings };
 }

@@ -35,35 +35,40 @@ class LimitExceeded {
 /**
  * Walks the whole message once. Depth counts containers below the message's
  * own fields: `properties` itself is depth 0, `properties.a` (an object) depth 1.
+ * `path` is one mutable stack (copied only when a limit is exceeded): this runs
+ * for every key of every message, so it allocates nothing on the good path.
  */
 function checkLimits(value: unknown, limits: IngestLimits, path: Path, depth: number): void {
   if (typeof value === 'string') {
     if (value.length > limits.maxStringLength) {
-      throw new LimitExceeded('string_too_long', path, `string longer than ${limits.maxStringLength} characters`);
+      throw new LimitExceeded('string_too_long', [...path], `string longer than ${limits.maxStringLength} characters`);
     }
     return;
   }
   if (typeof value !== 'object' || value === null) return;
   if (depth > limits.maxPropertyDepth) {
-    throw new LimitExceeded('too_deep', path, `nested deeper than ${limits.maxPropertyDepth} levels`);
+    throw new LimitExceeded('too_deep', [...path], `nested deeper than ${limits.maxPropertyDepth} levels`);
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) checkLimits(value[i], limits, [...path, i], depth + 1);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      checkLimits(value[i], limits, path, depth + 1);
+      path.pop();
+    }
     return;
   }
-  const keys = Object.keys(value);
-  if (keys.length > limits.maxObjectKeys) {
-    throw new LimitExceeded('too_many_keys', path, `object with more than ${limits.maxObjectKeys} keys`);
-  }
-  for (const key of keys) {
-    if (key.length > limits.maxStringLength) {
-      throw new LimitExceeded(
-        'string_too_long',
-        [...path, key],
-        `key longer than ${limits.maxStringLength} characters`,
-      );
+  let keys = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (++keys > limits.maxObjectKeys) {
+      throw new LimitExceeded('too_many_keys', [...path], `object with more than ${limits.maxObjectKeys} keys`);
     }
-    checkLimits((value as Record<string, unknown>)[key], limits, [...path, key], depth + 1);
+    path.push(key);
+    if (key.length > limits.maxStringLength) {
+      throw new LimitExceeded('string_too_long', [...path], `key longer than ${limits.maxStringLength} characters`);
+    }
+    checkLimits((value as Record<string, unknown>)[key], limits, path, depth + 1);
+    path.pop();
   }
 }
 
@@ -93,11 +98,8 @@ export function validateMessage(raw: unknown, limits: IngestLimits, forcedType?:
   if (!isPlainObject(raw)) return reject(raw, 'invalid_field', [], 'a message must be a JSON object');
   if (forcedType) raw.type = forcedType;
   try {
-    // Depth is measured from the message's own fields, so start one level up.
-    for (const key of Object.keys(raw)) checkLimits(raw[key], limits, [key], 0);
-    if (Object.keys(raw).length > limits.maxObjectKeys) {
-      throw new LimitExceeded('too_many_keys', [], `message with more than ${limits.maxObjectKeys} keys`);
-    }
+    // Depth is measured from the message's own fields: the message itself is depth -1.
+    checkLimits(raw, limits, [], -1);
   } catch (error) {
     if (error instanceof LimitExceeded) return reject(raw, error.code, error.path, error.message);
     throw error;
