@@ -86,7 +86,7 @@ export interface Store {
    */
   ingest(events: IncomingEvent[]): Promise<IngestOutcome[]>;
 
-  /** Newest first (by receivedAt, then arrival order). */
+  /** Newest first, by arrival order at the store (which follows receivedAt unless the clock steps back). */
   listEvents(query: EventQuery): Promise<Page<StoredEvent>>;
   /** The stored event with this messageId (any source unless `source` is given). */
   getEvent(messageId: string, source?: string): Promise<StoredEvent | null>;
