@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from '@exhaust/schema';
 import { afterAll, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { createKeyring } from './auth/keyring.js';
+import { createLogger } from './log.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'exhaust-app-'));
@@ -53,5 +54,36 @@ it('answers Segment one-letter paths like the long ones', async () => {
   expect((await store.getEvent('i-1'))?.type).toBe('identify');
   // The IP policy `drop` leaves no address behind.
   expect((await store.getEvent('t-1'))?.message.context?.ip).toBeUndefined();
+  await store.close();
+});
+
+it('logs one JSON line per request with method, path, status, events and ms', async () => {
+  const store = await createSqliteStore({ file: join(dir, 'log.db'), mode: 'inline' });
+  const key = 'k'.repeat(16);
+  const lines: string[] = [];
+  const app = createApp({
+    store,
+    keyring: createKeyring([{ name: 'web', writeKey: key, allowedOrigins: [] }], ['a'.repeat(16)]),
+    limits: DEFAULT_LIMITS,
+    ipPolicy: 'drop',
+    logger: createLogger({ level: 'info', write: (line) => lines.push(line) }),
+  });
+  const body = JSON.stringify({
+    writeKey: key,
+    batch: [{ type: 'track', event: 'x', anonymousId: 'a' }, { type: 'track' }],
+  });
+  await app.request('/v1/batch', { method: 'POST', body });
+  expect(lines).toHaveLength(1);
+  const line = JSON.parse(lines[0] as string);
+  expect(line).toMatchObject({
+    level: 'info',
+    msg: 'request',
+    method: 'POST',
+    path: '/v1/batch',
+    status: 200,
+    events: 2,
+  });
+  expect(typeof line.ms).toBe('number');
+  expect(typeof line.time).toBe('string');
   await store.close();
 });
