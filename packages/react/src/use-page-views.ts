@@ -19,8 +19,9 @@ const serverPath = () => null;
  * search; the hash is not a page) changes. Give it your router's location, or
  * nothing to follow plain history navigation (`pushState`, `replaceState`,
  * back/forward). The view is captured when the new route is committed: after
- * its `<title>` (React 19) and before the events its effects track. Use it once, near the root, with a client whose `autoPage`
- * is off (the provider's default) so no view counts twice.
+ * its `<title>` (React 19) and before the events its effects track. Use it
+ * once, near the root, with a client whose `autoPage` is off (the provider's
+ * default) so no view counts twice.
  *
  * @example
  * // React Router
