@@ -25,14 +25,18 @@ export function createConsentedStorage(
   logger: Logger,
 ): EventStorage {
   const memory = createMemoryStorage();
-  const use = <T>(run: (storage: EventStorage) => Promise<T>): Promise<T> =>
-    durable && persist()
-      ? run(durable).catch((error: unknown) => {
-          durable = null;
-          logger.warn('IndexedDB failed', error);
-          return run(memory);
-        })
-      : run(memory);
+  // NOTE: async, so an IndexedDB call that throws synchronously (a blocked `open`) is caught like a rejection.
+  const use = async <T>(run: (storage: EventStorage) => Promise<T>): Promise<T> => {
+    if (durable && persist()) {
+      try {
+        return await run(durable);
+      } catch (error) {
+        durable = null;
+        logger.warn('IndexedDB failed', error);
+      }
+    }
+    return run(memory);
+  };
   return {
     putMany: (events) => use((storage) => storage.putMany(events)),
     removeMany: (ids) => use((storage) => storage.removeMany(ids)),

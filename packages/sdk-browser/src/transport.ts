@@ -1,7 +1,7 @@
 /**
  * Fetch transport to the collector's `POST /v1/batch`. The body is JSON sent as
  * `text/plain` with the write key inside, so a cross-origin request needs no
- * CORS preflight and works with `sendBeacon` too.
+ * CORS preflight (and no Authorization header, which keepalive requests could not send anyway).
  */
 import { HttpStatusError, NetworkError, parseRetryAfter, type Transport } from '@exhaust/core';
 import type { IngestResponse } from '@exhaust/schema';
@@ -13,10 +13,11 @@ export interface FetchTransportOptions {
 }
 
 /**
- * `keepalive` sends go through `fetch(..., { keepalive: true })`, which outlives
- * the page and still reports the answer when the page stays; `sendBeacon` is the
- * fallback where that fetch is refused (then the answer is unknown and the events
- * stay stored until a later page gets them acknowledged: messageId makes that safe).
+ * `keepalive` sends (page hide) use `fetch(..., { keepalive: true })`: the
+ * browser's beacon path, which outlives the page like `sendBeacon` but still
+ * reports the answer when the page stays (a tab switch), so acknowledged events
+ * leave storage. When the page is gone first, they stay stored and the next page
+ * sends them again; the collector dedupes by messageId.
  *
  * @example createFetchTransport({ writeKey: 'wk_123', host: 'https://collect.example.com' })
  */
@@ -31,7 +32,6 @@ export function createFetchTransport({ writeKey, host }: FetchTransportOptions):
         // NOTE: a string body goes as text/plain, a CORS-safelisted type: no preflight; cookies stay home (default).
         response = await fetch(url, { method: 'POST', body, keepalive });
       } catch (cause) {
-        if (keepalive && navigator.sendBeacon?.(url, body)) return null;
         throw new NetworkError(undefined, { cause });
       }
       if (!response.ok) {
