@@ -81,12 +81,17 @@ export interface Profile {
   holdingFor: string | null;
 }
 
+/**
+ * One entry of a profile's merge history: a merge (`active` until undone), the
+ * record of an unmerge, or a link that was refused (`refused` names the warning code).
+ */
 export interface MergeRecord {
   survivor: string;
   merged: string;
   messageId: string | null;
   reason: MergeReason;
   active: boolean;
+  refused: WarningCode | null;
   at: string;
 }
 

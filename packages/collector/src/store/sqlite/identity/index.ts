@@ -13,7 +13,6 @@ import { componentOf, createIdentityContext, fragment, rootOfRef } from './graph
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
 import { type IdentityResolution, resolveEvent } from './resolve.js';
 
-export type { MergeHistoryRecord } from './profiles.js';
 export type { IdentityResolution } from './resolve.js';
 export { IDENTITY_MIGRATION_SQL } from './schema.js';
 

@@ -11,11 +11,6 @@ import { decodeCursor, encodeCursor } from '../../cursor.js';
 import type { PageQuery } from '../../store.js';
 import { componentOf, type FragmentRow, type IdentityContext } from './graph.js';
 
-/** A merge history entry; `refused` carries the warning code when the link was refused rather than made. */
-export interface MergeHistoryRecord extends MergeRecord {
-  refused: WarningCode | null;
-}
-
 const IN_FRAGMENTS = 'IN (SELECT value FROM json_each(?))';
 
 export function readProfile(ctx: IdentityContext, root: FragmentRow): Profile {
@@ -77,7 +72,7 @@ export function listProfiles(ctx: IdentityContext, query: PageQuery): Page<Profi
 }
 
 /** Merges, refusals and unmerges that touched any fragment of the profile, oldest first. */
-export function listMergeHistory(ctx: IdentityContext, root: FragmentRow): MergeHistoryRecord[] {
+export function listMergeHistory(ctx: IdentityContext, root: FragmentRow): MergeRecord[] {
   const fragments = JSON.stringify(componentOf(ctx, root.id));
   const rows = ctx.db
     .prepare(
