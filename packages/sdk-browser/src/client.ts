@@ -271,8 +271,8 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
         if (granted) {
           saveSession();
           void core.flush();
-        } else {
-          // Revoking everything: send the revocation, then forget the device.
+        } else if (hadGrant) {
+          // Revoking everything: send the revocation, then forget the device (a first refusal stored nothing).
           await core.flush();
           writeLocal(SESSION_KEY, null);
           await core.clear();

@@ -10,7 +10,7 @@ export interface QueuedEvent {
   id: string;
   /** Consent category the event belongs to (`analytics` unless told otherwise). */
   category: string;
-  /** Capture time, ms since the epoch (bounds the age of the queue). */
+  /** Capture time, ms since the epoch (bounds the age of the queue); strictly increasing per tracker, so it orders sends. */
   capturedAt: number;
   message: Message;
 }

@@ -97,6 +97,16 @@ describe('createTracker', () => {
     await tracker.clear();
   });
 
+  it('keeps capture order for events captured in the same millisecond, whatever order storage lists them in', async () => {
+    const storage = createMemoryStorage();
+    const reversed = { ...storage, list: async () => (await storage.list()).reverse() };
+    const { tracker, sent } = setup({ storage: reversed, now: () => 1_000_000 });
+    const ids = ['A', 'B', 'C', 'D'].map((event) => tracker.capture(track(event)));
+    await tracker.flush();
+    expect(sent().map((message) => message.messageId)).toEqual(ids);
+    await tracker.shutdown();
+  });
+
   it('never throws from capture, even when the runtime context fails', () => {
     const errors: unknown[] = [];
     const { tracker } = setup({

@@ -95,6 +95,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     event.message.context = { ...event.message.context, consent: { categoryPreferences: gate.preferences()! } };
     queue.enqueue(event);
   };
+  let lastCapture = 0;
   queue.start();
 
   return {
@@ -111,7 +112,9 @@ export function createTracker(options: TrackerOptions): Tracker {
           { category },
         );
         if (!message) return null;
-        const event: QueuedEvent = { id: message.messageId!, category, capturedAt: now(), message };
+        // Strictly increasing, so events captured in the same millisecond keep their order in any storage.
+        lastCapture = Math.max(now(), lastCapture + 0.001);
+        const event: QueuedEvent = { id: message.messageId!, category, capturedAt: lastCapture, message };
         const pending = gate.preferences() === null;
         if (pending ? gate.hold(event) : gate.allows(category)) {
           if (!pending) enqueue(event);
