@@ -52,7 +52,8 @@ export function createIdentity(options: IdentityOptions): Identity {
   const save = () => {
     if (persist) store?.save(state);
   };
-  if (persist && loaded?.anonymousId !== state.anonymousId) save();
+  // Saved at once: mirrors cookie and localStorage, and renews the cookie's lifetime on every visit.
+  save();
 
   return {
     get: () => state,

@@ -137,6 +137,8 @@ export function createQueue(options: QueueOptions): Queue {
   let writeTimer: unknown = null;
   let timer: unknown = null;
   let running = false;
+  /** A size-triggered run is already scheduled: later captures need not reschedule it (track() stays cheap). */
+  let soon = false;
   let failures = 0;
   /** Storage may hold events (from an earlier run, another tab, or a failed pass): true until a pass proves otherwise. */
   let backlog = true;
@@ -288,6 +290,7 @@ export function createQueue(options: QueueOptions): Queue {
   const run = async () => {
     if (running) return;
     running = true;
+    soon = false;
     const retry = backlog || known.size > 0 ? await pass().catch(report) : undefined;
     if (retry) failures++;
     running = false;
@@ -298,17 +301,17 @@ export function createQueue(options: QueueOptions): Queue {
     enqueue(event) {
       known.set(event.id, event);
       unwritten.push(event);
-      if (known.size > maxQueueEvents) {
-        const oldest = known.values().next().value!;
-        unwritten = unwritten.filter((entry) => entry !== oldest);
-        void drop([oldest], 'queue_full');
-      }
+      // NOTE: the dropped event may still sit in `unwritten`; writeBehind skips what `known` no longer has.
+      if (known.size > maxQueueEvents) void drop([known.values().next().value!], 'queue_full');
       writeTimer ??= scheduler.setTimeout(() => {
         writeTimer = null;
         void writeBehind();
       }, 0);
       // Size triggers a flush, unless the loop is waiting out a backoff.
-      if (known.size >= flushAt && !failures) schedule(0);
+      if (known.size >= flushAt && !failures && !soon) {
+        soon = true;
+        schedule(0);
+      }
     },
 
     async flush() {
