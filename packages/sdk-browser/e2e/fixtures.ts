@@ -17,6 +17,8 @@ import { snippet } from '../src/snippet.js';
 export const BUNDLE = fileURLToPath(new URL('../dist/exhaust.min.js', import.meta.url));
 export const WRITE_KEY = 'wk-browser-e2e-0001';
 export const ADMIN_KEY = 'ak-browser-e2e-0001';
+/** A second source that accepts any origin (for sites other than the fixture's). */
+export const ANY_ORIGIN_WRITE_KEY = 'wk-browser-e2e-any-origin';
 
 export interface PageOptions {
   /** `data-*` attributes of the script element, e.g. `{ 'auto-page': 'false' }`. */
@@ -117,7 +119,10 @@ export const test = base.extend<{ site: Site; collector: Collector }>({
       db: join(dir, 'exhaust.db'),
       logLevel: 'silent',
       config: {
-        sources: [{ name: 'web', writeKey: WRITE_KEY, allowedOrigins: [site.origin] }],
+        sources: [
+          { name: 'web', writeKey: WRITE_KEY, allowedOrigins: [site.origin] },
+          { name: 'demo', writeKey: ANY_ORIGIN_WRITE_KEY, allowedOrigins: ['*'] },
+        ],
         adminKeys: [ADMIN_KEY],
       },
     });
@@ -152,6 +157,8 @@ export const test = base.extend<{ site: Site; collector: Collector }>({
         const page: { status: number; body: ApiPage<StoredEvent> | null } = await admin<ApiPage<StoredEvent>>(
           `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
         );
+        // A profile that does not exist yet reads as empty, so tests can poll for it.
+        if (page.status === 404 && path.startsWith('/v1/profiles/')) return [];
         if (!page.body) throw new Error(`GET ${path} answered ${page.status}`);
         out.push(...page.body.data);
         cursor = page.body.nextCursor;
