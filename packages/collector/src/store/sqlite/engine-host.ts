@@ -6,8 +6,9 @@
  * answered before its commit.
  */
 import { StoreError } from '../errors.js';
-import type { IncomingEvent, IngestOutcome, Store } from '../store.js';
+import type { IngestOutcome, Store } from '../store.js';
 import type { SqliteEngine } from './engine.js';
+import type { PreparedEvent } from './prepared-event.js';
 
 /** Store methods the host forwards to the engine, by name: the RPC needs no per-method plumbing. */
 export type EngineMethod = keyof Store;
@@ -33,12 +34,13 @@ const everyMethodListed: Missing extends never ? true : Missing = true;
 void everyMethodListed;
 
 interface PendingIngest {
-  events: IncomingEvent[];
+  events: PreparedEvent[];
   resolve: (value: IngestOutcome[]) => void;
   reject: (error: unknown) => void;
 }
 
 export interface EngineHost {
+  /** Arguments as the Store method takes them, except `ingest`: its events come prepared (`PreparedEvent[]`). */
   call(method: EngineMethod, args: unknown[]): Promise<unknown>;
 }
 
@@ -65,7 +67,7 @@ export function createEngineHost(engine: SqliteEngine): EngineHost {
     switch (method) {
       case 'ingest':
         return new Promise<IngestOutcome[]>((resolve, reject) => {
-          pending.push({ events: args[0] as IncomingEvent[], resolve, reject });
+          pending.push({ events: args[0] as PreparedEvent[], resolve, reject });
           if (!scheduled) {
             scheduled = true;
             // setImmediate runs after the requests already queued for this thread

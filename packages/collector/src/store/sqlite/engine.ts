@@ -4,14 +4,14 @@
  * (production: HTTP never waits on SQLite) or inline on the caller's thread.
  * Async concerns (group commit, RPC) live in `engine-host.ts`.
  */
-import { hash } from 'node:crypto';
 import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { IdentityConfig } from '../../identity/config.js';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { EventQuery, IncomingEvent, IngestOutcome, PageQuery, ProfileRef, Store } from '../store.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -23,8 +23,6 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 export const WAL_AUTOCHECKPOINT_PAGES = 4000;
 /** Page cache of the connection, in KiB: keeps the dedupe index's hot pages in memory. */
 export const PAGE_CACHE_KIB = 32 * 1024;
-/** Bytes of the sha-256 kept per (source, messageId): 128 bits makes a collision negligible. */
-const MESSAGE_HASH_BYTES = 16;
 
 export interface EngineOptions {
   /** Path of the database file (created with its folder's permissions if missing). */
@@ -77,14 +75,10 @@ export type SyncStore = {
   [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
 };
 
-/** Dedupe key of a message: per source, hashed so that erasure leaves no messageId behind. */
-function messageHash(source: string, messageId: string): Buffer {
-  return hash('sha256', `${source}\0${messageId}`, 'buffer').subarray(0, MESSAGE_HASH_BYTES);
-}
-
 export class SqliteEngine implements SyncStore {
   readonly #db: Database;
   readonly #identity: SqliteIdentity;
+  readonly #identityConfig: IdentityConfig;
   #nextSeq: number;
   #closed = false;
   /** Sources known to have sent, mirrored from the `sources` table. */
@@ -96,7 +90,7 @@ export class SqliteEngine implements SyncStore {
     release: Statement<[]>;
     rollbackTo: Statement<[]>;
     addSource: Statement<[string]>;
-    seen: Statement<[Buffer, number]>;
+    seen: Statement<[Uint8Array, number]>;
     seqOf: Statement<[Buffer]>;
     eventBySeq: Statement<[number]>;
     insertEvent: Statement<unknown[]>;
@@ -117,7 +111,8 @@ export class SqliteEngine implements SyncStore {
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       migrate(db, options.migrations);
-      this.#identity = createSqliteIdentity(db, options.identity);
+      this.#identityConfig = options.identity ?? DEFAULT_IDENTITY_CONFIG;
+      this.#identity = createSqliteIdentity(db, this.#identityConfig);
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
       this.#sql = {
         // Transaction control is prepared once: exec() would re-parse it per request.
@@ -157,7 +152,7 @@ export class SqliteEngine implements SyncStore {
    * Stores many requests' events in ONE transaction (one fsync), each request
    * inside its own savepoint so that a failure rolls back that request only.
    */
-  ingestGroup(requests: IncomingEvent[][]): GroupResult[] {
+  ingestGroup(requests: PreparedEvent[][]): GroupResult[] {
     const results: GroupResult[] = [];
     const db = this.#db;
     const sql = this.#sql;
@@ -189,21 +184,26 @@ export class SqliteEngine implements SyncStore {
     return results;
   }
 
+  /** The pure part of ingest, for this store's identity config; may run on any thread. */
+  prepare(event: IncomingEvent): PreparedEvent {
+    return prepareEvent(event, this.#identityConfig);
+  }
+
   /** One request in its own transaction. */
   ingest(events: IncomingEvent[]): IngestOutcome[] {
-    const [result] = this.ingestGroup([events]);
+    const [result] = this.ingestGroup([events.map((event) => this.prepare(event))]);
     if (!result?.ok) throw result?.error;
     return result.value;
   }
 
-  #ingestOne(event: IncomingEvent): IngestOutcome {
+  #ingestOne(event: PreparedEvent): IngestOutcome {
     if (!this.#sources.has(event.source)) {
       // NOTE: a rolled-back request may leave a name here that is not in the table; a
       // lookup through it then merely finds nothing.
       this.#sql.addSource.run(event.source);
       this.#sources.add(event.source);
     }
-    if (this.#sql.seen.run(messageHash(event.source, event.messageId), this.#nextSeq).changes === 0) {
+    if (this.#sql.seen.run(event.hash, this.#nextSeq).changes === 0) {
       const warnings: EventWarning[] = [{ code: 'duplicate_message_id', detail: null }];
       this.#recordWarnings(event, warnings);
       return { status: 'duplicate', profileId: null, warnings };
@@ -215,23 +215,22 @@ export class SqliteEngine implements SyncStore {
       this.#recordWarnings(event, warnings);
       return { status: 'suppressed', profileId: null, warnings };
     }
-    const message = event.message;
     this.#sql.insertEvent.run(
       seq,
       event.source,
       event.messageId,
       event.type,
-      message.type === 'track' ? message.event : null,
+      event.eventName,
       event.timestamp,
       event.receivedAt,
       resolution.fragmentId,
-      event.payload ?? JSON.stringify(message),
+      event.payload,
     );
     this.#recordWarnings(event, warnings);
     return { status: 'stored', profileId: resolution.profileId, warnings };
   }
 
-  #recordWarnings(event: IncomingEvent, warnings: EventWarning[]): void {
+  #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
     for (const warning of warnings) {
       this.#sql.insertWarning.run(event.source, event.messageId, warning.code, warning.detail, event.receivedAt);
     }

@@ -4,8 +4,8 @@
  * rebuilt on the other side (a class instance does not survive postMessage).
  */
 import { isStoreErrorCode, StoreError } from '../errors.js';
-import type { IncomingEvent } from '../store.js';
 import type { EngineMethod } from './engine-host.js';
+import type { PreparedEvent } from './prepared-event.js';
 
 export interface RpcRequest {
   id: number;
@@ -48,27 +48,16 @@ export function deserializeError(error: SerializedError): Error {
 }
 
 /**
- * Ingest arguments cross as JSON text instead of nested objects: structured
- * clone of a message costs about twice its JSON.stringify on the sending (HTTP)
- * thread, and the text is needed for storage anyway. The worker parses it back
- * (JSON.parse keeps `__proto__` keys as plain data, like the request body).
+ * Ingest arguments cross as `PreparedEvent`s: the message as JSON text (needed
+ * for storage anyway; structured clone of the message object would cost about
+ * twice its JSON.stringify) plus the few small facts the engine needs, so the
+ * worker never parses it back. Only an alias carries its message object.
+ * A Buffer arrives as a plain Uint8Array: the worker wraps the hash back, without a copy.
  */
-export function encodeArgs(method: EngineMethod, args: unknown[]): unknown[] {
-  if (method !== 'ingest') return args;
-  return [
-    (args[0] as IncomingEvent[]).map(({ message, payload, ...rest }) => ({
-      ...rest,
-      payload: payload ?? JSON.stringify(message),
-    })),
-  ];
-}
-
 export function decodeArgs(method: EngineMethod, args: unknown[]): unknown[] {
   if (method !== 'ingest') return args;
-  return [
-    (args[0] as (Omit<IncomingEvent, 'message'> & { payload: string })[]).map((event) => ({
-      ...event,
-      message: JSON.parse(event.payload),
-    })),
-  ];
+  for (const event of args[0] as PreparedEvent[]) {
+    event.hash = Buffer.from(event.hash.buffer, event.hash.byteOffset, event.hash.byteLength);
+  }
+  return args;
 }

@@ -10,11 +10,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { IdentityConfig } from '../../identity/config.js';
+import { DEFAULT_IDENTITY_CONFIG } from '../../identity/config.js';
 import { StoreError } from '../errors.js';
-import type { Store } from '../store.js';
+import type { IncomingEvent, Store } from '../store.js';
 import { SqliteEngine } from './engine.js';
 import { createEngineHost, type EngineHost, type EngineMethod } from './engine-host.js';
-import { deserializeError, encodeArgs, type RpcRequest, type RpcResponse, type WorkerReady } from './rpc.js';
+import { type PreparedEvent, prepareEvent } from './prepared-event.js';
+import { deserializeError, type RpcRequest, type RpcResponse, type WorkerReady } from './rpc.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its folder must exist. */
@@ -32,22 +34,37 @@ export interface SqliteStoreOptions {
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const engineOptions = { file: options.file, ...(options.identity ? { identity: options.identity } : {}) };
   if (options.mode === 'inline') {
-    return storeOver(createEngineHost(new SqliteEngine(engineOptions)), async () => {});
+    const engine = new SqliteEngine(engineOptions);
+    return storeOver(
+      createEngineHost(engine),
+      (event) => engine.prepare(event),
+      async () => {},
+    );
   }
   const { worker, host } = await startWorker(engineOptions);
-  return storeOver(host, async () => {
-    await worker.terminate();
-  });
+  // NOTE: events are prepared here, on the caller's (HTTP) thread: that is the point of preparing.
+  const config = options.identity ?? DEFAULT_IDENTITY_CONFIG;
+  return storeOver(
+    host,
+    (event) => prepareEvent(event, config),
+    async () => {
+      await worker.terminate();
+    },
+  );
 }
 
-function storeOver(host: EngineHost, afterClose: () => Promise<void>): Store {
+function storeOver(
+  host: EngineHost,
+  prepare: (event: IncomingEvent) => PreparedEvent,
+  afterClose: () => Promise<void>,
+): Store {
   let closing: Promise<void> | null = null;
   const call =
     <M extends EngineMethod>(method: M) =>
     (...args: unknown[]) =>
       host.call(method, args);
   return {
-    ingest: call('ingest'),
+    ingest: async (events: IncomingEvent[]) => host.call('ingest', [events.map(prepare)]),
     listEvents: call('listEvents'),
     getEvent: call('getEvent'),
     listProfiles: call('listProfiles'),
@@ -136,7 +153,7 @@ async function startWorker(engineOptions: object): Promise<{ worker: Worker; hos
         if (dead) return reject(dead);
         const id = nextId++;
         waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, method, args: encodeArgs(method, args) } satisfies RpcRequest);
+        worker.postMessage({ id, method, args } satisfies RpcRequest);
       }),
   };
   return { worker, host };

@@ -7,7 +7,8 @@
 import type { DeletionResult, MergeRecord, Page, Profile } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
-import type { IncomingEvent, MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
+import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
+import type { PreparedEvent } from '../prepared-event.js';
 import { erase, forceMerge, unmerge } from './admin.js';
 import { componentOf, createIdentityContext, fragment, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
@@ -18,7 +19,7 @@ export { IDENTITY_MIGRATION_SQL } from './schema.js';
 
 export interface SqliteIdentity {
   /** Runs inside the event's transaction; must not commit. */
-  resolve(event: IncomingEvent, seq: number): IdentityResolution;
+  resolve(event: PreparedEvent, seq: number): IdentityResolution;
   getProfile(ref: ProfileRef): Profile | null;
   listProfiles(q: PageQuery): Page<Profile>;
   /** Fragment ids of the merged profile, for the timeline; null when the ref matches nothing. */

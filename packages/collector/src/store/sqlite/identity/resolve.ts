@@ -5,11 +5,9 @@
  * (step 2) were done by the ingest path before this runs.
  */
 import type { EventWarning } from '@exhaust/schema';
-import { consentRecordsOf } from '../../../identity/consent.js';
 import { extractIdentifiers, identifierKey } from '../../../identity/identifiers.js';
 import { planResolution, type ResolutionPlan } from '../../../identity/plan.js';
-import { traitWritesOf } from '../../../identity/traits.js';
-import type { IncomingEvent } from '../../store.js';
+import type { PreparedEvent } from '../prepared-event.js';
 import { createFragment, fragment, type IdentityContext, linkRoots, loadSnapshot, suppressionHash } from './graph.js';
 
 /** How many hex characters of the suppression hash a `suppressed` warning shows instead of the value. */
@@ -25,10 +23,11 @@ export interface IdentityResolution {
   warnings: EventWarning[];
 }
 
-export function resolveEvent(ctx: IdentityContext, event: IncomingEvent, seq: number): IdentityResolution {
+export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: number): IdentityResolution {
   const { sql, config } = ctx;
   const isKnownUserId = (value: string) => sql.identifierOwner.get('userId', value) !== undefined;
-  const extracted = extractIdentifiers(event.message, config, isKnownUserId);
+  // Extracted by the caller unless it is an alias (its previousId's type needs the database).
+  const extracted = event.identity ?? extractIdentifiers(event.aliasMessage!, config, isKnownUserId);
   const warnings = [...extracted.warnings];
 
   if (sql.anySuppression.get() !== undefined) {
@@ -61,7 +60,7 @@ export function resolveEvent(ctx: IdentityContext, event: IncomingEvent, seq: nu
 }
 
 /** Applies the plan; answers the fragment the event is attributed to. */
-function applyPlan(ctx: IdentityContext, plan: ResolutionPlan, event: IncomingEvent, seq: number): number | null {
+function applyPlan(ctx: IdentityContext, plan: ResolutionPlan, event: PreparedEvent, seq: number): number | null {
   const { sql } = ctx;
   for (const identifier of plan.contest) sql.contest.run(identifier.type, identifier.value);
   switch (plan.kind) {
@@ -87,7 +86,7 @@ function applyPlan(ctx: IdentityContext, plan: ResolutionPlan, event: IncomingEv
 }
 
 /** Refused links go into the merge history too, so an operator sees why two profiles stayed apart. */
-function recordRefusals(ctx: IdentityContext, plan: ResolutionPlan, rootId: number, event: IncomingEvent): void {
+function recordRefusals(ctx: IdentityContext, plan: ResolutionPlan, rootId: number, event: PreparedEvent): void {
   for (const refusal of plan.refusals) {
     const other = fragment(ctx, refusal.profileId);
     if (!other || other.canonical_id === rootId) continue;
@@ -95,14 +94,14 @@ function recordRefusals(ctx: IdentityContext, plan: ResolutionPlan, rootId: numb
   }
 }
 
-function writeTraitsAndConsent(ctx: IdentityContext, fragmentId: number, event: IncomingEvent, seq: number): void {
+function writeTraitsAndConsent(ctx: IdentityContext, fragmentId: number, event: PreparedEvent, seq: number): void {
   // The ingest path always sets a valid timestamp; receivedAt guards a store fed by other callers.
   const parsed = Date.parse(event.timestamp);
   const tsMs = Number.isFinite(parsed) ? parsed : Date.parse(event.receivedAt);
-  for (const { key, value } of traitWritesOf(event.message)) {
-    ctx.sql.insertTraitWrite.run(fragmentId, key, JSON.stringify(value), tsMs, seq, event.messageId);
+  for (const { key, value } of event.traitWrites) {
+    ctx.sql.insertTraitWrite.run(fragmentId, key, value, tsMs, seq, event.messageId);
   }
-  for (const { category, granted } of consentRecordsOf(event.message)) {
+  for (const { category, granted } of event.consent) {
     ctx.sql.insertConsent.run(fragmentId, category, granted ? 1 : 0, tsMs, seq, event.messageId);
   }
 }
