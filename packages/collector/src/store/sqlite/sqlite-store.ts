@@ -16,7 +16,7 @@ import type { IncomingEvent, Store } from '../store.js';
 import { SqliteEngine } from './engine.js';
 import { createEngineHost, type EngineHost, type EngineMethod } from './engine-host.js';
 import { type PreparedEvent, prepareEvent } from './prepared-event.js';
-import { deserializeError, type RpcRequest, type RpcResponse, type WorkerReady } from './rpc.js';
+import { deserializeError, encodeArgs, type RpcRequest, type RpcResponse, type WorkerReady } from './rpc.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its folder must exist. */
@@ -153,7 +153,7 @@ async function startWorker(engineOptions: object): Promise<{ worker: Worker; hos
         if (dead) return reject(dead);
         const id = nextId++;
         waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, method, args } satisfies RpcRequest);
+        worker.postMessage({ id, method, args: encodeArgs(method, args) } satisfies RpcRequest);
       }),
   };
   return { worker, host };
