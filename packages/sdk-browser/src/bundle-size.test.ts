@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
-/** Most bytes `dist/exhaust.min.js` may weigh gzipped (issue 4: "under 6 KB"; the aim is 5 KB). */
-export const MAX_BUNDLE_GZIP_BYTES = 6 * 1024;
+/**
+ * Most bytes `dist/exhaust.min.js` may weigh gzipped: issue 4's "under 6 KB", in its own unit (decimal:
+ * its peer figures, e.g. Segment's 31.3 KB, are thousands of bytes). The aim is 5 KB.
+ */
+export const MAX_BUNDLE_GZIP_BYTES = 6000;
 
 const BUNDLE = fileURLToPath(new URL('../dist/exhaust.min.js', import.meta.url));
 

@@ -12,6 +12,7 @@ import {
   createTracker,
   type Logger,
   type Plugin,
+  type SessionState,
   silentLogger,
   type Tracker,
 } from '@exhaust/core';
@@ -19,7 +20,7 @@ import type { CategoryPreferences, JsonObject, Message, MessageContext } from '@
 import { createConsentedStorage, createWebLock } from './browser-ports.js';
 import { createIndexedDbStorage } from './idb-storage.js';
 import { pageContext, parseCampaign, staticContext } from './page-context.js';
-import { CONSENT_KEY, createIdentityStore, readConsent, readSession, SESSION_KEY, writeLocal } from './persistence.js';
+import { CONSENT_KEY, createIdentityStore, readLocal, SESSION_KEY, writeLocal } from './persistence.js';
 import { createFetchTransport } from './transport.js';
 import { LIBRARY } from './version.js';
 
@@ -145,7 +146,11 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
   const persist = () => !!tracker?.getConsent() && !tracker.deniesAll();
   const fixed = staticContext();
   let referrer = document.referrer;
-  const session = createSession({ now: Date.now, timeoutMs: options.sessionTimeoutMs, initial: readSession() });
+  const session = createSession({
+    now: Date.now,
+    timeoutMs: options.sessionTimeoutMs,
+    initial: readLocal<SessionState>(SESSION_KEY),
+  });
   // NOTE: session activity is written on page hide, not per event: no storage work on the track() path.
   const saveSession = () => persist() && writeLocal(SESSION_KEY, session.state());
 
@@ -163,7 +168,7 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
     consent: {
       ...consent,
       denied: [...(consent.denied ?? []), ...(gpc ? ['marketing'] : [])],
-      initial: consent.initial ?? readConsent(),
+      initial: consent.initial ?? readLocal<CategoryPreferences>(CONSENT_KEY),
     },
     context() {
       return {

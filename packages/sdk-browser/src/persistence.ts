@@ -4,8 +4,7 @@
  * userId and traits, the session, and the visitor's consent decision.
  * Every access is guarded: storage can be missing or throw (private modes).
  */
-import type { IdentityState, IdentityStore, SessionState } from '@exhaust/core';
-import type { CategoryPreferences } from '@exhaust/schema';
+import type { IdentityState, IdentityStore } from '@exhaust/core';
 
 export const ANONYMOUS_ID_COOKIE = 'exhaust_v1_aid';
 export const IDENTITY_KEY = 'exhaust:v1:identity';
@@ -70,6 +69,3 @@ export function createIdentityStore(cookieDomain?: string): IdentityStore {
     },
   };
 }
-
-export const readSession = () => readLocal<SessionState>(SESSION_KEY);
-export const readConsent = () => readLocal<CategoryPreferences>(CONSENT_KEY);

@@ -3,7 +3,7 @@
  * `text/plain` with the write key inside, so a cross-origin request needs no
  * CORS preflight (and no Authorization header, which keepalive requests could not send anyway).
  */
-import { HttpStatusError, NetworkError, parseRetryAfter, type Transport } from '@exhaust/core';
+import { HttpStatusError, NetworkError, type Transport } from '@exhaust/core';
 import type { IngestResponse } from '@exhaust/schema';
 
 export interface FetchTransportOptions {
@@ -35,11 +35,12 @@ export function createFetchTransport({ writeKey, host }: FetchTransportOptions):
         throw new NetworkError(undefined, { cause });
       }
       if (!response.ok) {
-        throw new HttpStatusError(response.status, parseRetryAfter(response.headers.get('retry-after'), Date.now()));
+        // NOTE: delta-seconds only (what collectors send; `parseRetryAfter` in the core also reads HTTP dates):
+        // every byte counts in the script tag, and a missing or unreadable header gives null.
+        throw new HttpStatusError(response.status, Number(response.headers.get('retry-after')) * 1000 || null);
       }
-      const answer = (await response.json().catch(() => null)) as IngestResponse | null;
-      // A 2xx whose body we cannot read still acknowledges the whole batch.
-      return answer?.rejected ? answer : { success: true, accepted: batch.batch.length, duplicates: 0, rejected: [] };
+      // A 2xx whose body we cannot read still acknowledges the whole batch (non-null: null means "unknown").
+      return (await response.json().catch(() => ({}))) as IngestResponse;
     },
   };
 }

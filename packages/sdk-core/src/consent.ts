@@ -54,11 +54,10 @@ export function createConsentGate<T>(options: ConsentOptions, categoryOf: (item:
     next.necessary = true;
     return next;
   };
-  let current: CategoryPreferences | null = options.initial
-    ? normalize(options.initial, null)
-    : options.required
-      ? null
-      : normalize(Object.fromEntries(categories.map((category) => [category, true])), null);
+  let current: CategoryPreferences | null =
+    options.initial || !options.required
+      ? normalize(options.initial ?? Object.fromEntries(categories.map((category) => [category, true])), null)
+      : null;
   let held: T[] = [];
   const allows = (category: string) => current?.[category] === true;
 

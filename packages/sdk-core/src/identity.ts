@@ -69,7 +69,7 @@ export function createIdentity(options: IdentityOptions): Identity {
     },
     reset() {
       state = { anonymousId: newId(), userId: null, traits: {} };
-      store?.clear();
+      // Saving overwrites cookie and localStorage; while not persisting there is nothing to erase.
       save();
     },
     setPersist(next) {

@@ -1,4 +1,4 @@
-import { MAX_BEACON_BYTES } from '@exhaust/schema/constants';
+import { MAX_BEACON_BYTES, MAX_EVENT_BYTES } from '@exhaust/schema/constants';
 import { describe, expect, it } from 'vitest';
 import type { QueuedEvent } from './ports.js';
 import { createQueue, type DropReason, type QueueOptions } from './queue.js';
@@ -174,13 +174,25 @@ describe('createQueue', () => {
     expect([...delivered.keys()]).toEqual(['fresh']);
   });
 
-  it('drops a single event larger than the per-event limit', async () => {
-    const { queue, drops, delivered } = setup(['ok']);
-    const [big] = enqueueMany(queue, 1, { properties: { blob: 'x'.repeat(40 * 1024) } });
+  it('an event too large for the collector costs only itself (rejected in the answer, then dropped)', async () => {
+    // Like the collector: events over MAX_EVENT_BYTES are rejected one by one in a 200 answer.
+    const collectorLike: Step = (body) => ({
+      success: true,
+      accepted: 0,
+      duplicates: 0,
+      rejected: body.batch.flatMap((message, index) =>
+        JSON.stringify(message).length > MAX_EVENT_BYTES
+          ? [{ index, messageId: message.messageId!, code: 'event_too_large' as const, path: [], message: 'too large' }]
+          : [],
+      ),
+    });
+    const { queue, drops, delivered } = setup([collectorLike]);
     const [small] = enqueueMany(queue, 1);
+    const [big] = enqueueMany(queue, 1, { properties: { blob: 'x'.repeat(40 * 1024) } });
     await queue.flush();
-    expect(drops).toEqual([{ ids: [big!.id], reason: 'too_large' }]);
+    expect(drops).toEqual([{ ids: [big!.id], reason: 'rejected' }]);
     expect(delivered.get(small!.id)).toBe(1);
+    expect(delivered.has(big!.id)).toBe(false);
   });
 
   it('never touches storage on the enqueue path; writes behind in small batches', async () => {

@@ -5,7 +5,7 @@
  * captured and has not seen acknowledged yet.
  */
 import type { BatchRequest, IngestResponse } from '@exhaust/schema';
-import { MAX_BEACON_BYTES, MAX_BODY_BYTES, MAX_EVENT_BYTES } from '@exhaust/schema/constants';
+import { MAX_BEACON_BYTES, MAX_BODY_BYTES } from '@exhaust/schema/constants';
 import { type BackoffOptions, backoffDelayMs } from './backoff.js';
 import { classifyStatus } from './classify-status.js';
 import type { HttpStatusError } from './errors.js';
@@ -40,14 +40,7 @@ export const WRITE_BATCH_EVENTS = 50;
 export const FLUSH_RETRIES = 3;
 
 /** Why events left the queue without being stored by the collector. */
-export type DropReason =
-  | 'rejected'
-  | 'http_status'
-  | 'too_large'
-  | 'queue_full'
-  | 'expired'
-  | 'retries_exhausted'
-  | 'consent';
+export type DropReason = 'rejected' | 'http_status' | 'queue_full' | 'expired' | 'retries_exhausted' | 'consent';
 
 export interface QueueOptions {
   storage: EventStorage;
@@ -227,7 +220,8 @@ export function createQueue(options: QueueOptions): Queue {
     // Unconfirmed (a beacon): keep everything stored; a later send gets it acknowledged.
     if (!response) return;
     dropped = Math.max(0, dropped - reported);
-    const rejected = new Set(response.rejected.map((entry) => entry.index));
+    // NOTE: `?.`: a Segment-compatible endpoint may acknowledge without Exhaust's `rejected` list.
+    const rejected = new Set(response.rejected?.map((entry) => entry.index));
     if (rejected.size > 0) logger.warn('rejected', response.rejected);
     await drop(
       batch.filter((_, index) => rejected.has(index)),
@@ -267,10 +261,8 @@ export function createQueue(options: QueueOptions): Queue {
       events = events.slice(expired.length);
       await drop(events.slice(0, -maxQueueEvents), 'queue_full');
       events = events.slice(-maxQueueEvents);
-      const tooLarge: QueuedEvent[] = [];
-      // NOTE: `!push()` is false: an oversized event moves to `tooLarge` in the same walk.
-      events = events.filter((event) => sizeOf(event) <= MAX_EVENT_BYTES || !tooLarge.push(event));
-      await drop(tooLarge, 'too_large');
+      // NOTE: no size check per event here: the collector rejects an oversized one in its answer
+      // (`event_too_large`), which drops just that event, so the caller's bytes are not measured twice.
       backlog = true;
       while (events.length > 0) {
         const batch = takeBatch(events, maxBatchBytes);
