@@ -1,7 +1,7 @@
 // One array of builds for the whole workspace: ESM + CJS + .d.ts per package,
 // plus the browser SDK's minified IIFE. Externals come from each package.json,
 // so a package never bundles what it declares as a dependency.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import nodeResolve from '@rollup/plugin-node-resolve';
@@ -47,6 +47,8 @@ for (const spec of PACKAGES) {
       .filter(([, src]) => existsSync(src)),
   );
   if (Object.keys(entries).length === 0) continue;
+  // Start from an empty dist/: chunk names carry hashes, and stale ones would pile up and ship.
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
   const external = externalsOf(pkg);
   const output = [
     {
@@ -95,7 +97,8 @@ for (const spec of PACKAGES) {
         nodeResolve({ browser: true, exportConditions: ['source'], extensions: ['.ts', '.js'] }),
         esbuild({ target: TARGET, minify: true, legalComments: 'none' }),
       ],
-      output: { file: join(root, spec.iife.file), format: 'iife', name: spec.iife.name, sourcemap: true },
+      // A hidden map: the file stays debuggable without a sourceMappingURL comment in every visitor's download.
+      output: { file: join(root, spec.iife.file), format: 'iife', name: spec.iife.name, sourcemap: 'hidden' },
     });
   }
 }

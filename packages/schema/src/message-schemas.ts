@@ -142,6 +142,7 @@ export const batchEnvelopeSchema = z.looseObject({
   batch: z.array(z.unknown()),
   sentAt: isoDateTimeSchema.optional(),
   writeKey: z.string().optional(),
+  dropped: z.number().int().nonnegative().optional(),
   context: contextSchema.optional(),
   integrations: z.record(z.string(), z.unknown()).optional(),
 });

@@ -106,6 +106,8 @@ export interface BatchRequest {
   batch: Message[];
   sentAt?: string;
   writeKey?: string;
+  /** Events the client dropped (queue full, too old) since its last acknowledged batch: a data-loss signal. */
+  dropped?: number;
   context?: MessageContext;
   integrations?: Record<string, unknown>;
   [key: string]: unknown;
