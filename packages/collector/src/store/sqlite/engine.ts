@@ -158,6 +158,7 @@ export class SqliteEngine implements SyncStore {
     const sql = this.#sql;
     const sourcesBefore = new Set(this.#sources);
     sql.begin.run();
+    this.#identity.beginGroup();
     try {
       for (const events of requests) {
         sql.savepoint.run();
@@ -170,6 +171,8 @@ export class SqliteEngine implements SyncStore {
           sql.rollbackTo.run();
           sql.release.run();
           this.#nextSeq = seqBefore;
+          // Rowids of rolled-back fragments will be given again: forget what was cached about them.
+          this.#identity.beginGroup();
           results.push({ ok: false, error });
         }
       }

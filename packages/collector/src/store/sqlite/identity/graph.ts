@@ -75,15 +75,32 @@ function prepareAll(db: Database): Statements {
   return prepared as Statements;
 }
 
+/**
+ * Facts that cannot change while one group-commit transaction runs, read once
+ * per group instead of once per event: only erasure adds suppressions and a
+ * fragment's public id never changes, and neither happens inside ingest.
+ */
+export interface GroupCache {
+  /** Whether the suppression list has any entry; undefined until asked. */
+  anySuppression: boolean | undefined;
+  publicIds: Map<number, string>;
+}
+
 /** What every identity module works with. */
 export interface IdentityContext {
   db: Database;
   config: IdentityConfig;
   sql: Statements;
+  /** Valid inside one ingest group only; `resetGroupCache` at each group's start. */
+  group: GroupCache;
 }
 
 export function createIdentityContext(db: Database, config: IdentityConfig): IdentityContext {
-  return { db, config, sql: prepareAll(db) };
+  return { db, config, sql: prepareAll(db), group: { anySuppression: undefined, publicIds: new Map() } };
+}
+
+export function resetGroupCache(ctx: IdentityContext): void {
+  ctx.group = { anySuppression: undefined, publicIds: new Map() };
 }
 
 /** Random bytes fetched at once for many ids: one `randomBytes` call per id showed in profiles. */

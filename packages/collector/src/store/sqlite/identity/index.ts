@@ -10,7 +10,7 @@ import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { erase, forceMerge, unmerge } from './admin.js';
-import { componentOf, createIdentityContext, fragment, rootOfRef } from './graph.js';
+import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
 import { type IdentityResolution, resolveEvent } from './resolve.js';
 
@@ -18,6 +18,8 @@ export type { IdentityResolution } from './resolve.js';
 export { IDENTITY_MIGRATION_SQL } from './schema.js';
 
 export interface SqliteIdentity {
+  /** Called when a group-commit transaction begins: what was cached for the previous group is dropped. */
+  beginGroup(): void;
   /** Runs inside the event's transaction; must not commit. */
   resolve(event: PreparedEvent, seq: number): IdentityResolution;
   getProfile(ref: ProfileRef): Profile | null;
@@ -42,6 +44,7 @@ export interface SqliteIdentity {
 export function createSqliteIdentity(db: Database, config: IdentityConfig | undefined): SqliteIdentity {
   const ctx = createIdentityContext(db, config ?? DEFAULT_IDENTITY_CONFIG);
   return {
+    beginGroup: () => resetGroupCache(ctx),
     resolve: (event, seq) => resolveEvent(ctx, event, seq),
     getProfile: (ref) => {
       const root = rootOfRef(ctx, ref);

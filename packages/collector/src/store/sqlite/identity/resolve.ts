@@ -30,7 +30,8 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
   const extracted = event.identity ?? extractIdentifiers(event.aliasMessage!, config, isKnownUserId);
   const warnings = [...extracted.warnings];
 
-  if (sql.anySuppression.get() !== undefined) {
+  ctx.group.anySuppression ??= sql.anySuppression.get() !== undefined;
+  if (ctx.group.anySuppression) {
     for (const identifier of extracted.identifiers) {
       const hash = suppressionHash(identifier);
       if (sql.suppression.run(hash).changes > 0) {
@@ -55,7 +56,11 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
   const rootId =
     plan.kind === 'attach' ? (plan.profileId ?? fragmentId) : (ctx.sql.canonicalOf.pluck().get(fragmentId) as number);
   recordRefusals(ctx, plan, rootId, event);
-  const profileId = ctx.sql.publicId.pluck().get(rootId) as string;
+  let profileId = ctx.group.publicIds.get(rootId);
+  if (profileId === undefined) {
+    profileId = ctx.sql.publicId.pluck().get(rootId) as string;
+    ctx.group.publicIds.set(rootId, profileId);
+  }
   return { fragmentId, profileId, suppressed: false, warnings };
 }
 
