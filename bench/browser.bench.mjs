@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
 
 const root = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const BUNDLE = root('packages/sdk-browser/dist/exhaust.min.js');
@@ -70,17 +71,7 @@ const site = createServer((req, res) => {
 await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
 await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
 const { chromium } = requireFromSdk('@playwright/test');
-const browser = await chromium.launch({
-  executablePath: process.env.EXHAUST_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${site.address().port}/`);

@@ -3,8 +3,7 @@
 // loudly: a browser test must never be skipped for want of a browser.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-
-export const CHROMIUM_PATH = process.env.EXHAUST_CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM_PATH } from './chromium.mjs';
 
 if (!existsSync(CHROMIUM_PATH)) {
   if (process.getuid?.() === 0) {

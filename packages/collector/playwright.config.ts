@@ -1,8 +1,5 @@
 import { defineConfig } from '@playwright/test';
-
-// Debian's Chromium: Playwright cannot download its own browsers here. A browser
-// test that cannot find its browser fails (launch error), it never skips.
-const CHROMIUM_PATH = process.env.EXHAUST_CHROMIUM ?? '/usr/bin/chromium';
+import { chromiumLaunchOptions } from '../../scripts/chromium.mjs';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -12,16 +9,6 @@ export default defineConfig({
   reporter: 'list',
   use: {
     browserName: 'chromium',
-    launchOptions: {
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 });
