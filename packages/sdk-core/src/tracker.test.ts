@@ -25,7 +25,7 @@ const track = (event: string): Message => ({ type: 'track', event, anonymousId: 
 
 describe('createTracker', () => {
   it('captures, completes and delivers messages in order', async () => {
-    const { tracker, sent } = setup({ context: () => ({ locale: 'en-GB' }) });
+    const { tracker, sent } = setup({ context: () => ({ locale: 'en-GB' }), consent: {} });
     const ids = ['A', 'B', 'C'].map((event) => tracker.capture(track(event)));
     await tracker.flush();
     expect(sent().map((message) => message.messageId)).toEqual(ids);
@@ -34,6 +34,25 @@ describe('createTracker', () => {
       context: { locale: 'en-GB', library, consent: { categoryPreferences: { analytics: true } } },
     });
     await tracker.shutdown();
+  });
+
+  it('stamps no consent without a consent gate, and keeps a consent the caller passed', async () => {
+    const stated = { categoryPreferences: { necessary: true, analytics: true, marketing: false } };
+    const ungated = setup();
+    ungated.tracker.capture(track('Plain'));
+    ungated.tracker.capture({ ...track('Relayed'), context: { consent: stated } });
+    await ungated.tracker.flush();
+    expect(ungated.sent().map((message) => message.context?.consent)).toEqual([undefined, stated]);
+
+    const gated = setup({ consent: {} });
+    gated.tracker.capture({ ...track('Relayed'), context: { consent: stated } }, { category: 'marketing' });
+    gated.tracker.capture(track('Stamped'));
+    await gated.tracker.flush();
+    expect(gated.sent().map((message) => message.context?.consent)).toEqual([
+      stated,
+      { categoryPreferences: { necessary: true, analytics: true, marketing: true, personalization: true } },
+    ]);
+    await Promise.all([ungated.tracker.shutdown(), gated.tracker.shutdown()]);
   });
 
   it('holds events while consent is pending (nothing stored, nothing sent), then releases granted ones', async () => {

@@ -17,6 +17,11 @@ export interface TrackerOptions extends Omit<QueueOptions, 'storage' | 'onDrop' 
   storage?: EventStorage;
   /** Sent as `context.library` on every message. */
   library: { name: string; version: string };
+  /**
+   * The consent gate. With one, every message carries the preferences in force as `context.consent`
+   * (a `context.consent` the caller passed is kept as it is). Without one, every category is allowed
+   * and nothing is stamped.
+   */
   consent?: ConsentOptions;
   plugins?: Plugin[];
   /** Default {@link createId} (uuid v4). */
@@ -90,9 +95,13 @@ export function createTracker(options: TrackerOptions): Tracker {
     onSent: (events) => pipeline.afterSend(messages(events), { status: 'sent' }),
   });
   const gate = createConsentGate<QueuedEvent>(options.consent ?? {}, (event) => event.category);
-  // Every event carries the preferences in force when it is queued (captured, or released by a decision).
+  // Every event carries the preferences in force when it is queued (captured, or released by a decision),
+  // unless the caller stated them (a server relaying its visitor's consent). Without a consent gate there is
+  // nobody's decision to state: a server must not claim "all granted" on the person's profile.
   const enqueue = (event: QueuedEvent) => {
-    event.message.context = { ...event.message.context, consent: { categoryPreferences: gate.preferences()! } };
+    const context = event.message.context;
+    if (options.consent && !context?.consent)
+      event.message.context = { ...context, consent: { categoryPreferences: gate.preferences()! } };
     queue.enqueue(event);
   };
   let lastCapture = 0;

@@ -335,6 +335,23 @@ describe('createClient', { timeout: 90_000 }, () => {
     expect(profile.consent.analytics?.granted).toBe(true);
   });
 
+  it("relays a visitor's consent passed in context.consent as it is, onto the profile", async () => {
+    const { client: exhaust } = client();
+    const stated = { categoryPreferences: { necessary: true, analytics: true, marketing: false } };
+    const id = exhaust.track({ userId: 'relay-user', event: 'Consent Relayed', context: { consent: stated } });
+    await exhaust.flush();
+
+    const [stored] = await storedEvents(collector, 'Consent Relayed');
+    expect(stored?.messageId).toBe(id);
+    expect(stored?.message.context?.consent).toEqual(stated);
+    const res = await fetch(`${collector.url}/v1/profiles/${encodeURIComponent('userId:relay-user')}`, {
+      headers: { authorization: `Bearer ${collector.adminKey}` },
+    });
+    const profile = (await res.json()) as Profile;
+    expect(profile.consent.marketing?.granted).toBe(false);
+    expect(profile.consent.analytics?.granted).toBe(true);
+  });
+
   it('sends on its own when flushAt events wait, and on the interval otherwise; splits batches by bytes', async () => {
     const HOUR_MS = 3_600_000;
     const byCount = client({ flushAt: 5, flushIntervalMs: HOUR_MS });

@@ -33,7 +33,6 @@ import { createDiskBuffer, type DiskBuffer, type DiskBufferStats } from './disk-
 import { CallError } from './errors.js';
 import { consoleLogger, createKeepAlive, nodeScheduler } from './node-ports.js';
 import { type NodeClientOptions, nodeDefaults, validateOptions } from './options.js';
-import { SERVER_CONSENT, SERVER_CONSENT_CATEGORY, withoutConsentStamps } from './server-consent.js';
 import { installSignalHandlers } from './signals.js';
 import { createNodeTransport } from './transport.js';
 import { LIBRARY } from './version.js';
@@ -112,15 +111,14 @@ export function createClient(options: NodeClientOptions): NodeClient {
 
   const staticContext = options.context;
   const tracker = createTracker({
-    transport: withoutConsentStamps(
-      createNodeTransport({
-        writeKey: options.writeKey,
-        host: options.host,
-        gzip: options.gzip,
-        requestTimeoutMs: defaults.requestTimeoutMs,
-      }),
-    ),
-    consent: SERVER_CONSENT,
+    transport: createNodeTransport({
+      writeKey: options.writeKey,
+      host: options.host,
+      gzip: options.gzip,
+      requestTimeoutMs: defaults.requestTimeoutMs,
+    }),
+    // NOTE: no consent gate. A server has no banner: its events carry only a `context.consent` the caller
+    // relays from its visitor, never one claimed on the person's behalf.
     storage,
     library: LIBRARY,
     scheduler: nodeScheduler,
@@ -161,7 +159,7 @@ export function createClient(options: NodeClientOptions): NodeClient {
         report(message);
         return null;
       }
-      return tracker.capture(message, { category: SERVER_CONSENT_CATEGORY });
+      return tracker.capture(message);
     } catch (error) {
       report(error);
       return null;
