@@ -62,6 +62,44 @@ describe('sqlite store', () => {
     engine.close();
   });
 
+  it('drops the self-referencing key of id_fragments in migration 3 and keeps every fragment and link', () => {
+    const file = freshFile();
+    const old = new BetterSqlite3(file);
+    old.pragma('foreign_keys = ON');
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 2),
+    );
+    const insert = old.prepare(
+      `INSERT INTO id_fragments (id, public_id, created_seq, created_at, merged_into, canonical_id, holding_for)
+       VALUES (?, ?, ?, 'at', ?, ?, ?)`,
+    );
+    insert.run(1, 'p_a', 1, null, 1, null);
+    insert.run(2, 'p_b', 2, 1, 1, null);
+    insert.run(3, 'p_h', 3, null, 3, 'email:x@y.org');
+    old.prepare(`INSERT INTO id_identifiers VALUES ('anonymousId', 'a-1', 2, 0, 'at', 2)`).run();
+    const before = old.prepare('SELECT * FROM id_fragments ORDER BY id').all();
+    old.close();
+
+    const db = new BetterSqlite3(file);
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    expect(db.prepare('SELECT * FROM id_fragments ORDER BY id').all()).toEqual(before);
+    expect(db.pragma('foreign_key_list(id_fragments)')).toEqual([]);
+    // Other tables still reference the rebuilt table, and nothing dangles.
+    expect(db.pragma('foreign_key_list(id_identifiers)')).toMatchObject([{ table: 'id_fragments' }]);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(() => db.prepare(`INSERT INTO id_identifiers VALUES ('userId', 'u', 99, 0, 'at', 4)`).run()).toThrow(
+      /FOREIGN KEY/,
+    );
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'id_fragments'");
+    expect(indexes.pluck().all()).toEqual(
+      expect.arrayContaining(['id_fragments_canonical', 'id_fragments_merged_into']),
+    );
+    db.close();
+  });
+
   it('refuses a database from a newer collector', () => {
     const db = new BetterSqlite3(freshFile());
     migrate(db);
