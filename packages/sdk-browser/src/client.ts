@@ -87,7 +87,11 @@ export interface ExhaustClient {
   alias(userId: string, previousId?: string, options?: EventOptions): void;
   /** Forgets userId and traits and mints a new anonymousId (call on logout). */
   reset(): void;
-  /** Resolves when what was captured so far is acknowledged or still failing after retries. */
+  /**
+   * Resolves when what was captured so far is acknowledged or still failing after retries. After the
+   * collector asked for a pause (429, 5xx, `Retry-After`) it waits that out first, or resolves at once
+   * (events still queued) when the pause ends more than 10 s from now.
+   */
   flush(): Promise<void>;
   setConsent(preferences: CategoryPreferences): Promise<void>;
   /** Preferences in force; null while consent is pending. */

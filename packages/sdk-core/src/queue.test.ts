@@ -1,6 +1,8 @@
+import type { BatchRequest } from '@exhaust/schema';
 import { MAX_BEACON_BYTES, MAX_EVENT_BYTES } from '@exhaust/schema/constants';
 import { describe, expect, it } from 'vitest';
-import type { QueuedEvent } from './ports.js';
+import { HttpStatusError, NetworkError } from './errors.js';
+import type { QueuedEvent, Scheduler, Transport } from './ports.js';
 import { createQueue, type DropReason, type QueueOptions } from './queue.js';
 import { createMemoryStorage } from './storage.js';
 import { fastBackoff, queued, type Step, scriptedTransport, spiedStorage } from './test-helpers.js';
@@ -316,5 +318,123 @@ describe('createQueue', () => {
     await expect.poll(() => queue.size()).toBe(0);
     expect(delivered.size).toBe(3);
     await expect.poll(async () => (await storage.list()).length).toBe(0);
+  });
+});
+
+/** Time that moves only when the test says so: `now()` and timers that fire on `advance`. */
+function manualClock() {
+  let clock = Date.parse('2026-11-25T10:00:00Z');
+  const timers: { at: number; fn: () => void }[] = [];
+  const scheduler: Scheduler = {
+    setTimeout(fn, ms) {
+      const timer = { at: clock + ms, fn };
+      timers.push(timer);
+      return timer;
+    },
+    clearTimeout(handle) {
+      const index = timers.indexOf(handle as (typeof timers)[number]);
+      if (index >= 0) timers.splice(index, 1);
+    },
+  };
+  return {
+    now: () => clock,
+    scheduler,
+    /** Timers due at or after `at`. */
+    dueFrom: (at: number) => timers.filter((timer) => timer.at >= at).length,
+    /** Moves time on and fires what is due, in order (timers set meanwhile for now fire too). */
+    advance(ms: number) {
+      clock += ms;
+      for (;;) {
+        const due = timers.filter((timer) => timer.at <= clock).sort((a, b) => a.at - b.at)[0];
+        if (!due) return;
+        timers.splice(timers.indexOf(due), 1);
+        due.fn();
+      }
+    },
+  };
+}
+
+/** A transport that answers by `answers`, one per call, then 200. */
+function answering(...answers: Error[]) {
+  const calls: BatchRequest[] = [];
+  const transport: Transport = {
+    async send(body) {
+      calls.push(body);
+      const answer = answers.shift();
+      if (answer) throw answer;
+      return { success: true, accepted: body.batch.length, duplicates: 0, rejected: [] };
+    },
+  };
+  return { transport, calls };
+}
+
+describe('flush() after the background loop was told to wait', () => {
+  // Within FLUSH_MAX_WAIT_MS (10 s), which flush() waits out.
+  const RETRY_AFTER_MS = 8000;
+
+  function setupPaused(first: Error, options: Partial<QueueOptions> = {}) {
+    const time = manualClock();
+    const { transport, calls } = answering(first);
+    const queue = createQueue({
+      storage: createMemoryStorage(),
+      transport,
+      now: time.now,
+      scheduler: time.scheduler,
+      random: () => 0,
+      flushIntervalMs: 60_000,
+      ...options,
+    });
+    return { time, calls, queue };
+  }
+
+  it("waits out the collector's Retry-After before it sends, then delivers", async () => {
+    const { time, calls, queue } = setupPaused(new HttpStatusError(429, RETRY_AFTER_MS));
+    queue.start();
+    queue.enqueue(queued());
+    const start = time.now();
+    time.advance(0);
+    await expect.poll(() => calls.length).toBe(1);
+    // The loop parked itself until the Retry-After.
+    await expect.poll(() => time.dueFrom(start + RETRY_AFTER_MS)).toBe(1);
+
+    let flushed = false;
+    const flushing = queue.flush().then(() => {
+      flushed = true;
+    });
+    // flush() parks too (a second timer at the same moment) instead of sending now.
+    await expect.poll(() => time.dueFrom(start + RETRY_AFTER_MS)).toBe(2);
+    expect(calls).toHaveLength(1);
+    expect(flushed).toBe(false);
+
+    time.advance(RETRY_AFTER_MS);
+    await flushing;
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(queue.size()).toBe(0);
+    queue.stop();
+  });
+
+  it('resolves at once, events still queued, when the pause ends beyond flushMaxWaitMs', async () => {
+    const { time, calls, queue } = setupPaused(new HttpStatusError(503, RETRY_AFTER_MS), { flushMaxWaitMs: 5000 });
+    // The loop parked itself for 8 s: longer than this flush may wait.
+    queue.start();
+    queue.enqueue(queued());
+    time.advance(0);
+    await expect.poll(() => calls.length).toBe(1);
+    await queue.flush();
+    expect(calls).toHaveLength(1);
+    expect(queue.size()).toBe(1);
+    queue.stop();
+  });
+
+  it('tries at once after a network error: nobody asked for a pause (the browser may be back online)', async () => {
+    const { time, calls, queue } = setupPaused(new NetworkError());
+    queue.start();
+    queue.enqueue(queued());
+    time.advance(0);
+    await expect.poll(() => calls.length).toBe(1);
+    await queue.flush();
+    expect(calls).toHaveLength(2);
+    expect(queue.size()).toBe(0);
+    queue.stop();
   });
 });

@@ -38,6 +38,11 @@ export const MAX_EVENT_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 export const WRITE_BATCH_EVENTS = 50;
 /** Default backoff retries one `flush()` call waits through before it resolves, leaving the rest queued. */
 export const FLUSH_RETRIES = 3;
+/**
+ * Default longest wait `flush()` accepts for a backoff (the collector's `Retry-After`, or the jittered delay
+ * after a failure): a longer one makes it resolve at once, the events still queued for the background loop.
+ */
+export const FLUSH_MAX_WAIT_MS = 10_000;
 
 /** Why events left the queue without being stored by the collector. */
 export type DropReason = 'rejected' | 'http_status' | 'queue_full' | 'expired' | 'retries_exhausted' | 'consent';
@@ -68,6 +73,8 @@ export interface QueueOptions {
   maxAttempts?: number;
   /** Default {@link FLUSH_RETRIES}. */
   flushRetries?: number;
+  /** Default {@link FLUSH_MAX_WAIT_MS}. */
+  flushMaxWaitMs?: number;
   backoff?: BackoffOptions;
   onDrop?: (events: QueuedEvent[], reason: DropReason) => void;
   onSent?: (events: QueuedEvent[], response: IngestResponse | null) => void;
@@ -77,7 +84,13 @@ export interface QueueOptions {
 export interface Queue {
   /** Takes an event; returns at once (storage is written behind, in small batches). */
   enqueue(event: QueuedEvent): void;
-  /** Resolves when every event enqueued so far is acknowledged, dropped, or still failing after the retries. */
+  /**
+   * Resolves when every event enqueued so far is acknowledged, dropped, or still failing after the retries.
+   * It never hammers a collector that asked for a pause: after a 408, 429 or 5xx (of the background loop or
+   * an earlier flush) it first waits out the pending backoff or `Retry-After`, and when that ends later
+   * than `flushMaxWaitMs` from now it resolves at once, leaving the events queued. After a network error
+   * (no answer: nobody to overload, and maybe back `online`) it tries at once.
+   */
   flush(): Promise<void>;
   /** The page is going away: send what this instance holds in one keepalive request, synchronously. */
   flushKeepalive(): void;
@@ -92,8 +105,11 @@ export interface Queue {
   size(): number;
 }
 
-/** How a pass or send ended: `undefined` when done, else the retry it asks for (`Retry-After` ms or null). */
-type Retry = { after: number | null } | undefined;
+/**
+ * How a pass or send ended: `undefined` when done, else the retry it asks for: `Retry-After` ms (or null),
+ * and whether the collector (or a proxy) answered, so that an explicit flush must respect the pause too.
+ */
+type Retry = { after: number | null; answered: boolean } | undefined;
 
 /**
  * @example
@@ -117,6 +133,7 @@ export function createQueue(options: QueueOptions): Queue {
     maxQueueEvents = MAX_QUEUE_EVENTS,
     maxEventAgeMs = MAX_EVENT_AGE_MS,
     flushRetries = FLUSH_RETRIES,
+    flushMaxWaitMs = FLUSH_MAX_WAIT_MS,
     maxAttempts = Infinity,
   } = options;
   const backoff: BackoffOptions = { random: options.random, ...options.backoff };
@@ -133,12 +150,17 @@ export function createQueue(options: QueueOptions): Queue {
   /** A size-triggered run is already scheduled: later captures need not reschedule it (track() stays cheap). */
   let soon = false;
   let failures = 0;
+  /** When the next attempt is due after a failure (0: none pending). */
+  let retryAt = 0;
+  /** The same, set only when the collector answered: an explicit flush waits for this one. */
+  let pauseUntil = 0;
   /** Storage may hold events (from an earlier run, another tab, or a failed pass): true until a pass proves otherwise. */
   let backlog = true;
   let dropped = 0;
   let stopped = true;
 
-  const report = (error: unknown) => {
+  // Returns undefined, so `pass().catch(report)` still reads as a `Retry`.
+  const report = (error: unknown): undefined => {
     logger.debug('exhaust', error);
     options.onError?.(error);
   };
@@ -208,7 +230,7 @@ export function createQueue(options: QueueOptions): Queue {
           ),
           'retries_exhausted',
         );
-        return { after: (error as HttpStatusError).retryAfterMs ?? null };
+        return { after: (error as HttpStatusError).retryAfterMs ?? null, answered: !!status };
       }
       if ((status === 413 || status === 400) && batch.length > 1) {
         // NOTE: bisect, so one poison or oversized event costs only itself.
@@ -271,8 +293,16 @@ export function createQueue(options: QueueOptions): Queue {
         events = events.slice(batch.length);
       }
       backlog = false;
-      failures = 0;
     });
+
+  /** Records how a pass ended: a failure sets the next attempt's time, a success clears every pause. */
+  const settle = (retry: Retry) => {
+    failures = retry ? failures + 1 : 0;
+    retryAt = retry ? now() + backoffDelayMs(failures - 1, backoff, retry.after) : 0;
+    if (!retry || retry.answered) pauseUntil = retryAt;
+    return retry;
+  };
+  const sleep = (ms: number) => new Promise<void>((resolve) => scheduler.setTimeout(resolve, ms));
 
   /** One timer drives the automatic loop: the interval while healthy, the backoff delay after a failure. */
   const schedule = (ms: number) => {
@@ -283,10 +313,10 @@ export function createQueue(options: QueueOptions): Queue {
     if (running) return;
     running = true;
     soon = false;
-    const retry = backlog || known.size > 0 ? await pass().catch(report) : undefined;
-    if (retry) failures++;
+    // NOTE: a flush may have failed since this timer was set: its backoff holds the loop too.
+    if (now() >= retryAt && (backlog || known.size > 0)) settle(await pass().catch(report));
     running = false;
-    schedule(retry ? backoffDelayMs(failures - 1, backoff, retry.after) : known.size >= flushAt ? 0 : flushIntervalMs);
+    schedule(retryAt > now() ? retryAt - now() : known.size >= flushAt ? 0 : flushIntervalMs);
   };
 
   return {
@@ -309,11 +339,12 @@ export function createQueue(options: QueueOptions): Queue {
     async flush() {
       const waiting = [...known.keys()];
       for (let retry = 0; ; retry++) {
-        const result = await pass().catch(report);
-        if (!result || !waiting.some((id) => known.has(id)) || retry >= flushRetries) return;
-        await new Promise<void>((resolve) =>
-          scheduler.setTimeout(() => resolve(), backoffDelayMs(retry, backoff, result.after)),
-        );
+        // First the pause the collector asked for (if any), then this flush's own backoff between its retries.
+        const wait = (retry ? retryAt : pauseUntil) - now();
+        if (wait > flushMaxWaitMs) return;
+        if (wait > 0) await sleep(wait);
+        if (!settle(await pass().catch(report)) || !waiting.some((id) => known.has(id)) || retry >= flushRetries)
+          return;
       }
     },
 

@@ -260,7 +260,7 @@ describe('createClient', { timeout: 90_000 }, () => {
     }
   });
 
-  it('waits as long as a 429 Retry-After asks before retrying on its own, then delivers', async () => {
+  it('waits as long as a 429 Retry-After asks before retrying, in the background and in flush(), then delivers', async () => {
     const arrivals: number[] = [];
     // A proxy in front of the collector that turns the first request away.
     const proxy = createServer((req, res) => {
@@ -288,7 +288,9 @@ describe('createClient', { timeout: 90_000 }, () => {
         backoff: { baseMs: 10, maxMs: 20 },
       });
       const id = exhaust.track({ userId: 'retry-after-user', event: 'Retry After Tested' });
-      // NOTE: no flush(): the client's own retry loop must wait; an explicit flush() sends at once.
+      // The background loop meets the 429; an explicit flush() right after it must respect the pause too.
+      await waitFor(() => arrivals.length === 1, 'the first request');
+      await exhaust.flush();
       await waitFor(async () => (await storedEvents(collector, 'Retry After Tested')).length > 0, 'the retried event');
       expect(arrivals.length).toBeGreaterThanOrEqual(2);
       // Without the header the backoff would have retried within 20 ms.

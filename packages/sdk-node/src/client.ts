@@ -58,7 +58,9 @@ export interface NodeClient {
    * Resolves when everything captured so far is acknowledged, dropped, or still
    * failing after `flushRetries` backoff retries (then it stays queued, and on
    * disk with a buffer, for later). Never rejects. Await it per request in
-   * serverless handlers.
+   * serverless handlers. After the collector asked for a pause (429, 5xx,
+   * `Retry-After`), even to the background loop, it first waits the pause out,
+   * or resolves at once when the pause ends beyond `flushMaxWaitMs` (10 s).
    */
   flush(): Promise<void>;
   /** Flushes, stops every timer, closes the disk buffer. Later calls are refused. Idempotent. */
@@ -133,6 +135,7 @@ export function createClient(options: NodeClientOptions): NodeClient {
     maxEventAgeMs: options.maxEventAgeMs,
     maxAttempts: options.maxAttempts,
     flushRetries: options.flushRetries,
+    flushMaxWaitMs: options.flushMaxWaitMs,
     backoff: options.backoff,
   });
   // The core reports outcomes to plugins; one plugin forwards them to this client's listeners.

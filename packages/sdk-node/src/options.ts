@@ -63,6 +63,12 @@ export interface NodeClientOptions {
   maxAttempts?: number;
   /** Backoff retries one `flush()` waits through before it resolves with events still queued. Default 3. */
   flushRetries?: number;
+  /**
+   * Longest pause `flush()` waits out before sending, when the collector asked for one (429, 5xx,
+   * `Retry-After`) or between its own retries; a longer one makes it resolve at once with events still
+   * queued. Default 10 s (`FLUSH_MAX_WAIT_MS` of `@exhaust/core`).
+   */
+  flushMaxWaitMs?: number;
   /** Default: full jitter from 1 s, capped at 60 s; `Retry-After` wins when longer. */
   backoff?: BackoffOptions;
   /** Default {@link REQUEST_TIMEOUT_MS}. */
@@ -93,7 +99,14 @@ export function validateOptions(options: NodeClientOptions): void {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new ConfigError(`createClient needs host as an http(s) URL, got ${JSON.stringify(options.host)}`);
   }
-  for (const key of ['flushAt', 'flushIntervalMs', 'maxQueueEvents', 'maxEventAgeMs', 'requestTimeoutMs'] as const) {
+  for (const key of [
+    'flushAt',
+    'flushIntervalMs',
+    'flushMaxWaitMs',
+    'maxQueueEvents',
+    'maxEventAgeMs',
+    'requestTimeoutMs',
+  ] as const) {
     positiveInteger(options, key);
   }
   positiveInteger(options, 'maxAttempts', true);
