@@ -1,4 +1,4 @@
-import type { BatchRequest } from '@exhaust/schema';
+import type { BatchRequest, IngestResponse } from '@exhaust/schema';
 import { MAX_BEACON_BYTES, MAX_EVENT_BYTES } from '@exhaust/schema/constants';
 import { describe, expect, it } from 'vitest';
 import { HttpStatusError, NetworkError } from './errors.js';
@@ -436,5 +436,100 @@ describe('flush() after the background loop was told to wait', () => {
     expect(calls).toHaveLength(2);
     expect(queue.size()).toBe(0);
     queue.stop();
+  });
+});
+
+/** A transport that holds every request until the test answers it: shows what is in flight at once. */
+function heldTransport() {
+  const held: { body: BatchRequest; answer(status?: number): void }[] = [];
+  const sent: BatchRequest[] = [];
+  const delivered = new Map<string, number>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const transport: Transport = {
+    send(body) {
+      sent.push(body);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      return new Promise<IngestResponse>((resolve, reject) => {
+        held.push({
+          body,
+          answer(status = 200) {
+            inFlight--;
+            if (status !== 200) return reject(new HttpStatusError(status));
+            for (const message of body.batch)
+              delivered.set(message.messageId!, (delivered.get(message.messageId!) ?? 0) + 1);
+            resolve({ success: true, accepted: body.batch.length, duplicates: 0, rejected: [] });
+          },
+        });
+      });
+    },
+  };
+  return { transport, held, sent, delivered, maxInFlight: () => maxInFlight };
+}
+
+describe('maxInFlightBatches', () => {
+  it('keeps that many requests in flight, starts batches in capture order, delivers each event once', async () => {
+    const http = heldTransport();
+    const storage = createMemoryStorage();
+    const queue = createQueue({
+      storage,
+      transport: http.transport,
+      maxBatchEvents: 10,
+      maxInFlightBatches: 4,
+      flushIntervalMs: 60_000,
+      flushAt: 1_000_000,
+    });
+    const events = enqueueMany(queue, 95);
+    const flushing = queue.flush();
+    // 10 batches: answered four at a time; a sender takes the next batch as soon as its request settles.
+    for (const round of [4, 4, 2]) {
+      await expect.poll(() => http.held.length).toBe(round);
+      for (const request of http.held.splice(0)) request.answer();
+    }
+    await flushing;
+    expect(http.maxInFlight()).toBe(4);
+    expect(http.sent.flatMap((body) => body.batch.map((message) => message.messageId))).toEqual(
+      events.map((event) => event.id),
+    );
+    expect(events.every((event) => http.delivered.get(event.id) === 1)).toBe(true);
+    expect(await storage.list()).toEqual([]);
+    expect(queue.size()).toBe(0);
+  });
+
+  it('a failed request stops new batches; the retry sends only what was not acknowledged; drops are reported once', async () => {
+    const http = heldTransport();
+    const storage = createMemoryStorage();
+    const queue = createQueue({
+      storage,
+      transport: http.transport,
+      backoff: fastBackoff,
+      maxBatchEvents: 10,
+      maxQueueEvents: 40,
+      maxInFlightBatches: 3,
+      flushIntervalMs: 60_000,
+    });
+    // Three more than the bound: the oldest three are dropped, the count reported on exactly one request.
+    enqueueMany(queue, 43);
+    let flushed = false;
+    const flushing = queue.flush().then(() => {
+      flushed = true;
+    });
+    await expect.poll(() => http.held.length).toBe(3);
+    const [first, second, third] = http.held.splice(0);
+    second!.answer(503);
+    first!.answer();
+    third!.answer();
+    // Whatever was still started, the retry pass sends what is left; answer everything until flush() is done.
+    while (!flushed) {
+      await expect.poll(() => flushed || http.held.length > 0).toBe(true);
+      for (const request of http.held.splice(0)) request.answer();
+    }
+    await flushing;
+    // Four batches, each acknowledged once; only the failed one was sent twice.
+    expect(http.sent).toHaveLength(5);
+    expect([...http.delivered.values()].every((count) => count === 1)).toBe(true);
+    expect(http.delivered.size).toBe(40);
+    expect(http.sent.reduce((sum, body) => sum + (body.dropped ?? 0), 0)).toBe(3);
+    expect(await storage.list()).toEqual([]);
   });
 });

@@ -43,6 +43,8 @@ export const FLUSH_RETRIES = 3;
  * after a failure): a longer one makes it resolve at once, the events still queued for the background loop.
  */
 export const FLUSH_MAX_WAIT_MS = 10_000;
+/** Default requests one pass keeps in flight: one, so a browser tab holding the Web Lock sends in order. */
+export const MAX_IN_FLIGHT_BATCHES = 1;
 
 /** Why events left the queue without being stored by the collector. */
 export type DropReason = 'rejected' | 'http_status' | 'queue_full' | 'expired' | 'retries_exhausted' | 'consent';
@@ -75,6 +77,12 @@ export interface QueueOptions {
   flushRetries?: number;
   /** Default {@link FLUSH_MAX_WAIT_MS}. */
   flushMaxWaitMs?: number;
+  /**
+   * Requests in flight at once while a pass sends (a collector that group-commits concurrent requests
+   * stores them faster). Batches always start in capture order and keep it inside; above 1 a later batch
+   * may be stored before an earlier one. Default {@link MAX_IN_FLIGHT_BATCHES}.
+   */
+  maxInFlightBatches?: number;
   backoff?: BackoffOptions;
   onDrop?: (events: QueuedEvent[], reason: DropReason) => void;
   onSent?: (events: QueuedEvent[], response: IngestResponse | null) => void;
@@ -134,6 +142,7 @@ export function createQueue(options: QueueOptions): Queue {
     maxEventAgeMs = MAX_EVENT_AGE_MS,
     flushRetries = FLUSH_RETRIES,
     flushMaxWaitMs = FLUSH_MAX_WAIT_MS,
+    maxInFlightBatches = MAX_IN_FLIGHT_BATCHES,
     maxAttempts = Infinity,
   } = options;
   const backoff: BackoffOptions = { random: options.random, ...options.backoff };
@@ -198,28 +207,31 @@ export function createQueue(options: QueueOptions): Queue {
 
   const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + 1;
 
-  /** The oldest events that fit one request (always at least one). */
-  const takeBatch = (events: QueuedEvent[], budgetBytes: number) => {
+  /** The oldest events from `start` on that fit one request (always at least one). */
+  const takeBatch = (events: QueuedEvent[], start: number, budgetBytes: number) => {
     let bytes = ENVELOPE_RESERVE_BYTES;
-    let count = 0;
-    while (count < events.length && count < maxBatchEvents) {
-      bytes += sizeOf(events[count]!);
-      if (count > 0 && bytes > budgetBytes) break;
-      count++;
+    let end = start;
+    while (end < events.length && end - start < maxBatchEvents) {
+      bytes += sizeOf(events[end]!);
+      if (end > start && bytes > budgetBytes) break;
+      end++;
     }
-    return events.slice(0, count);
+    return events.slice(start, end);
   };
 
   /** Sends one batch and settles it. The transport is called synchronously (keepalive needs that). */
   const send = async (batch: QueuedEvent[], keepalive?: boolean): Promise<Retry> => {
+    // The drop count rides on one request; taken here so concurrent requests cannot report it twice.
     const reported = dropped;
+    dropped = 0;
     // `sentAt` once, on the envelope: the collector applies it to every message without its own (Segment's rule).
     const body: BatchRequest = { batch: batch.map((event) => event.message), sentAt: new Date(now()).toISOString() };
-    if (dropped > 0) body.dropped = dropped;
+    if (reported > 0) body.dropped = reported;
     let response: IngestResponse | null;
     try {
       response = await transport.send(body, { keepalive });
     } catch (error) {
+      dropped += reported;
       report(error);
       const status = (error as HttpStatusError).status;
       if (!status || classifyStatus(status) === 'retry') {
@@ -240,8 +252,10 @@ export function createQueue(options: QueueOptions): Queue {
       return drop(batch, 'http_status') as Promise<undefined>;
     }
     // Unconfirmed (a beacon): keep everything stored; a later send gets it acknowledged.
-    if (!response) return;
-    dropped = Math.max(0, dropped - reported);
+    if (!response) {
+      dropped += reported;
+      return;
+    }
     // NOTE: `?.`: a Segment-compatible endpoint may acknowledge without Exhaust's `rejected` list.
     const rejected = new Set(response.rejected?.map((entry) => entry.index));
     if (rejected.size > 0) logger.warn('rejected', response.rejected);
@@ -273,7 +287,10 @@ export function createQueue(options: QueueOptions): Queue {
     return events.sort((a, b) => a.capturedAt - b.capturedAt);
   };
 
-  /** One pass: persist what waits, read storage, enforce bounds, send every batch until one fails. */
+  /**
+   * One pass: persist what waits, read storage, enforce bounds, send every batch (up to
+   * `maxInFlightBatches` at once, taken in capture order) until one fails.
+   */
   const pass = (): Promise<Retry> =>
     lock.run(async () => {
       const cutoff = now() - maxEventAgeMs;
@@ -286,12 +303,18 @@ export function createQueue(options: QueueOptions): Queue {
       // NOTE: no size check per event here: the collector rejects an oversized one in its answer
       // (`event_too_large`), which drops just that event, so the caller's bytes are not measured twice.
       backlog = true;
-      while (events.length > 0) {
-        const batch = takeBatch(events, maxBatchBytes);
-        const retry = await send(batch);
-        if (retry) return retry;
-        events = events.slice(batch.length);
-      }
+      let retry: Retry;
+      let next = 0;
+      // Each sender takes the next batch when its request settled; a failure stops new batches, not those in flight.
+      const sender = async () => {
+        while (!retry && next < events.length) {
+          const batch = takeBatch(events, next, maxBatchBytes);
+          next += batch.length;
+          retry = (await send(batch)) ?? retry;
+        }
+      };
+      await Promise.all(Array.from({ length: maxInFlightBatches }, sender));
+      if (retry) return retry;
       backlog = false;
     });
 
@@ -352,7 +375,7 @@ export function createQueue(options: QueueOptions): Queue {
       // NOTE: visibilitychange then pagehide may send the same events twice; messageId makes that harmless.
       const events = [...known.values()];
       void writeBehind();
-      if (events.length > 0) void send(takeBatch(events, MAX_BEACON_BYTES), true).catch(report);
+      if (events.length > 0) void send(takeBatch(events, 0, MAX_BEACON_BYTES), true).catch(report);
     },
 
     purge(match, reason = 'consent') {

@@ -12,7 +12,7 @@ import { MAX_STRING_LENGTH, type Message, type Profile } from '@exhaust/schema';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type NodeClient } from './client.js';
 import { CallError } from './errors.js';
-import type { NodeClientOptions } from './options.js';
+import { NODE_MAX_IN_FLIGHT_BATCHES, type NodeClientOptions } from './options.js';
 import { freePort, startTestCollector, storedEvents, type TestCollector, tempDir, waitFor } from './test/harness.js';
 
 let collector: TestCollector;
@@ -379,6 +379,51 @@ describe('createClient', { timeout: 90_000 }, () => {
     expect(batches.length).toBeGreaterThanOrEqual(3);
     expect(Math.max(...batches)).toBeLessThanOrEqual(7);
     expect(await storedEvents(collector, 'By Bytes')).toHaveLength(20);
+  });
+
+  it('keeps NODE_MAX_IN_FLIGHT_BATCHES requests in flight and still stores each event once', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const held: (() => void)[] = [];
+    // A proxy that holds requests until four are in flight at once, then lets them all through.
+    const proxy = createServer((req, res) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        held.push(async () => {
+          const forwarded = await fetch(`${collector.url}${req.url}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' },
+            body: Buffer.concat(chunks),
+          });
+          const text = await forwarded.text();
+          inFlight--;
+          res.writeHead(forwarded.status, { 'content-type': 'application/json' }).end(text);
+        });
+        if (held.length === NODE_MAX_IN_FLIGHT_BATCHES) for (const release of held.splice(0)) release();
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { client: exhaust, seen } = client({
+        host: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        maxBatchEvents: 100,
+      });
+      // 20 batches of 100: five rounds of four requests.
+      const ids = Array.from({ length: 2000 }, (_, i) =>
+        exhaust.track({ userId: `in-flight-${i % 7}`, event: 'In Flight Tested', properties: { i } }),
+      );
+      await exhaust.flush();
+      expect(seen.errors).toEqual([]);
+      expect(maxInFlight).toBe(NODE_MAX_IN_FLIGHT_BATCHES);
+      const stored = await storedEvents(collector, 'In Flight Tested');
+      expect(stored).toHaveLength(2000);
+      expect(new Set(stored.map((event) => event.messageId))).toEqual(new Set(ids));
+    } finally {
+      for (const each of clients.splice(0)) await each.shutdown();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('drops events after maxAttempts failed sends, as retries_exhausted', async () => {

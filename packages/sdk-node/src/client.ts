@@ -132,6 +132,7 @@ export function createClient(options: NodeClientOptions): NodeClient {
     maxBatchEvents: defaults.maxBatchEvents,
     maxBatchBytes: options.maxBatchBytes,
     maxQueueEvents: defaults.maxQueueEvents,
+    maxInFlightBatches: defaults.maxInFlightBatches,
     maxEventAgeMs: options.maxEventAgeMs,
     maxAttempts: options.maxAttempts,
     flushRetries: options.flushRetries,

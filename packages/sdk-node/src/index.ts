@@ -32,6 +32,7 @@ export {
   NODE_BATCH_MAX_EVENTS,
   NODE_FLUSH_AT_EVENTS,
   NODE_FLUSH_INTERVAL_MS,
+  NODE_MAX_IN_FLIGHT_BATCHES,
   NODE_MAX_QUEUE_EVENTS,
 } from './options.js';
 export type { NodeTransportOptions } from './transport.js';

@@ -19,6 +19,11 @@ export const NODE_BATCH_MAX_EVENTS = 500;
  * captures in bursts: 100,000 small events are some tens of MB.
  */
 export const NODE_MAX_QUEUE_EVENTS = 100_000;
+/**
+ * Default requests in flight at once. The collector group-commits concurrent requests (one durable
+ * commit for several), so a few in flight deliver faster than one; more mostly queue at its store.
+ */
+export const NODE_MAX_IN_FLIGHT_BATCHES = 4;
 
 export interface BufferOptions {
   /** Folder of the buffer's log, created when missing. One client (process) per folder. */
@@ -55,6 +60,12 @@ export interface NodeClientOptions {
   maxBatchEvents?: number;
   /** Default the collector's 512 KiB body limit. */
   maxBatchBytes?: number;
+  /**
+   * Requests in flight at once. Batches start in capture order and keep that order inside; with more
+   * than one in flight, the collector may store a later batch before an earlier one (each event's
+   * `timestamp` still says when it happened). 1 sends strictly in order. Default {@link NODE_MAX_IN_FLIGHT_BATCHES}.
+   */
+  maxInFlightBatches?: number;
   /** Default {@link NODE_MAX_QUEUE_EVENTS}; the oldest are dropped (and reported) beyond it. */
   maxQueueEvents?: number;
   /** Default 7 days: older waiting events are dropped. */
@@ -103,6 +114,7 @@ export function validateOptions(options: NodeClientOptions): void {
     'flushAt',
     'flushIntervalMs',
     'flushMaxWaitMs',
+    'maxInFlightBatches',
     'maxQueueEvents',
     'maxEventAgeMs',
     'requestTimeoutMs',
@@ -139,6 +151,7 @@ export function nodeDefaults(options: NodeClientOptions) {
     flushIntervalMs: options.flushIntervalMs ?? NODE_FLUSH_INTERVAL_MS,
     maxBatchEvents: options.maxBatchEvents ?? NODE_BATCH_MAX_EVENTS,
     maxQueueEvents: options.maxQueueEvents ?? NODE_MAX_QUEUE_EVENTS,
+    maxInFlightBatches: options.maxInFlightBatches ?? NODE_MAX_IN_FLIGHT_BATCHES,
     bufferMaxBytes: options.buffer?.maxBytes ?? BUFFER_MAX_BYTES,
     requestTimeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
   };
