@@ -1,7 +1,8 @@
 /**
  * The provider's hold on its client: created lazily on first use, never during
  * a server render, shared by every hook below one provider, and observable so
- * hooks re-render when the client appears or consent changes.
+ * hooks re-render when the client appears or consent changes (through the
+ * client's `onConsentChange` plugin hook, so changes made elsewhere count too).
  */
 import { type ClientOptions, createClient, type ExhaustClient } from '@exhaust/browser';
 
@@ -26,17 +27,22 @@ export interface ClientHolder {
  * holder.client.track('Viewed'); // creates the client on first call
  */
 export function createClientHolder(source: ClientSource): ClientHolder {
-  let real: ExhaustClient | null = 'client' in source ? source.client : null;
   let releasing = false;
   const listeners = new Set<() => void>();
   const notify = () => {
     for (const listener of listeners) listener();
   };
+  // Every consent change reaches the hooks, wherever it was made: a hook, the client itself, another tab.
+  const follow = (client: ExhaustClient) => {
+    client.use({ name: 'exhaust-react-consent', onConsentChange: notify });
+    return client;
+  };
+  let real: ExhaustClient | null = 'client' in source ? follow(source.client) : null;
 
   const ensure = (): ExhaustClient => {
     releasing = false;
     if (real) return real;
-    real = createClient((source as { options: ClientOptions }).options);
+    real = follow(createClient((source as { options: ClientOptions }).options));
     notify();
     return real;
   };
@@ -49,13 +55,7 @@ export function createClientHolder(source: ClientSource): ClientHolder {
     alias: (...args) => ensure().alias(...args),
     reset: () => ensure().reset(),
     flush: () => ensure().flush(),
-    async setConsent(preferences) {
-      const done = ensure().setConsent(preferences);
-      // The decision applies synchronously; the promise only covers purging and flushing.
-      notify();
-      await done;
-      notify();
-    },
+    setConsent: (preferences) => ensure().setConsent(preferences),
     getConsent: () => ensure().getConsent(),
     user: () => ensure().user(),
     use: (plugin) => ensure().use(plugin),

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { CONSENT_EVENT } from '@exhaust/browser';
+import { CONSENT_EVENT, CONSENT_KEY, createClient } from '@exhaust/browser';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
@@ -104,6 +104,42 @@ describe('useConsent', () => {
     render(<App host={sink.url} />);
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(screen.getByText('analytics on')).toBeTruthy();
+  });
+
+  it('follows a decision made directly on the client, outside any hook', async () => {
+    const client = createClient({
+      writeKey: 'wk_test',
+      host: sink.url,
+      storage: 'memory',
+      autoPage: false,
+      consent: { required: true },
+    });
+    render(
+      <ExhaustProvider client={client}>
+        <CookieBanner />
+        <Settings />
+      </ExhaustProvider>,
+    );
+    expect(screen.getByText('undecided')).toBeTruthy();
+    await act(() => client.setConsent({ analytics: true }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.getByText('analytics on')).toBeTruthy();
+    await act(() => client.setConsent({ analytics: false }));
+    expect(screen.getByText('analytics off')).toBeTruthy();
+    await client.shutdown();
+  });
+
+  it("follows another tab's decision (the storage event of its write)", async () => {
+    render(<App host={sink.url} />);
+    expect(screen.getByRole('dialog')).toBeTruthy();
+    const decision = JSON.stringify({ necessary: true, analytics: true, marketing: false, personalization: false });
+    // What the browser does when another tab of the origin writes the decision.
+    localStorage.setItem(CONSENT_KEY, decision);
+    act(() => {
+      window.dispatchEvent(new StorageEvent('storage', { key: CONSENT_KEY, newValue: decision }));
+    });
+    await waitFor(() => expect(screen.getByText('analytics on')).toBeTruthy());
+    expect(screen.queryByRole('dialog')).toBeNull();
   });
 
   it('hydrates server markup without a mismatch, then shows what the browser knows', async () => {

@@ -21,7 +21,8 @@ const serverSnapshot = (): typeof NOT_READY => NOT_READY;
 
 /**
  * The visitor's consent, for a cookie banner or a settings page. Re-renders on
- * every decision made through any `useConsent()` of the same provider.
+ * every decision: made through any `useConsent()`, directly on the client
+ * (`useExhaust().setConsent`, your own `client`), or in another tab of the site.
  *
  * @example
  * const { pending, setConsent } = useConsent();

@@ -218,6 +218,12 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
       saveSession();
     }
   };
+  // Another tab decided (its `setConsent` wrote the decision, recorded it and purged the shared queue):
+  // apply it here too, so this tab's gate, identity persistence and `onConsentChange` plugins follow.
+  const onStorage = (event: StorageEvent) => {
+    const preferences = event.key === CONSENT_KEY && readLocal<CategoryPreferences>(CONSENT_KEY);
+    if (preferences) core.setConsent(preferences).then(() => identity.setPersist(persist()));
+  };
   let lastUrl = location.href;
   // NOTE: runs inside the host app's pushState: it must never throw (page() catches).
   const onNavigate = () => {
@@ -231,6 +237,7 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
     method('visibilitychange', onHide);
     method('pagehide', onHide);
     method('online', core.flush);
+    method('storage', onStorage as EventListener);
     if (autoPage) method('popstate', onNavigate);
   };
 

@@ -3,7 +3,7 @@
  * are plugins the user adds. A before-send hook runs at capture, before the
  * event is stored, so what it strips never reaches a disk.
  */
-import type { Message } from '@exhaust/schema';
+import type { CategoryPreferences, Message } from '@exhaust/schema';
 import type { DropReason } from './queue.js';
 
 export interface CaptureMeta {
@@ -22,6 +22,8 @@ export interface Plugin {
   afterSend?(messages: Message[], outcome: { status: 'sent' } | { status: 'dropped'; reason: DropReason }): void;
   /** Any failure the SDK swallowed (network, storage, a plugin): it never throws into the app. */
   onError?(error: unknown): void;
+  /** A consent decision was applied (`setConsent`, or another tab's decision): the preferences now in force. */
+  onConsentChange?(preferences: CategoryPreferences): void;
 }
 
 export interface PluginPipeline {
@@ -32,6 +34,8 @@ export interface PluginPipeline {
   afterSend(messages: Message[], outcome: Parameters<NonNullable<Plugin['afterSend']>>[1]): void;
   /** Tells every plugin's `onError`. */
   error(error: unknown): void;
+  /** Tells every plugin's `onConsentChange`. */
+  consentChange(preferences: CategoryPreferences): void;
 }
 
 /**
@@ -76,5 +80,6 @@ export function createPipeline(plugins: Plugin[], onError: (error: unknown, plug
     afterSend: (messages, outcome) => each((plugin) => plugin.afterSend?.(messages, outcome)),
     // NOTE: an error listener that throws has nowhere left to report to.
     error: (error) => each((plugin) => plugin.onError?.(error), true),
+    consentChange: (preferences) => each((plugin) => plugin.onConsentChange?.(preferences)),
   };
 }

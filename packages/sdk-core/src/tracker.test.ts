@@ -70,6 +70,19 @@ describe('createTracker', () => {
     await tracker.shutdown();
   });
 
+  it('tells onConsentChange plugins of every decision, with the preferences now in force', async () => {
+    const { tracker } = setup({ consent: { required: true } });
+    const seen: unknown[] = [];
+    tracker.use({ name: 'banner', onConsentChange: (preferences) => seen.push(preferences) });
+    await tracker.setConsent({ analytics: true });
+    await tracker.setConsent({ analytics: false });
+    expect(seen).toEqual([
+      { necessary: true, analytics: true, marketing: false, personalization: false },
+      { necessary: true, analytics: false, marketing: false, personalization: false },
+    ]);
+    await tracker.shutdown();
+  });
+
   it('drops events of denied categories at capture and purges them from storage on revocation', async () => {
     const { tracker, storage, calls } = setup({ transport: { send: () => Promise.reject(new Error('offline')) } });
     const drops: string[] = [];

@@ -44,7 +44,10 @@ export interface Tracker {
   flush(): Promise<void>;
   /** The page is going away: send what waits through a keepalive request. */
   flushKeepalive(): void;
-  /** Applies a consent decision: held events of granted categories are queued, denied ones purged everywhere. */
+  /**
+   * Applies a consent decision: held events of granted categories are queued, denied ones purged everywhere.
+   * Plugins' `onConsentChange` hear of it at once (before the purge), so a UI can follow every change.
+   */
   setConsent(preferences: CategoryPreferences): Promise<void>;
   /** Preferences in force; null while pending. */
   getConsent(): CategoryPreferences | null;
@@ -140,6 +143,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     flushKeepalive: queue.flushKeepalive,
     async setConsent(preferences) {
       const { released, dropped: refused, denied } = gate.set(preferences);
+      pipeline.consentChange(gate.preferences()!);
       dropped(refused, 'consent');
       released.forEach(enqueue);
       if (denied.length > 0) await queue.purge((event) => denied.includes(event.category), 'consent');
