@@ -114,10 +114,11 @@ export interface Queue {
 }
 
 /**
- * How a pass or send ended: `undefined` when done, else the retry it asks for: `Retry-After` ms (or null),
- * and whether the collector (or a proxy) answered, so that an explicit flush must respect the pause too.
+ * How a pass or send ended: `undefined` when done, else the retry it asks for. `after` is the `Retry-After`
+ * in ms, null when the collector (or a proxy) answered without one, and absent when no answer came: only an
+ * answer makes an explicit flush respect the pause too.
  */
-type Retry = { after: number | null; answered: boolean } | undefined;
+type Retry = { after?: number | null } | undefined;
 
 /**
  * @example
@@ -187,7 +188,6 @@ export function createQueue(options: QueueOptions): Queue {
   const drop = async (events: QueuedEvent[], reason: DropReason) => {
     if (events.length === 0) return;
     dropped += events.length;
-    logger.debug(`dropped ${events.length}: ${reason}`);
     await remove(events);
     options.onDrop?.(events, reason);
   };
@@ -207,16 +207,16 @@ export function createQueue(options: QueueOptions): Queue {
 
   const sizeOf = (event: QueuedEvent) => utf8Length(JSON.stringify(event.message)) + 1;
 
-  /** The oldest events from `start` on that fit one request (always at least one). */
-  const takeBatch = (events: QueuedEvent[], start: number, budgetBytes: number) => {
+  /** The oldest events that fit one request (always at least one). */
+  const takeBatch = (events: QueuedEvent[], budgetBytes: number) => {
     let bytes = ENVELOPE_RESERVE_BYTES;
-    let end = start;
-    while (end < events.length && end - start < maxBatchEvents) {
-      bytes += sizeOf(events[end]!);
-      if (end > start && bytes > budgetBytes) break;
-      end++;
+    let count = 0;
+    while (count < events.length && count < maxBatchEvents) {
+      bytes += sizeOf(events[count]!);
+      if (count > 0 && bytes > budgetBytes) break;
+      count++;
     }
-    return events.slice(start, end);
+    return events.slice(0, count);
   };
 
   /** Sends one batch and settles it. The transport is called synchronously (keepalive needs that). */
@@ -242,7 +242,8 @@ export function createQueue(options: QueueOptions): Queue {
           ),
           'retries_exhausted',
         );
-        return { after: (error as HttpStatusError).retryAfterMs ?? null, answered: !!status };
+        // NOTE: `after` is undefined when no answer came (an HttpStatusError always has `retryAfterMs`, maybe null).
+        return { after: (error as HttpStatusError).retryAfterMs };
       }
       if ((status === 413 || status === 400) && batch.length > 1) {
         // NOTE: bisect, so one poison or oversized event costs only itself.
@@ -289,7 +290,8 @@ export function createQueue(options: QueueOptions): Queue {
 
   /**
    * One pass: persist what waits, read storage, enforce bounds, send every batch (up to
-   * `maxInFlightBatches` at once, taken in capture order) until one fails.
+   * `maxInFlightBatches` at once, taken in capture order) until one fails. A failure sets when the
+   * next attempt is due; a success clears every pause.
    */
   const pass = (): Promise<Retry> =>
     lock.run(async () => {
@@ -304,28 +306,21 @@ export function createQueue(options: QueueOptions): Queue {
       // (`event_too_large`), which drops just that event, so the caller's bytes are not measured twice.
       backlog = true;
       let retry: Retry;
-      let next = 0;
       // Each sender takes the next batch when its request settled; a failure stops new batches, not those in flight.
       const sender = async () => {
-        while (!retry && next < events.length) {
-          const batch = takeBatch(events, next, maxBatchBytes);
-          next += batch.length;
+        while (!retry && events.length > 0) {
+          const batch = takeBatch(events, maxBatchBytes);
+          events = events.slice(batch.length);
           retry = (await send(batch)) ?? retry;
         }
       };
       await Promise.all(Array.from({ length: maxInFlightBatches }, sender));
-      if (retry) return retry;
-      backlog = false;
+      backlog = !!retry;
+      failures = retry ? failures + 1 : 0;
+      retryAt = retry ? now() + backoffDelayMs(failures - 1, backoff, retry.after) : 0;
+      if (!retry || retry.after !== undefined) pauseUntil = retryAt;
+      return retry;
     });
-
-  /** Records how a pass ended: a failure sets the next attempt's time, a success clears every pause. */
-  const settle = (retry: Retry) => {
-    failures = retry ? failures + 1 : 0;
-    retryAt = retry ? now() + backoffDelayMs(failures - 1, backoff, retry.after) : 0;
-    if (!retry || retry.answered) pauseUntil = retryAt;
-    return retry;
-  };
-  const sleep = (ms: number) => new Promise<void>((resolve) => scheduler.setTimeout(resolve, ms));
 
   /** One timer drives the automatic loop: the interval while healthy, the backoff delay after a failure. */
   const schedule = (ms: number) => {
@@ -337,7 +332,7 @@ export function createQueue(options: QueueOptions): Queue {
     running = true;
     soon = false;
     // NOTE: a flush may have failed since this timer was set: its backoff holds the loop too.
-    if (now() >= retryAt && (backlog || known.size > 0)) settle(await pass().catch(report));
+    if (now() >= retryAt && (backlog || known.size > 0)) await pass().catch(report);
     running = false;
     schedule(retryAt > now() ? retryAt - now() : known.size >= flushAt ? 0 : flushIntervalMs);
   };
@@ -365,9 +360,8 @@ export function createQueue(options: QueueOptions): Queue {
         // First the pause the collector asked for (if any), then this flush's own backoff between its retries.
         const wait = (retry ? retryAt : pauseUntil) - now();
         if (wait > flushMaxWaitMs) return;
-        if (wait > 0) await sleep(wait);
-        if (!settle(await pass().catch(report)) || !waiting.some((id) => known.has(id)) || retry >= flushRetries)
-          return;
+        if (wait > 0) await new Promise<void>((resolve) => scheduler.setTimeout(resolve, wait));
+        if (!(await pass().catch(report)) || !waiting.some((id) => known.has(id)) || retry >= flushRetries) return;
       }
     },
 
@@ -375,7 +369,7 @@ export function createQueue(options: QueueOptions): Queue {
       // NOTE: visibilitychange then pagehide may send the same events twice; messageId makes that harmless.
       const events = [...known.values()];
       void writeBehind();
-      if (events.length > 0) void send(takeBatch(events, 0, MAX_BEACON_BYTES), true).catch(report);
+      if (events.length > 0) void send(takeBatch(events, MAX_BEACON_BYTES), true).catch(report);
     },
 
     purge(match, reason = 'consent') {
