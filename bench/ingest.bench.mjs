@@ -16,7 +16,10 @@ const RUN_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
 
 const lib = (name) => fileURLToPath(new URL(`./lib/${name}`, import.meta.url));
-if (!existsSync(fileURLToPath(new URL('../packages/collector/dist/index.js', import.meta.url)))) {
+if (
+  !process.env.BENCH_COLLECTOR_DIST &&
+  !existsSync(fileURLToPath(new URL('../packages/collector/dist/index.js', import.meta.url)))
+) {
   console.error('packages/collector/dist is missing: run `pnpm build` first (`pnpm bench` does).');
   process.exit(1);
 }

@@ -1,6 +1,13 @@
 // The collector as operators run it: built dist, worker-thread SQLite store,
 // WAL + synchronous=FULL, answers only after commit. Arg: database file.
-import { startCollector } from '../../packages/collector/dist/index.js';
+import { pathToFileURL } from 'node:url';
+
+// BENCH_COLLECTOR_DIST: another build's index.js (a copy survives a parallel `pnpm build` emptying dist/).
+const { startCollector } = await import(
+  process.env.BENCH_COLLECTOR_DIST
+    ? pathToFileURL(process.env.BENCH_COLLECTOR_DIST).href
+    : '../../packages/collector/dist/index.js'
+);
 
 const collector = await startCollector({
   port: 0,
