@@ -11,13 +11,8 @@ declare const crypto: { randomUUID?: () => string; getRandomValues(bytes: Uint8A
  */
 export function createId(): string {
   if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  let id = '';
-  bytes.forEach((byte, index) => {
-    // Dashes before bytes 4, 6, 8 and 10: 8-4-4-4-12 hex digits.
-    id += (index > 3 && index < 11 && index % 2 === 0 ? '-' : '') + (byte + 256).toString(16).slice(1);
-  });
-  return id;
+  // Each 0 becomes a random hex digit, the 8 one of 8, 9, a, b (the variant); the 4 stays (the version).
+  return '00000000-0000-4000-8000-000000000000'.replace(/[08]/g, (digit) =>
+    (+digit ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+digit / 4)))).toString(16),
+  );
 }

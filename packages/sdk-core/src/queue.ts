@@ -175,13 +175,15 @@ export function createQueue(options: QueueOptions): Queue {
     options.onError?.(error);
   };
 
+  const forget = (id: string) => {
+    known.delete(id);
+    written.delete(id);
+    attempts.delete(id);
+  };
+
   const remove = async (events: QueuedEvent[]) => {
     const ids = events.map((event) => event.id);
-    for (const id of ids) {
-      known.delete(id);
-      written.delete(id);
-      attempts.delete(id);
-    }
+    ids.forEach(forget);
     if (ids.length > 0) await storage.removeMany(ids).catch(report);
   };
 
@@ -276,14 +278,8 @@ export function createQueue(options: QueueOptions): Queue {
     const listed = await storage.list().catch(report);
     const ids = new Set(listed?.map((event) => event.id));
     const events = [...(listed ?? [])];
-    for (const id of before) {
-      // Written here, gone from storage: another instance got them acknowledged (trusted only if the read worked).
-      if (listed && !ids.has(id)) {
-        known.delete(id);
-        written.delete(id);
-        attempts.delete(id);
-      }
-    }
+    // Written here, gone from storage: another instance got them acknowledged (trusted only if the read worked).
+    for (const id of before) if (listed && !ids.has(id)) forget(id);
     for (const event of known.values()) if (!ids.has(event.id)) events.push(event);
     return events.sort((a, b) => a.capturedAt - b.capturedAt);
   };
