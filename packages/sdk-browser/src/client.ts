@@ -202,7 +202,8 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
           userId: userId ?? undefined,
           ...message,
           ...rest,
-          ...(timestamp ? { timestamp: new Date(timestamp).toISOString() } : {}),
+          // NOTE: undefined leaves the core to stamp the capture time.
+          timestamp: timestamp ? new Date(timestamp).toISOString() : undefined,
         },
         { category },
       );
@@ -254,8 +255,9 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
       capture(
         {
           type: 'page',
-          ...(name ? { name } : {}),
-          ...(category ? { category } : {}),
+          // NOTE: an undefined name or category is left out of the JSON body.
+          name: name as string | undefined,
+          category,
           properties: { ...pageContext(referrer), ...(properties as JsonObject) } as JsonObject,
         },
         eventOptions,

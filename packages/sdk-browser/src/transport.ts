@@ -25,15 +25,14 @@ export function createFetchTransport({ writeKey, host }: FetchTransportOptions):
   const url = `${host.replace(/\/+$/, '')}/v1/batch`;
   return {
     async send(batch, options) {
-      const body = JSON.stringify({ ...batch, writeKey });
-      const keepalive = options?.keepalive;
-      let response: Response;
-      try {
-        // NOTE: a string body goes as text/plain, a CORS-safelisted type: no preflight; cookies stay home (default).
-        response = await fetch(url, { method: 'POST', body, keepalive });
-      } catch (cause) {
+      // NOTE: a string body goes as text/plain, a CORS-safelisted type: no preflight; cookies stay home (default).
+      const response = await fetch(url, {
+        method: 'POST',
+        body: JSON.stringify({ ...batch, writeKey }),
+        keepalive: options?.keepalive,
+      }).catch((cause) => {
         throw new NetworkError(undefined, { cause });
-      }
+      });
       if (!response.ok) {
         // NOTE: delta-seconds only (what collectors send; `parseRetryAfter` in the core also reads HTTP dates):
         // every byte counts in the script tag, and a missing or unreadable header gives null.
