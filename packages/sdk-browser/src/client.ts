@@ -190,26 +190,13 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
     persist: persist(),
   });
 
-  // Every public method ends here or in setConsent: both catch, so nothing throws into the page.
-  const capture = (message: Message, eventOptions: EventOptions = {}) => {
-    try {
-      const { anonymousId, userId } = identity.get();
-      const { category, timestamp, ...rest } = eventOptions;
-      core.capture(
-        {
-          anonymousId,
-          // NOTE: undefined, not null: JSON drops it; an alias's own userId (spread after) wins.
-          userId: userId ?? undefined,
-          ...message,
-          ...rest,
-          // NOTE: undefined leaves the core to stamp the capture time.
-          timestamp: timestamp ? new Date(timestamp).toISOString() : undefined,
-        },
-        { category },
-      );
-    } catch (error) {
-      logger.debug('exhaust', error);
-    }
+  // Nothing here can throw (the core's capture catches, an invalid timestamp included): nothing reaches the page.
+  const capture = (message: Message, eventOptions?: EventOptions) => {
+    const { anonymousId, userId } = identity.get();
+    // NOTE: spread first, so a null from plain JavaScript is harmless; the core normalizes `timestamp`.
+    const { category, ...rest } = { ...eventOptions };
+    // NOTE: undefined, not null: JSON drops it; an alias's own userId (spread after) wins.
+    core.capture({ anonymousId, userId: userId ?? undefined, ...message, ...rest } as Message, { category });
   };
 
   // NOTE: one handler for visibilitychange and pagehide; the page is hidden by the time pagehide fires.

@@ -10,7 +10,7 @@ export interface BuildOptions {
 
 /**
  * Completes a message at capture: `messageId` (uuid, the collector's dedupe
- * key), `timestamp` (capture time), `context.library`. The queue adds `sentAt` to the batch at send.
+ * key), `timestamp` (capture time unless given; always ISO 8601), `context.library`. The queue adds `sentAt` to the batch at send.
  *
  * @example buildMessage({ type: 'track', event: 'Signed Up', anonymousId }, { now, newId, library })
  */
@@ -18,7 +18,8 @@ export function buildMessage(input: Message, options: BuildOptions): Message {
   return {
     ...input,
     messageId: input.messageId ?? options.newId(),
-    timestamp: input.timestamp ?? new Date(options.now()).toISOString(),
+    // NOTE: normalized here, for every facade: a caller's Date or date string goes out as ISO 8601 (invalid throws).
+    timestamp: new Date(input.timestamp ?? options.now()).toISOString(),
     context: { ...options.context, ...input.context, library: options.library },
   };
 }
