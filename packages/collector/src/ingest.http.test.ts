@@ -314,6 +314,8 @@ describe('CORS per source', () => {
     const message = track();
     const res = await post('/v1/batch', JSON.stringify({ batch: [message] }), { origin: WEB_ORIGIN });
     expect(res.headers.get('access-control-allow-origin')).toBe(WEB_ORIGIN);
+    // Without this a browser cannot read a 429's Retry-After on a cross-origin answer.
+    expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After');
     expect(await json(res)).toMatchObject({ accepted: 1 });
     const bad = await post('/v1/batch', '{', { origin: WEB_ORIGIN });
     expect(bad.headers.get('access-control-allow-origin')).toBe(WEB_ORIGIN);

@@ -13,6 +13,8 @@ import { ApiError } from '../errors.js';
 /** How long a browser may cache a preflight answer. */
 export const PREFLIGHT_MAX_AGE_SECONDS = 24 * 60 * 60;
 const ALLOWED_REQUEST_HEADERS = 'Authorization, Content-Type, Content-Encoding';
+/** Answer headers a cross-origin SDK must read: a 429/503's Retry-After decides when it may retry. */
+const EXPOSED_RESPONSE_HEADERS = 'Retry-After';
 
 /** Set by the ingest route when the request's own source refuses its origin. */
 export const ORIGIN_REFUSED = 'originRefused';
@@ -36,6 +38,7 @@ export function ingestCors(keyring: Keyring) {
     await next();
     if (origin && !c.get(ORIGIN_REFUSED) && keyring.anySourceAllows(origin)) {
       c.res.headers.set('Access-Control-Allow-Origin', origin);
+      c.res.headers.set('Access-Control-Expose-Headers', EXPOSED_RESPONSE_HEADERS);
       c.res.headers.append('Vary', 'Origin');
     }
   });
