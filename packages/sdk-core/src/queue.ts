@@ -227,8 +227,12 @@ export function createQueue(options: QueueOptions): Queue {
     const reported = dropped;
     dropped = 0;
     // `sentAt` once, on the envelope: the collector applies it to every message without its own (Segment's rule).
-    const body: BatchRequest = { batch: batch.map((event) => event.message), sentAt: new Date(now()).toISOString() };
-    if (reported > 0) body.dropped = reported;
+    // NOTE: `dropped` undefined when there is nothing to report: JSON leaves it out.
+    const body: BatchRequest = {
+      batch: batch.map((event) => event.message),
+      sentAt: new Date(now()).toISOString(),
+      dropped: reported || undefined,
+    };
     let response: IngestResponse | null;
     try {
       response = await transport.send(body, { keepalive });
@@ -394,8 +398,7 @@ export function createQueue(options: QueueOptions): Queue {
     stop() {
       stopped = true;
       schedule(0);
-      scheduler.clearTimeout(writeTimer);
-      writeTimer = null;
+      // NOTE: a pending write timer may still fire: it finds nothing left to write.
       void writeBehind();
     },
 
