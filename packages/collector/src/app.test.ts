@@ -83,7 +83,15 @@ it('logs one JSON line per request with method, path, status, events and ms', as
     status: 200,
     events: 2,
   });
+  expect(line).not.toHaveProperty('clientDropped');
   expect(typeof line.ms).toBe('number');
   expect(typeof line.time).toBe('string');
+
+  // An SDK's report of events it dropped before sending reaches the operator's log.
+  await app.request('/v1/batch', {
+    method: 'POST',
+    body: JSON.stringify({ writeKey: key, dropped: 7, batch: [{ type: 'track', event: 'y', anonymousId: 'a' }] }),
+  });
+  expect(JSON.parse(lines[1] as string)).toMatchObject({ status: 200, events: 1, clientDropped: 7 });
   await store.close();
 });

@@ -50,6 +50,8 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
       path: c.req.path,
       status: c.res.status,
       events: c.get('events') ?? 0,
+      // Events an SDK reports it had to drop (queue full, too old): data lost before it reached us.
+      ...(c.get('clientDropped') ? { clientDropped: c.get('clientDropped') } : {}),
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });

@@ -41,7 +41,7 @@ export interface IngestRouteDeps {
 
 export type IngestEnv = {
   Bindings: Partial<HttpBindings>;
-  Variables: { events: number; [ORIGIN_REFUSED]: boolean };
+  Variables: { events: number; clientDropped: number; [ORIGIN_REFUSED]: boolean };
 };
 
 function sourceFor(keyring: Keyring, key: string | undefined): SourceConfig {
@@ -92,6 +92,9 @@ export function createIngestRoutes(deps: IngestRouteDeps): Hono<IngestEnv> {
         receivedAt,
       });
       c.set('events', result.accepted + result.duplicates + result.rejected.length);
+      // The envelope was validated by the ingest service: `dropped` is a whole number when present.
+      const clientDropped = (body as { dropped?: number }).dropped;
+      if (clientDropped) c.set('clientDropped', clientDropped);
       return c.json(result, 200);
     });
   handle();
