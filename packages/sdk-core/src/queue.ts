@@ -154,7 +154,8 @@ export function createQueue(options: QueueOptions): Queue {
   const attempts = new Map<string, number>();
   let unwritten: QueuedEvent[] = [];
   let writing: Promise<void> | null = null;
-  let writeTimer: unknown = null;
+  /** A write-behind timer is set: later captures join it. */
+  let writeSoon = false;
   let timer: unknown = null;
   let running = false;
   /** A size-triggered run is already scheduled: later captures need not reschedule it (track() stays cheap). */
@@ -343,10 +344,13 @@ export function createQueue(options: QueueOptions): Queue {
       unwritten.push(event);
       // NOTE: the dropped event may still sit in `unwritten`; writeBehind skips what `known` no longer has.
       if (known.size > maxQueueEvents) void drop([known.values().next().value!], 'queue_full');
-      writeTimer ??= scheduler.setTimeout(() => {
-        writeTimer = null;
-        void writeBehind();
-      }, 0);
+      if (!writeSoon) {
+        writeSoon = true;
+        scheduler.setTimeout(() => {
+          writeSoon = false;
+          void writeBehind();
+        }, 0);
+      }
       // Size triggers a flush, unless the loop is waiting out a backoff.
       if (known.size >= flushAt && !failures && !soon) {
         soon = true;
