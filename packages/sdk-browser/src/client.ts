@@ -14,7 +14,6 @@ import {
   type Plugin,
   type SessionState,
   silentLogger,
-  type Tracker,
 } from '@exhaust/core';
 import type { CategoryPreferences, JsonObject, Message, MessageContext } from '@exhaust/schema';
 import { createConsentedStorage, createWebLock } from './browser-ports.js';
@@ -146,8 +145,8 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
   const gpc =
     (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl &&
     consent.honorGlobalPrivacyControl !== false;
-  let tracker: Tracker | undefined;
-  const persist = () => !!tracker?.getConsent() && !tracker.deniesAll();
+  // NOTE: first called after createTracker returned (storage is used from a timer, identity below).
+  const persist = () => !!core.getConsent() && !core.deniesAll();
   const fixed = staticContext();
   let referrer = document.referrer;
   const session = createSession({
@@ -158,11 +157,12 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
   // NOTE: session activity is written on page hide, not per event: no storage work on the track() path.
   const saveSession = () => persist() && writeLocal(SESSION_KEY, session.state());
 
-  tracker = createTracker({
+  const core = createTracker({
     ...options,
     transport: createFetchTransport(options),
     storage: createConsentedStorage(
-      options.storage === 'memory' || typeof indexedDB === 'undefined' ? null : createIndexedDbStorage(),
+      // NOTE: where IndexedDB is missing its first call throws, and the memory fallback says so in debug.
+      options.storage === 'memory' ? null : createIndexedDbStorage(),
       persist,
       logger,
     ),
@@ -183,7 +183,6 @@ export function createBrowserClient(options: ClientOptions): ExhaustClient {
       };
     },
   });
-  const core = tracker;
   const identity = createIdentity({
     newId: createId,
     store: createIdentityStore(options.cookieDomain),
