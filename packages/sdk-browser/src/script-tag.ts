@@ -14,7 +14,7 @@ options.writeKey = data.writeKey ?? options.writeKey;
 options.host = data.host ?? options.host;
 if (data.consent === 'required') options.consent = { ...options.consent, required: true };
 if (data.autoPage === 'false') options.autoPage = false;
-if (data.debug !== undefined) options.debug = true;
+if ('debug' in data) options.debug = true;
 let client: ExhaustClient;
 if (options.writeKey && options.host) {
   client = createBrowserClient(options);

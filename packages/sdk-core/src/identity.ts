@@ -60,7 +60,7 @@ export function createIdentity(options: IdentityOptions): Identity {
     identify(userId, traits) {
       const changed = userId != null && userId !== state.userId;
       state = {
-        anonymousId: state.anonymousId,
+        ...state,
         userId: userId ?? state.userId,
         traits: { ...(changed && state.userId !== null ? {} : state.traits), ...traits },
       };
