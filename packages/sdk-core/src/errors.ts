@@ -2,8 +2,6 @@
  * Typed SDK errors. Callers decide on `code` (and `status`), never on the
  * message text. Only construction errors are ever thrown at the host app.
  */
-import type { ApiErrorCode } from '@exhaust/schema';
-
 /** Codes of the errors the SDK reports through its logger and `error` listeners. */
 export type SdkErrorCode = 'network_error' | 'http_status' | 'invalid_config' | 'storage_failed' | 'plugin_failed';
 
@@ -26,17 +24,17 @@ export class NetworkError extends SdkError {
 
 /**
  * The collector answered with a non-2xx status. `retryAfterMs` is the parsed
- * `Retry-After` header (null when absent); `apiCode` the error body's code when it had one.
+ * `Retry-After` header (null when absent). A runtime that reads error bodies
+ * subclasses it (Node's `CollectorStatusError` adds `apiCode`), so the script
+ * tag does not carry what it never reads.
  */
 export class HttpStatusError extends SdkError {
   declare readonly status: number;
   declare readonly retryAfterMs: number | null;
-  declare readonly apiCode: ApiErrorCode | null;
-  constructor(status: number, retryAfterMs: number | null = null, apiCode: ApiErrorCode | null = null) {
+  constructor(status: number, retryAfterMs: number | null = null) {
     super('http_status', `HTTP ${status}`);
     this.status = status;
     this.retryAfterMs = retryAfterMs;
-    this.apiCode = apiCode;
   }
 }
 

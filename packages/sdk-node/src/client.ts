@@ -38,7 +38,7 @@ import { createNodeTransport } from './transport.js';
 import { LIBRARY } from './version.js';
 
 export interface NodeClientEvents extends Record<string, unknown[]> {
-  /** A refused call (`CallError`), a failed request (`NetworkError`, `HttpStatusError`), a storage failure. */
+  /** A refused call (`CallError`), a failed request (`NetworkError`, `CollectorStatusError`), a storage failure. */
   error: [error: unknown];
   /** Messages that will never reach the collector, and why. */
   drop: [messages: Message[], reason: DropReason];

@@ -26,7 +26,7 @@ export { createClient } from './client.js';
 export type { DiskBuffer, DiskBufferOptions, DiskBufferStats } from './disk-buffer.js';
 export { BUFFER_MAX_BYTES, COMPACT_MIN_BYTES, createDiskBuffer } from './disk-buffer.js';
 export type { CallErrorCode } from './errors.js';
-export { CallError } from './errors.js';
+export { CallError, CollectorStatusError } from './errors.js';
 export type { BufferOptions, NodeClientOptions } from './options.js';
 export {
   NODE_BATCH_MAX_EVENTS,

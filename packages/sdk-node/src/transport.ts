@@ -5,8 +5,9 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { HttpStatusError, NetworkError, parseRetryAfter, type Transport } from '@exhaust/core';
+import { NetworkError, parseRetryAfter, type Transport } from '@exhaust/core';
 import type { ApiErrorBody, IngestResponse } from '@exhaust/schema';
+import { CollectorStatusError } from './errors.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -56,7 +57,7 @@ export function createNodeTransport(options: NodeTransportOptions): Transport {
         // A proxy's HTML error page: the status alone decides.
       }
       if (!response.ok) {
-        throw new HttpStatusError(
+        throw new CollectorStatusError(
           response.status,
           parseRetryAfter(response.headers.get('retry-after'), now()),
           answer?.error?.code ?? null,
