@@ -4,6 +4,8 @@
  * and `@exhaust/node` supply. Start from `createTracker`.
  */
 
+export type { AttemptLimit } from './attempt-limit.js';
+export { createAttemptLimit } from './attempt-limit.js';
 export type { BackoffOptions } from './backoff.js';
 export {
   backoffDelayMs,

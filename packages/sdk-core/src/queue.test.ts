@@ -1,6 +1,7 @@
 import type { BatchRequest, IngestResponse } from '@exhaust/schema';
 import { MAX_BEACON_BYTES, MAX_EVENT_BYTES } from '@exhaust/schema/constants';
 import { describe, expect, it } from 'vitest';
+import { createAttemptLimit } from './attempt-limit.js';
 import { HttpStatusError, NetworkError } from './errors.js';
 import type { QueuedEvent, Scheduler, Transport } from './ports.js';
 import { createQueue, type DropReason, type QueueOptions } from './queue.js';
@@ -88,7 +89,7 @@ describe('createQueue', () => {
   });
 
   it('drops events after maxAttempts failed sends, and says why', async () => {
-    const { queue, storage, drops } = setup(['network'], { maxAttempts: 2 });
+    const { queue, storage, drops } = setup(['network'], { onRetry: createAttemptLimit(2).onRetry });
     const events = enqueueMany(queue, 2);
     await queue.flush();
     expect(drops).toEqual([{ ids: events.map((event) => event.id), reason: 'retries_exhausted' }]);

@@ -71,8 +71,13 @@ export interface QueueOptions {
   maxQueueEvents?: number;
   /** Default {@link MAX_EVENT_AGE_MS}. */
   maxEventAgeMs?: number;
-  /** Failed sends after which an event is dropped. Default: never (a device may be offline for days). */
-  maxAttempts?: number;
+  /**
+   * Told of every batch whose send failed and will be retried (network error, 408, 429, 5xx), with the
+   * queue's `drop`: a runtime that gives up on events drops them through it, e.g. Node's `maxAttempts`
+   * ({@link createAttemptLimit}). Default: none, an event is never given up for failing (a device may be
+   * offline for days).
+   */
+  onRetry?: (batch: QueuedEvent[], drop: (events: QueuedEvent[], reason: DropReason) => Promise<void>) => unknown;
   /** Default {@link FLUSH_RETRIES}. */
   flushRetries?: number;
   /** Default {@link FLUSH_MAX_WAIT_MS}. */
@@ -144,14 +149,12 @@ export function createQueue(options: QueueOptions): Queue {
     flushRetries = FLUSH_RETRIES,
     flushMaxWaitMs = FLUSH_MAX_WAIT_MS,
     maxInFlightBatches = MAX_IN_FLIGHT_BATCHES,
-    maxAttempts = Infinity,
   } = options;
   const backoff: BackoffOptions = { random: options.random, ...options.backoff };
   /** Events this instance captured and has not seen acknowledged (insertion order is capture order). */
   const known = new Map<string, QueuedEvent>();
   /** Which of `known` are in storage already. */
   const written = new Set<string>();
-  const attempts = new Map<string, number>();
   let unwritten: QueuedEvent[] = [];
   let writing: Promise<void> | null = null;
   /** A write-behind timer is set: later captures join it. */
@@ -179,7 +182,6 @@ export function createQueue(options: QueueOptions): Queue {
   const forget = (id: string) => {
     known.delete(id);
     written.delete(id);
-    attempts.delete(id);
   };
 
   const remove = async (events: QueuedEvent[]) => {
@@ -242,13 +244,8 @@ export function createQueue(options: QueueOptions): Queue {
       report(error);
       const status = (error as HttpStatusError).status;
       if (!status || classifyStatus(status) === 'retry') {
-        // Network error, 408, 429, 5xx: count the attempt; past maxAttempts the event is dropped.
-        await drop(
-          batch.filter(
-            (event) => attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1).get(event.id)! >= maxAttempts,
-          ),
-          'retries_exhausted',
-        );
+        // Network error, 408, 429, 5xx: retried, unless the runtime's hook gives some events up.
+        await options.onRetry?.(batch, drop);
         // NOTE: `after` is undefined when no answer came (an HttpStatusError always has `retryAfterMs`, maybe null).
         return { after: (error as HttpStatusError).retryAfterMs };
       }

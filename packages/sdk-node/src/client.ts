@@ -5,6 +5,7 @@
  * acknowledgement-driven deletion are the core queue's.
  */
 import {
+  createAttemptLimit,
   createEmitter,
   createMemoryStorage,
   createTracker,
@@ -111,6 +112,18 @@ export function createClient(options: NodeClientOptions): NodeClient {
     storage = withStorageFallback(buffer, createMemoryStorage(), logger);
   }
 
+  // Giving up after maxAttempts failed sends is the Node SDK's own rule, plugged into the core queue's retry hook;
+  // every event leaving the queue (sent, or dropped for any reason, by the queue or the disk buffer) leaves its count.
+  const attemptLimit =
+    options.maxAttempts && options.maxAttempts < Number.POSITIVE_INFINITY
+      ? createAttemptLimit(options.maxAttempts)
+      : null;
+  if (attemptLimit) {
+    const forget = (messages: Message[]) => attemptLimit.forget(messages.map((message) => message.messageId!));
+    emitter.on('sent', forget);
+    emitter.on('drop', forget);
+  }
+
   const staticContext = options.context;
   const tracker = createTracker({
     transport: createNodeTransport({
@@ -134,7 +147,7 @@ export function createClient(options: NodeClientOptions): NodeClient {
     maxQueueEvents: defaults.maxQueueEvents,
     maxInFlightBatches: defaults.maxInFlightBatches,
     maxEventAgeMs: options.maxEventAgeMs,
-    maxAttempts: options.maxAttempts,
+    onRetry: attemptLimit?.onRetry,
     flushRetries: options.flushRetries,
     flushMaxWaitMs: options.flushMaxWaitMs,
     backoff: options.backoff,
