@@ -19,8 +19,11 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
  * WAL pages (4 KiB) before a commit also checkpoints them into the database.
  * SQLite's default (1000, ~4 MB) made checkpoints most of each group commit's
  * cost here (measured: ~9-12 ms vs ~4-6 ms per 500-event commit at 4000).
+ * 16000 (~64 MB of WAL on disk) lets one checkpoint write a random-keyed dedupe
+ * leaf dirtied by many commits once: store thread 25.5 -> 24.5 and 24.0 -> 22.5
+ * us CPU per event at track batch 20 (bench/ingest-cpu.bench.mjs, two pairs).
  */
-export const WAL_AUTOCHECKPOINT_PAGES = 4000;
+export const WAL_AUTOCHECKPOINT_PAGES = 16_000;
 /** Page cache of the connection, in KiB: keeps the dedupe index's hot pages in memory. */
 export const PAGE_CACHE_KIB = 32 * 1024;
 
