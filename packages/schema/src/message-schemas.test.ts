@@ -12,6 +12,18 @@ describe('messageSchema', () => {
     { ...base, type: 'group', groupId: 'g-1', traits: { plan: 'pro' } },
     { ...base, type: 'alias', userId: 'u-1', previousId: 'a-1' },
     { ...base, type: 'track', event: 'x', timestamp: '2026-11-25T10:00:00+02:00', _metadata: { bundled: [] } },
+    {
+      ...base,
+      type: 'track',
+      event: 'Product Added',
+      context: {
+        consent: {
+          categoryPreferences: { analytics: true },
+          capturedUnder: 'pending',
+          releasedAt: '2026-11-25T10:00:30.000Z',
+        },
+      },
+    },
   ])('accepts a valid $type message and keeps unknown fields', (message) => {
     const result = messageSchema.safeParse(message);
     expect(result.success).toBe(true);
@@ -28,6 +40,14 @@ describe('messageSchema', () => {
     [
       { ...base, type: 'identify', context: { consent: { categoryPreferences: { ads: 'yes' } } } },
       ['context', 'consent', 'categoryPreferences', 'ads'],
+    ],
+    [
+      { ...base, type: 'track', event: 'x', context: { consent: { capturedUnder: 'granted' } } },
+      ['context', 'consent', 'capturedUnder'],
+    ],
+    [
+      { ...base, type: 'track', event: 'x', context: { consent: { releasedAt: 'later' } } },
+      ['context', 'consent', 'releasedAt'],
     ],
     [{ ...base, type: 'unknown' }, ['type']],
   ])('rejects %j naming the field', (message, path) => {

@@ -13,6 +13,7 @@ import type {
   IdentifyMessage,
   JsonObject,
   Message,
+  MessageConsent,
   MessageContext,
   PageMessage,
   ScreenMessage,
@@ -43,10 +44,16 @@ export const externalIdSchema = z.looseObject({
 
 export const categoryPreferencesSchema = z.record(z.string(), z.boolean()) satisfies z.ZodType<CategoryPreferences>;
 
+export const messageConsentSchema = z.looseObject({
+  categoryPreferences: categoryPreferencesSchema.optional(),
+  capturedUnder: z.literal('pending').optional(),
+  releasedAt: isoDateTimeSchema.optional(),
+}) satisfies z.ZodType<MessageConsent>;
+
 export const contextSchema = z.looseObject({
   app: jsonObjectSchema.optional(),
   campaign: z.record(z.string(), z.string()).optional(),
-  consent: z.looseObject({ categoryPreferences: categoryPreferencesSchema.optional() }).optional(),
+  consent: messageConsentSchema.optional(),
   device: z.looseObject({ id: z.string().optional() }).optional(),
   externalIds: z.array(externalIdSchema).optional(),
   ip: z.string().optional(),

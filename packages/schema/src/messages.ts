@@ -14,6 +14,21 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 /** Consent preferences per category, e.g. `{ analytics: true, marketing: false }`. */
 export type CategoryPreferences = Record<string, boolean>;
 
+/**
+ * `context.consent`: the visitor's consent as it stood when the event was captured (Segment reads
+ * `categoryPreferences`). An event captured before any decision, held on the device and sent once a
+ * decision allowed it, says so: `capturedUnder: 'pending'`, and `categoryPreferences` are then those of
+ * the decision that released it, made at `releasedAt`.
+ */
+export interface MessageConsent {
+  [key: string]: unknown;
+  categoryPreferences?: CategoryPreferences;
+  /** Present only when the event was captured while consent was pending. */
+  capturedUnder?: 'pending';
+  /** When the decision that released a pending event was made (ISO 8601). */
+  releasedAt?: string;
+}
+
 /** A custom identifier (Segment's `context.externalIds`). */
 export interface ExternalId {
   id: string;
@@ -37,7 +52,7 @@ export interface MessageContext {
     term?: string;
     content?: string;
   };
-  consent?: { categoryPreferences?: CategoryPreferences; [key: string]: unknown };
+  consent?: MessageConsent;
   device?: { [key: string]: unknown; id?: string };
   externalIds?: ExternalId[];
   ip?: string;

@@ -1,10 +1,10 @@
 /**
  * Consent first: while pending nothing is stored or sent; a grant releases the
- * held events; a denial sends and keeps nothing; Global Privacy Control denies
- * marketing.
+ * held events, each saying it was captured under pending and when the grant came;
+ * a denial sends and keeps nothing; Global Privacy Control denies marketing.
  */
 import type { Page } from '@playwright/test';
-import { expect, idbEvents, test } from './fixtures.js';
+import { ADMIN_KEY, expect, idbEvents, test } from './fixtures.js';
 
 const REQUIRED = { data: { consent: 'required' } };
 
@@ -44,6 +44,43 @@ test('pending: no cookie, no localStorage, no IndexedDB, no request; a grant del
   const state = await deviceState(page);
   expect(state.cookies).toEqual(['exhaust_v1_aid']);
   expect(state.localStorage).toEqual(['exhaust:v1:consent', 'exhaust:v1:identity', 'exhaust:v1:session']);
+});
+
+test('an event captured while pending says so, and names the grant that released it', async ({
+  page,
+  site,
+  collector,
+}) => {
+  await page.goto(site.url({ data: { ...REQUIRED.data, 'auto-page': 'false' } }));
+  // The demo shop's "Add to cart" clicked before "Accept".
+  await page.evaluate(() => window.exhaust.track('Product Added', { sku: 'tee-1' }));
+  await page.waitForTimeout(50);
+  await page.evaluate(async () => {
+    await window.exhaust.setConsent({ analytics: true });
+    await window.exhaust.flush();
+  });
+  await expect.poll(async () => (await collector.events()).length).toBe(2);
+  const [added] = (await collector.tracks('Product Added')).map((event) => event.message);
+  const [decision] = (await collector.tracks('Consent Preference Updated')).map((event) => event.message);
+  const granted = { necessary: true, analytics: true, marketing: false, personalization: false };
+  const consent = added!.context?.consent;
+  expect(consent).toEqual({ categoryPreferences: granted, capturedUnder: 'pending', releasedAt: expect.any(String) });
+  // Released by the decision: after the click, no later than the event that records the decision.
+  expect(Date.parse(consent!.releasedAt!)).toBeGreaterThan(Date.parse(added!.timestamp!));
+  expect(Date.parse(consent!.releasedAt!)).toBeLessThanOrEqual(Date.parse(decision!.timestamp!));
+  // Captured under the decision: the preferences alone, as Segment sends them.
+  expect(decision!.context?.consent).toEqual({ categoryPreferences: granted });
+
+  // The profile dates the grant at the decision, and its consent history holds no record dated at the click:
+  // erasing it counts the decision's 4 records (one per category), none from the event captured while pending.
+  const anonymousId = await page.evaluate(() => window.exhaust.user().anonymousId);
+  const profile = await collector.profile(`anonymousId:${anonymousId}`);
+  expect(profile.body?.consent.analytics).toEqual({ granted: true, at: decision!.timestamp });
+  const erased = await fetch(`${collector.url}/v1/profiles/anonymousId:${anonymousId}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  expect(await erased.json()).toMatchObject({ events: 2, consentRecords: 4 });
 });
 
 test('deny: nothing arrives and nothing is kept but the refusal itself', async ({ page, site, collector }) => {

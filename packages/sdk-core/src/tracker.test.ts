@@ -70,6 +70,26 @@ describe('createTracker', () => {
     await tracker.shutdown();
   });
 
+  it('stamps an event held while pending as captured under pending, released by the decision and when', async () => {
+    let clock = Date.parse('2030-01-01T10:00:00.000Z');
+    const { tracker, sent } = setup({ consent: { required: true }, now: () => clock });
+    tracker.capture(track('Before'));
+    clock += 30_000;
+    await tracker.setConsent({ analytics: true });
+    clock += 1000;
+    tracker.capture(track('After'));
+    await tracker.flush();
+    const granted = { necessary: true, analytics: true, marketing: false, personalization: false };
+    expect(sent().map((message) => [message.timestamp, message.context?.consent])).toEqual([
+      [
+        '2030-01-01T10:00:00.000Z',
+        { categoryPreferences: granted, capturedUnder: 'pending', releasedAt: '2030-01-01T10:00:30.000Z' },
+      ],
+      ['2030-01-01T10:00:31.000Z', { categoryPreferences: granted }],
+    ]);
+    await tracker.shutdown();
+  });
+
   it('tells onConsentChange plugins of every decision, with the preferences now in force', async () => {
     const { tracker } = setup({ consent: { required: true } });
     const seen: unknown[] = [];

@@ -3,7 +3,7 @@
  * the durable queue wired together. Browser and Node facades wrap it with
  * their own call shapes and adapters.
  */
-import type { CategoryPreferences, Message, MessageContext } from '@exhaust/schema';
+import type { CategoryPreferences, Message, MessageConsent, MessageContext } from '@exhaust/schema';
 import { type ConsentOptions, createConsentGate, DEFAULT_CATEGORY } from './consent.js';
 import { createId } from './id.js';
 import { buildMessage } from './message.js';
@@ -19,7 +19,8 @@ export interface TrackerOptions extends Omit<QueueOptions, 'storage' | 'onDrop' 
   library: { name: string; version: string };
   /**
    * The consent gate. With one, every message carries the preferences in force as `context.consent`
-   * (a `context.consent` the caller passed is kept as it is). Without one, every category is allowed
+   * (a `context.consent` the caller passed is kept as it is); one captured while pending carries those of
+   * the decision that released it, with `capturedUnder: 'pending'` and that decision's `releasedAt`. Without one, every category is allowed
    * and nothing is stamped.
    */
   consent?: ConsentOptions;
@@ -98,13 +99,14 @@ export function createTracker(options: TrackerOptions): Tracker {
     onSent: (events) => pipeline.afterSend(messages(events), { status: 'sent' }),
   });
   const gate = createConsentGate<QueuedEvent>(options.consent ?? {}, (event) => event.category);
-  // Every event carries the preferences in force when it is queued (captured, or released by a decision),
-  // unless the caller stated them (a server relaying its visitor's consent). Without a consent gate there is
-  // nobody's decision to state: a server must not claim "all granted" on the person's profile.
-  const enqueue = (event: QueuedEvent) => {
+  // Every event carries the preferences in force when it is queued, unless the caller stated them (a server
+  // relaying its visitor's consent). One captured while pending had no consent then: `released` says so and
+  // names the decision that let it go, so the record never claims a grant the visitor had not yet given.
+  // Without a consent gate there is nobody's decision to state: a server must not claim "all granted".
+  const enqueue = (event: QueuedEvent, released?: Pick<MessageConsent, 'capturedUnder' | 'releasedAt'>) => {
     const context = event.message.context;
     if (options.consent && !context?.consent)
-      event.message.context = { ...context, consent: { categoryPreferences: gate.preferences()! } };
+      event.message.context = { ...context, consent: { categoryPreferences: gate.preferences()!, ...released } };
     queue.enqueue(event);
   };
   let lastCapture = 0;
@@ -145,7 +147,8 @@ export function createTracker(options: TrackerOptions): Tracker {
       const { released, dropped: refused, denied } = gate.set(preferences);
       pipeline.consentChange(gate.preferences()!);
       dropped(refused, 'consent');
-      released.forEach(enqueue);
+      const release = { capturedUnder: 'pending', releasedAt: new Date(now()).toISOString() } as const;
+      for (const event of released) enqueue(event, release);
       if (denied.length > 0) await queue.purge((event) => denied.includes(event.category), 'consent');
     },
     getConsent: gate.preferences,

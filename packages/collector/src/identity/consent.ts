@@ -13,9 +13,15 @@ export interface ConsentRecord {
   seq: number;
 }
 
-/** The consent records an event carries (any message type). */
+/**
+ * The consent records an event carries (any message type). None from an event captured while consent was
+ * pending (`capturedUnder: 'pending'`): its preferences are the decision that released it, made later at
+ * `releasedAt`; dated at the event's time they would record a grant before the visitor gave it. The
+ * decision has its own record, from the event that announces it (the browser's `Consent Preference Updated`).
+ */
 export function consentRecordsOf(message: Message): { category: string; granted: boolean }[] {
-  const preferences = message.context?.consent?.categoryPreferences;
+  const consent = message.context?.consent;
+  const preferences = consent?.capturedUnder === 'pending' ? undefined : consent?.categoryPreferences;
   if (!preferences) return [];
   return Object.keys(preferences)
     .filter((category) => typeof preferences[category] === 'boolean')
