@@ -29,6 +29,6 @@ describe('GET /', () => {
     expect(page).not.toContain(collector.adminKey);
     const res = await fetch(`${collector.url}/console`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('route_not_found');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('route_not_found');
   });
 });
