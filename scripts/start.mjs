@@ -1,9 +1,11 @@
 // `pnpm start`: the collector from the built dist on http://localhost:8787, with
 // its SQLite file and generated keys under ./data/. Ctrl-C stops it cleanly.
 // Next to it, the demo shop (examples/web, the script tag) on http://localhost:8788.
+// Generated keys are printed in full once, on the start that created them; later
+// starts print an export line that reads them from data/keys.json.
 
 import { startWebExample } from '../examples/web/src/serve.mjs';
-import { startCollector } from '../packages/collector/dist/index.js';
+import { startBanner, startCollector } from '../packages/collector/dist/index.js';
 
 const PORT = Number(process.env.PORT ?? 8787);
 const WEB_PORT = Number(process.env.WEB_PORT ?? PORT + 1);
@@ -15,26 +17,24 @@ const collector = await startCollector({
   env: process.env,
   logLevel: 'info',
 });
+const url = `http://localhost:${collector.port}`;
 
-console.log(`
-Exhaust collector  http://localhost:${collector.port}
-  write key  ${collector.writeKey}
-  admin key  ${collector.adminKey}${collector.keysFile ? `\n  (kept in ${collector.keysFile})` : ''}
-
-  curl -u ${collector.writeKey}: http://localhost:${collector.port}/v1/track \\
-    -H 'content-type: application/json' -d '{"event":"Hello","anonymousId":"a-1"}'
-  curl -H 'authorization: Bearer ${collector.adminKey}' http://localhost:${collector.port}/v1/events
+console.log(`${startBanner({ ...collector, url }).trimEnd()}
+  then:
+  curl -u "$WRITE_KEY:" ${url}/v1/track -H 'content-type: application/json' \\
+    -d '{"event":"Hello","anonymousId":"a-1"}'
+  curl -H "authorization: Bearer $ADMIN_KEY" ${url}/v1/events
 `);
 
 const site = await startWebExample({
   port: WEB_PORT,
   host: 'localhost',
-  collectorUrl: `http://localhost:${collector.port}`,
+  collectorUrl: url,
   writeKey: collector.writeKey,
 });
 console.log(`Demo shop (script tag)  ${site.url}
-  accept the banner, add to cart, log in; then, with ADMIN_KEY=${collector.adminKey}, the page shows
-  the curl line that prints your profile at the collector.
+  accept the banner, add to cart, log in as ada@example.org, check out; the page then shows
+  the curl lines (using $ADMIN_KEY from the export line above) that print your profile.
 `);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

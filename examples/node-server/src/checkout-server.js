@@ -8,6 +8,11 @@ import { createServer } from 'node:http';
 
 /** Largest checkout body read; anything bigger is refused with 413. */
 export const MAX_CHECKOUT_BODY_BYTES = 64 * 1024;
+/**
+ * Default port of the checkout service: 8787 is the collector's and 8788 the
+ * demo shop's of `pnpm start`, so all three can run side by side.
+ */
+export const DEFAULT_CHECKOUT_PORT = 8789;
 /** Origins of the React example in development (Vite's default port). */
 export const DEV_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
 
@@ -70,7 +75,7 @@ function orderOf(body) {
 /**
  * @param {{ exhaust: import('@exhaust/node').NodeClient, allowedOrigins?: string[] }} options
  * @returns {import('node:http').Server}
- * @example createCheckoutServer({ exhaust: createClient({ writeKey, host }) }).listen(8788)
+ * @example createCheckoutServer({ exhaust: createClient({ writeKey, host }) }).listen(DEFAULT_CHECKOUT_PORT)
  */
 export function createCheckoutServer({ exhaust, allowedOrigins = DEV_ORIGINS }) {
   return createServer(async (req, res) => {

@@ -2,7 +2,7 @@
  * Starts the checkout service: `pnpm --filter @exhaust/example-node-server start`
  * (after `pnpm start` has built everything and started the collector).
  *
- * Environment: PORT (8788), EXHAUST_HOST (http://localhost:8787),
+ * Environment: CHECKOUT_PORT (8789), EXHAUST_HOST (http://localhost:8787),
  * EXHAUST_WRITE_KEY (default: the key `pnpm start` generated in data/keys.json),
  * EXHAUST_BUFFER_DIR (./.exhaust-buffer), ALLOWED_ORIGINS (comma-separated;
  * default the React example's dev origins).
@@ -10,9 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@exhaust/node';
-import { createCheckoutServer, DEV_ORIGINS } from './checkout-server.js';
+import { createCheckoutServer, DEFAULT_CHECKOUT_PORT, DEV_ORIGINS } from './checkout-server.js';
 
-const PORT = Number(process.env.PORT ?? 8788);
+// Not PORT: that one is the collector's (and `pnpm start`'s).
+const PORT = Number(process.env.CHECKOUT_PORT ?? DEFAULT_CHECKOUT_PORT);
 const keysFile = fileURLToPath(new URL('../../../data/keys.json', import.meta.url));
 
 function writeKey() {

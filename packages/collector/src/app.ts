@@ -16,6 +16,7 @@ import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createHomeRoutes } from './routes/home.js';
 import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createIngestRoutes({ keyring: deps.keyring, ingest, limits: deps.limits, now }));
   app.route('/', createEventRoutes({ store: deps.store }));
   app.route('/', createHealthRoutes({ store: deps.store }));
+  app.route('/', createHomeRoutes());
   app.route('/', createProfileRoutes({ store: deps.store }));
   app.route('/', createMergeRoutes({ store: deps.store }));
 

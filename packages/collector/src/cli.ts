@@ -2,13 +2,16 @@
 /**
  * `exhaust-collector serve`: the one command an operator runs. Flags win over
  * the environment (`PORT`, `EXHAUST_DB`, `EXHAUST_WRITE_KEYS`,
- * `EXHAUST_ADMIN_KEY`), which adds to the config file. Logs are JSON lines.
- * SIGTERM/SIGINT: stop accepting, finish and commit in-flight requests, close
+ * `EXHAUST_ADMIN_KEY`), which adds to the config file. Logs are JSON lines on
+ * stdout and never hold a key in full; a banner for people goes to stderr, with
+ * generated keys in full on the start that created them only. A fatal error is
+ * readable text on a terminal and a JSON line otherwise. SIGTERM/SIGINT: stop accepting, finish and commit in-flight requests, close
  * the database, exit 0.
  */
 import { parseArgs } from 'node:util';
+import { formatFatalError, startBanner } from './cli-output.js';
 import { ConfigError } from './config/config-schema.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from './log.js';
+import { createLogger, LOG_LEVELS, type LogLevel, maskKey } from './log.js';
 import { DEFAULT_DB_FILE, DEFAULT_HOST, DEFAULT_PORT, startCollector } from './server.js';
 
 const USAGE = `Usage: exhaust-collector serve [options]
@@ -22,7 +25,8 @@ Options:
   -h, --help          show this help
 
 Environment: EXHAUST_WRITE_KEYS (comma-separated), EXHAUST_ADMIN_KEY add keys to the config.
-Without any key, keys are generated once and kept in keys.json beside the database.
+Without any key, keys are generated once, kept in keys.json beside the database
+and shown once, on stderr.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -59,10 +63,11 @@ async function main(argv: string[]): Promise<number> {
   });
   logger.info('ready', {
     url: collector.url,
-    writeKey: collector.writeKey,
-    adminKey: collector.adminKey,
+    writeKey: maskKey(collector.writeKey),
+    adminKey: maskKey(collector.adminKey),
     ...(collector.keysFile ? { keysFile: collector.keysFile } : {}),
   });
+  process.stderr.write(startBanner(collector));
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -79,8 +84,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error);
-    process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: message })}\n`);
+    process.stderr.write(formatFatalError(error, process.stderr.isTTY === true));
     process.exit(1);
   },
 );

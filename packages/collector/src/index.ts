@@ -8,6 +8,7 @@
  */
 export { type AppDeps, createApp } from './app.js';
 export { createKeyring, type Keyring, type SourceConfig } from './auth/keyring.js';
+export { type BannerInput, formatStartBanner, startBanner } from './cli-output.js';
 export {
   type CollectorConfig,
   ConfigError,
@@ -17,7 +18,7 @@ export {
 } from './config/config-schema.js';
 export { ApiError } from './errors.js';
 export { IP_POLICIES, type IpPolicy } from './ingest/ip.js';
-export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
+export { createLogger, LOG_LEVELS, type Logger, type LogLevel, maskKey } from './log.js';
 export {
   DEFAULT_DB_FILE,
   DEFAULT_HOST,

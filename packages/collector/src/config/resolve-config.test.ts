@@ -33,6 +33,18 @@ describe('resolveConfig', () => {
     rmSync(other, { recursive: true, force: true });
   });
 
+  it('reports the keys it generated on the first start only, and only those it uses', () => {
+    const first = resolveConfig({ dataDir });
+    const saved = JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8'));
+    expect(first.generatedKeys).toEqual({ writeKey: saved.writeKey, adminKey: saved.adminKey });
+    expect(resolveConfig({ dataDir }).generatedKeys).toBeNull();
+
+    const other = mkdtempSync(join(tmpdir(), 'exhaust-config-'));
+    const withWriteKey = resolveConfig({ dataDir: other, env: { EXHAUST_WRITE_KEYS: KEY_A } });
+    expect(withWriteKey.generatedKeys).toEqual({ adminKey: withWriteKey.config.adminKeys[0] });
+    rmSync(other, { recursive: true, force: true });
+  });
+
   it('takes keys from the environment and generates nothing then', () => {
     const { config, keysFile } = resolveConfig({
       dataDir,
