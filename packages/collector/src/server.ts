@@ -11,7 +11,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from './app.js';
 import { createKeyring } from './auth/keyring.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
-import { resolveConfig } from './config/resolve-config.js';
+import { DATA_DIR_MODE, resolveConfig } from './config/resolve-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 
@@ -28,7 +28,10 @@ export interface StartCollectorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** SQLite file; default `./data/exhaust.db`. Its folder is created and also holds generated keys. */
+  /**
+   * SQLite file; default `./data/exhaust.db`, made mode 0600 with its -wal/-shm. Its folder, created 0700 if
+   * missing, also holds generated keys.
+   */
   db?: string;
   /** Config file path, or the config object itself. */
   config?: string | ConfigFileInput;
@@ -68,7 +71,7 @@ export interface RunningCollector {
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const dbFile = resolve(options.db ?? DEFAULT_DB_FILE);
   const dataDir = dirname(dbFile);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'warn' });
   const { config, keysFile } = resolveConfig({
     config: options.config,

@@ -4,6 +4,7 @@
  * (production: HTTP never waits on SQLite) or inline on the caller's thread.
  * Async concerns (group commit, RPC) live in `engine-host.ts`.
  */
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
@@ -28,9 +29,13 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 export const WAL_AUTOCHECKPOINT_PAGES = 16_000;
 /** Page cache of the connection, in KiB: keeps the dedupe index's hot pages in memory. */
 export const PAGE_CACHE_KIB = 32 * 1024;
+/** Mode of the database and its `-wal`/`-shm` files: they hold emails, phones and IP addresses. */
+export const DATABASE_FILE_MODE = 0o600;
+/** Files SQLite keeps beside the database (WAL, its shared-memory index, a rollback journal). */
+const COMPANION_FILE_SUFFIXES = ['-wal', '-shm', '-journal'];
 
 export interface EngineOptions {
-  /** Path of the database file (created with its folder's permissions if missing). */
+  /** Path of the database file; created if missing. It and its -wal/-shm are made `DATABASE_FILE_MODE`. */
   file: string;
   identity?: IdentityConfig;
   /** Migrations to run; defaults to `MIGRATIONS` (tests may pass a prefix). */
@@ -85,6 +90,31 @@ export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): num
   return latest;
 }
 
+const isOnDisk = (file: string) => file !== '' && file !== ':memory:';
+
+/**
+ * Creates a missing database file as `DATABASE_FILE_MODE` (SQLite would create
+ * it 0644 under the usual umask, and its -wal/-shm copy that mode) and tightens
+ * an existing one: an operator's looser mode is not kept for files holding PII.
+ */
+function restrictDatabaseFile(file: string): void {
+  if (!isOnDisk(file)) return;
+  // An empty file is a valid empty database to SQLite. 'a' never truncates one that exists.
+  closeSync(openSync(file, 'a', DATABASE_FILE_MODE));
+  chmodSync(file, DATABASE_FILE_MODE);
+}
+
+function restrictCompanionFiles(file: string): void {
+  if (!isOnDisk(file)) return;
+  for (const suffix of COMPANION_FILE_SUFFIXES) {
+    try {
+      chmodSync(`${file}${suffix}`, DATABASE_FILE_MODE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 /** The Store port with every method synchronous: what the engine must offer, by the same names. */
 export type SyncStore = {
   [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
@@ -116,6 +146,7 @@ export class SqliteEngine implements SyncStore {
   };
 
   constructor(options: EngineOptions) {
+    restrictDatabaseFile(options.file);
     const db = new BetterSqlite3(options.file);
     this.#db = db;
     try {
@@ -154,6 +185,8 @@ export class SqliteEngine implements SyncStore {
         ),
       };
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
+      // SQLite gives a new -wal/-shm the database's mode; ones left by an older collector may be looser.
+      restrictCompanionFiles(options.file);
     } catch (error) {
       db.close();
       throw error;
