@@ -12,6 +12,7 @@ import { createApp } from './app.js';
 import { createKeyring } from './auth/keyring.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
 import { DATA_DIR_MODE, resolveConfig } from './config/resolve-config.js';
+import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 
@@ -95,7 +96,17 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     logger,
     isShuttingDown: () => shuttingDown,
   });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const timeouts = config.server;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckIntervalMs(timeouts),
+    },
+  }) as Server;
+  if (timeouts.maxConnections !== undefined) server.maxConnections = timeouts.maxConnections;
   try {
     await new Promise<void>((resolveListen, rejectListen) => {
       server.once('error', rejectListen);
