@@ -8,6 +8,13 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { StoreError } from './store/errors.js';
 
+/**
+ * `Retry-After` of a 503 `store_unavailable`, in seconds: a full disk or failing
+ * volume waits for an operator, so SDKs should not hammer it (they back off
+ * further on their own).
+ */
+export const STORE_UNAVAILABLE_RETRY_AFTER_S = 10;
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly issues: ApiIssue[] | undefined;
@@ -37,10 +44,14 @@ function toApiError(error: unknown): ApiError {
         issues: [{ path: ['cursor'], message: error.message }],
       });
     }
-    // Both mean "try again later": closed during shutdown, or the database worker failed.
+    // Both mean "try again later": closed during shutdown, or the store cannot write (disk full,
+    // I/O error, the database worker failed). The cause is logged, not sent.
     return error.code === 'store_closed'
       ? new ApiError(503, 'shutting_down', 'the collector is shutting down', { cause: error })
-      : new ApiError(503, 'internal_error', 'the store is not available', { cause: error });
+      : new ApiError(503, 'store_unavailable', 'the store cannot write now; retry later', {
+          cause: error,
+          headers: { 'Retry-After': String(STORE_UNAVAILABLE_RETRY_AFTER_S) },
+        });
   }
   return new ApiError(500, 'internal_error', 'internal error', { cause: error });
 }

@@ -11,7 +11,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from './app.js';
 import { createKeyring } from './auth/keyring.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
-import { type GeneratedKeys, resolveConfig } from './config/resolve-config.js';
+import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resolve-config.js';
+import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 
@@ -28,7 +29,10 @@ export interface StartCollectorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** SQLite file; default `./data/exhaust.db`. Its folder is created and also holds generated keys. */
+  /**
+   * SQLite file; default `./data/exhaust.db`, made mode 0600 with its -wal/-shm. Its folder, created 0700 if
+   * missing, also holds generated keys.
+   */
   db?: string;
   /** Config file path, or the config object itself. */
   config?: string | ConfigFileInput;
@@ -70,7 +74,7 @@ export interface RunningCollector {
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const dbFile = resolve(options.db ?? DEFAULT_DB_FILE);
   const dataDir = dirname(dbFile);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'warn' });
   const { config, keysFile, generatedKeys } = resolveConfig({
     config: options.config,
@@ -94,7 +98,17 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     logger,
     isShuttingDown: () => shuttingDown,
   });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const timeouts = config.server;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckIntervalMs(timeouts),
+    },
+  }) as Server;
+  if (timeouts.maxConnections !== undefined) server.maxConnections = timeouts.maxConnections;
   try {
     await new Promise<void>((resolveListen, rejectListen) => {
       server.once('error', rejectListen);

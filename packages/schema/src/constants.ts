@@ -66,6 +66,7 @@ export const API_ERROR_CODES = [
   'identifier_required',
   'conflict',
   'shutting_down',
+  'store_unavailable',
   'internal_error',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

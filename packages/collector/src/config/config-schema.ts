@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { SourceConfig } from '../auth/keyring.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
+import { type ServerConfig, serverConfigSchema } from './server-config.js';
 
 /** Shortest key accepted: guessing must stay out of reach. */
 export const MIN_KEY_LENGTH = 16;
@@ -39,6 +40,7 @@ export const configFileSchema = z
       .default({}),
     ip: z.enum(IP_POLICIES).default('truncate'),
     identity: identityConfigSchema.default(identityConfigSchema.parse({})),
+    server: serverConfigSchema.default(serverConfigSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -70,6 +72,7 @@ export interface CollectorConfig {
   limits: IngestLimits;
   ip: IpPolicy;
   identity: IdentityConfig;
+  server: ServerConfig;
 }
 
 export class ConfigError extends Error {

@@ -5,6 +5,11 @@ import { DEFAULT_LIMITS } from '@exhaust/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigFileInput } from './config-schema.js';
 import { resolveConfig } from './resolve-config.js';
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './server-config.js';
 
 let dataDir: string;
 beforeEach(() => {
@@ -95,11 +100,27 @@ describe('resolveConfig', () => {
       'sources.1.name',
     ],
     [{ sorces: [] }, '(root)'],
+    [{ server: { headersTimeoutMs: 0 } }, 'server.headersTimeoutMs'],
+    [{ server: { requestTimeoutMs: 1.5 } }, 'server.requestTimeoutMs'],
+    [{ server: { keepAliveTimeoutMs: '5s' } }, 'server.keepAliveTimeoutMs'],
+    [{ server: { maxConnections: -1 } }, 'server.maxConnections'],
+    [{ server: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } }, 'server.headersTimeoutMs: must not exceed'],
+    [{ server: { headersTimeout: 10 } }, 'server'],
   ])('refuses %j naming %s', (input, field) => {
     // Deliberately wrong shapes: what a hand-written JSON file may hold.
     const config = input as ConfigFileInput;
     expect(() => resolveConfig({ config, dataDir })).toThrow(ConfigError);
     expect(() => resolveConfig({ config, dataDir })).toThrow(field);
+  });
+
+  it('defaults the server timeouts to seconds, and takes configured ones', () => {
+    expect(resolveConfig({ dataDir }).config.server).toEqual({
+      headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    });
+    const server = { headersTimeoutMs: 2_000, requestTimeoutMs: 4_000, keepAliveTimeoutMs: 1_000, maxConnections: 50 };
+    expect(resolveConfig({ config: { server }, dataDir }).config.server).toEqual(server);
   });
 
   it('names the file when it is missing or not JSON', () => {

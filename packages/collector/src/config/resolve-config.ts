@@ -15,6 +15,11 @@ export const DEFAULT_SOURCE_NAME = 'default';
 /** Bytes of randomness in a generated key (192 bits). */
 const GENERATED_KEY_BYTES = 24;
 const KEYS_FILE = 'keys.json';
+/**
+ * Mode of a data folder the collector creates: it holds the database and keys.json. An existing folder
+ * is left as the operator made it (the files inside are 0600 whatever it is).
+ */
+export const DATA_DIR_MODE = 0o700;
 
 export interface ConfigInputs {
   /** A config file path or an already-parsed config object. */
@@ -69,7 +74,7 @@ function quickKeys(dataDir: string): { writeKey: string; adminKey: string; file:
     }
     return { writeKey: saved.writeKey, adminKey: saved.adminKey, file, generated: false };
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const keys = { writeKey: generateKey('wk'), adminKey: generateKey('ak') };
   // 'wx' fails if another process created it meanwhile, rather than overwriting its keys.
   writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });

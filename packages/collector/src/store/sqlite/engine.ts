@@ -4,14 +4,17 @@
  * (production: HTTP never waits on SQLite) or inline on the caller's thread.
  * Async concerns (group commit, RPC) live in `engine-host.ts`.
  */
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { StoreError } from '../errors.js';
 import type { EventQuery, IncomingEvent, IngestOutcome, PageQuery, ProfileRef, Store } from '../store.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
+import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -26,9 +29,13 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 export const WAL_AUTOCHECKPOINT_PAGES = 16_000;
 /** Page cache of the connection, in KiB: keeps the dedupe index's hot pages in memory. */
 export const PAGE_CACHE_KIB = 32 * 1024;
+/** Mode of the database and its `-wal`/`-shm` files: they hold emails, phones and IP addresses. */
+export const DATABASE_FILE_MODE = 0o600;
+/** Files SQLite keeps beside the database (WAL, its shared-memory index, a rollback journal). */
+const COMPANION_FILE_SUFFIXES = ['-wal', '-shm', '-journal'];
 
 export interface EngineOptions {
-  /** Path of the database file (created with its folder's permissions if missing). */
+  /** Path of the database file; created if missing. It and its -wal/-shm are made `DATABASE_FILE_MODE`. */
   file: string;
   identity?: IdentityConfig;
   /** Migrations to run; defaults to `MIGRATIONS` (tests may pass a prefix). */
@@ -83,6 +90,31 @@ export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): num
   return latest;
 }
 
+const isOnDisk = (file: string) => file !== '' && file !== ':memory:';
+
+/**
+ * Creates a missing database file as `DATABASE_FILE_MODE` (SQLite would create
+ * it 0644 under the usual umask, and its -wal/-shm copy that mode) and tightens
+ * an existing one: an operator's looser mode is not kept for files holding PII.
+ */
+function restrictDatabaseFile(file: string): void {
+  if (!isOnDisk(file)) return;
+  // An empty file is a valid empty database to SQLite. 'a' never truncates one that exists.
+  closeSync(openSync(file, 'a', DATABASE_FILE_MODE));
+  chmodSync(file, DATABASE_FILE_MODE);
+}
+
+function restrictCompanionFiles(file: string): void {
+  if (!isOnDisk(file)) return;
+  for (const suffix of COMPANION_FILE_SUFFIXES) {
+    try {
+      chmodSync(`${file}${suffix}`, DATABASE_FILE_MODE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 /** The Store port with every method synchronous: what the engine must offer, by the same names. */
 export type SyncStore = {
   [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
@@ -94,6 +126,8 @@ export class SqliteEngine implements SyncStore {
   readonly #identityConfig: IdentityConfig;
   #nextSeq: number;
   #closed = false;
+  /** Why the last write failed on storage (disk full, I/O error); null once a write succeeds. */
+  #writeFailure: { reason: string; diskFull: boolean } | null = null;
   /** Sources known to have sent, mirrored from the `sources` table. */
   readonly #sources = new Set<string>();
   readonly #sql: {
@@ -112,6 +146,7 @@ export class SqliteEngine implements SyncStore {
   };
 
   constructor(options: EngineOptions) {
+    restrictDatabaseFile(options.file);
     const db = new BetterSqlite3(options.file);
     this.#db = db;
     try {
@@ -150,6 +185,8 @@ export class SqliteEngine implements SyncStore {
         ),
       };
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
+      // SQLite gives a new -wal/-shm the database's mode; ones left by an older collector may be looser.
+      restrictCompanionFiles(options.file);
     } catch (error) {
       db.close();
       throw error;
@@ -164,26 +201,40 @@ export class SqliteEngine implements SyncStore {
   /**
    * Stores many requests' events in ONE transaction (one fsync), each request
    * inside its own savepoint so that a failure rolls back that request only.
+   * When the storage itself fails (disk full, I/O error), the whole group fails
+   * with a `store_unavailable` StoreError; on a full disk the WAL is first
+   * checkpointed and truncated and the group tried once more.
    */
   ingestGroup(requests: PreparedEvent[][]): GroupResult[] {
+    try {
+      return this.#write(() => this.#writeGroup(requests));
+    } catch (error) {
+      return requests.map(() => ({ ok: false, error }));
+    }
+  }
+
+  /** One attempt at a group; throws (leaving nothing written and no state changed) when it cannot commit. */
+  #writeGroup(requests: PreparedEvent[][]): GroupResult[] {
     const results: GroupResult[] = [];
-    const db = this.#db;
     const sql = this.#sql;
+    const seqBefore = this.#nextSeq;
     const sourcesBefore = new Set(this.#sources);
-    sql.begin.run();
     this.#identity.beginGroup();
     try {
+      sql.begin.run();
       for (const events of requests) {
         sql.savepoint.run();
-        const seqBefore = this.#nextSeq;
+        const seqBeforeRequest = this.#nextSeq;
         try {
           const value = events.map((event) => this.#ingestOne(event));
           sql.release.run();
           results.push({ ok: true, value });
         } catch (error) {
+          // The storage failing is not this request's fault and fails every other one too.
+          if (isStorageFailure(error)) throw error;
           sql.rollbackTo.run();
           sql.release.run();
-          this.#nextSeq = seqBefore;
+          this.#nextSeq = seqBeforeRequest;
           // Rowids of rolled-back fragments will be given again: forget what was cached about them.
           this.#identity.beginGroup();
           results.push({ ok: false, error });
@@ -191,13 +242,57 @@ export class SqliteEngine implements SyncStore {
       }
       sql.commit.run();
     } catch (error) {
-      // COMMIT itself failed (disk full, I/O error): nothing of the group is durable.
-      if (db.inTransaction) db.exec('ROLLBACK');
+      // BEGIN, a statement or COMMIT failed (disk full, I/O error): nothing of the group is durable.
+      // NOTE: SQLite may already have rolled back on its own (it does on SQLITE_FULL mid-statement).
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      this.#nextSeq = seqBefore;
       this.#sources.clear();
       for (const name of sourcesBefore) this.#sources.add(name);
-      return requests.map(() => ({ ok: false, error }));
+      throw error;
     }
     return results;
+  }
+
+  /**
+   * Runs one write transaction and keeps the store's writability up to date
+   * for `ping`. A storage failure becomes StoreError `store_unavailable`. On a
+   * full disk the WAL, which only autocheckpoints every ~64 MB and never
+   * shrinks on its own, is checkpointed and truncated to hand its space back:
+   * at once, then the write is tried once more (sound: the failed attempt
+   * rolled back whole); and before each write while the disk was last found
+   * full, so that whatever room the operator frees goes to new events instead
+   * of the WAL eating it again.
+   */
+  #write<T>(transaction: () => T): T {
+    let checkpointed = this.#writeFailure?.diskFull === true && this.#truncateWal();
+    for (;;) {
+      try {
+        const value = transaction();
+        this.#writeFailure = null;
+        return value;
+      } catch (error) {
+        if (!isStorageFailure(error)) throw error;
+        if (!checkpointed && isDiskFull(error) && this.#truncateWal()) {
+          checkpointed = true;
+          continue;
+        }
+        this.#writeFailure = { reason: describeStorageFailure(error), diskFull: isDiskFull(error) };
+        throw new StoreError('store_unavailable', `the store cannot write: ${this.#writeFailure.reason}`, {
+          cause: error,
+        });
+      }
+    }
+  }
+
+  /** Checkpoints the whole WAL into the database and truncates it to zero bytes; false if it could not. */
+  #truncateWal(): boolean {
+    try {
+      const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return result?.busy === 0;
+    } catch {
+      // Typically SQLITE_FULL again: the database file could not grow to take the WAL's pages.
+      return false;
+    }
   }
 
   /** The pure part of ingest, for this store's identity config; may run on any thread. */
@@ -314,19 +409,23 @@ export class SqliteEngine implements SyncStore {
   }
 
   merge(from: ProfileRef, into: ProfileRef) {
-    return this.#db.transaction(() => this.#identity.merge(from, into)).immediate();
+    return this.#write(() => this.#db.transaction(() => this.#identity.merge(from, into)).immediate());
   }
 
   unmerge(ref: ProfileRef) {
-    return this.#db.transaction(() => this.#identity.unmerge(ref)).immediate();
+    return this.#write(() => this.#db.transaction(() => this.#identity.unmerge(ref)).immediate());
   }
 
   erase(ref: ProfileRef, options: { suppress: boolean }) {
-    return this.#db.transaction(() => this.#identity.erase(ref, options)).immediate();
+    return this.#write(() => this.#db.transaction(() => this.#identity.erase(ref, options)).immediate());
   }
 
+  /** Fails with `store_unavailable` while the last write failed on storage, until a write succeeds again. */
   ping(): void {
     this.#db.prepare('SELECT 1').get();
+    if (this.#writeFailure !== null) {
+      throw new StoreError('store_unavailable', `the last write failed: ${this.#writeFailure.reason}`);
+    }
   }
 
   close(): void {

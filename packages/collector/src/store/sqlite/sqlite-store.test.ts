@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -12,6 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'exhaust-store-'));
 let files = 0;
 const freshFile = () => join(dir, `db-${++files}.sqlite`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const modeOf = (path: string) => (existsSync(path) ? (statSync(path).mode & 0o777).toString(8) : 'missing');
 
 describeStoreContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
 describeStoreContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
@@ -98,6 +99,29 @@ describe('sqlite store', () => {
       expect.arrayContaining(['id_fragments_canonical', 'id_fragments_merged_into']),
     );
     db.close();
+  });
+
+  it('creates the database, its WAL and shared-memory files readable by the owner only', () => {
+    const file = freshFile();
+    const engine = new SqliteEngine({ file });
+    engine.ingest([makeIncomingEvent()]);
+    expect([file, `${file}-wal`, `${file}-shm`].map(modeOf)).toEqual(['600', '600', '600']);
+    engine.close();
+  });
+
+  it('tightens a world-readable database and WAL left by an older collector', () => {
+    const file = freshFile();
+    // A second connection keeps the -wal and -shm files in place while the engine opens.
+    const older = new BetterSqlite3(file);
+    older.pragma('journal_mode = WAL');
+    migrate(older);
+    const files = [file, `${file}-wal`, `${file}-shm`];
+    for (const path of files) chmodSync(path, 0o644);
+    expect(files.map(modeOf)).toEqual(['644', '644', '644']);
+    const engine = new SqliteEngine({ file });
+    expect(files.map(modeOf)).toEqual(['600', '600', '600']);
+    engine.close();
+    older.close();
   });
 
   it('refuses a database from a newer collector', () => {
