@@ -4,8 +4,8 @@
  */
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { ApiErrorBody, IngestResponse, Page, StoredEvent } from '@exhaust/schema';
-import { MAX_BODY_BYTES, MAX_EVENT_BYTES, MESSAGE_TYPES } from '@exhaust/schema';
+import type { ApiErrorBody, IngestResponse, Page, Profile, StoredEvent } from '@exhaust/schema';
+import { CLOCK_SKEW_STEP_MS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MESSAGE_TYPES } from '@exhaust/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestCollector, type TestCollector, track } from './test/harness.js';
 
@@ -132,13 +132,29 @@ describe('ingest', () => {
     expect(stored.warnings).toEqual([{ code: 'timestamp_clamped_future', detail: future }]);
   });
 
-  it('corrects client clock skew from sentAt', async () => {
-    const hourAgo = Date.now() - 3600_000;
-    const message = track({ timestamp: new Date(hourAgo - 1000).toISOString() });
-    await post('/v1/batch', JSON.stringify({ batch: [message], sentAt: new Date(hourAgo).toISOString() }));
-    const stored = await json<StoredEvent>(await getEvent(message.messageId));
-    const skew = Date.parse(stored.receivedAt) - Date.parse(stored.message.timestamp as string);
-    expect(skew).toBe(1000);
+  it.each([
+    ['a right clock', 0],
+    ['a clock 1 h 0 min 17 s behind', -(3600_000 + 17_000)],
+    ['a clock 5 min ahead', 5 * 60_000],
+  ])('keeps the order of identifies 1 ms apart from %s, whatever each request took in transit', async (_name, offsetMs) => {
+    const userId = `skew-${offsetMs}-${Date.now()}`;
+    const capturedAt = Date.now();
+    const device = (ms: number) => new Date(ms + offsetMs).toISOString();
+    const identify = (step: number) =>
+      track({ type: 'identify', event: undefined, userId, traits: { step }, timestamp: device(capturedAt + step) });
+    // The first request looks 60 ms slower than the second (its sentAt is earlier): Segment's correction
+    // would move step 0 after step 1.
+    await post('/v1/batch', JSON.stringify({ batch: [identify(0)], sentAt: device(Date.now() - 60) }));
+    const last = identify(1);
+    await post('/v1/batch', JSON.stringify({ batch: [last], sentAt: device(Date.now()) }));
+
+    const profile = await json<Profile>(await collector.admin(`/v1/profiles/${encodeURIComponent(`userId:${userId}`)}`));
+    expect(profile.traits.step).toBe(1);
+    const stored = await json<StoredEvent>(await getEvent(last.messageId));
+    expect(stored.message.originalTimestamp).toBe(last.timestamp);
+    // A wrong clock is corrected to within half a step of the truth; a right one is kept as sent.
+    const error = Math.abs(Date.parse(stored.message.timestamp as string) - (capturedAt + 1));
+    expect(error).toBeLessThanOrEqual(offsetMs ? CLOCK_SKEW_STEP_MS / 2 : 0);
   });
 
   it('stores __proto__ and constructor keys as data, touching no prototype', async () => {
