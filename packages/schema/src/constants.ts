@@ -92,6 +92,7 @@ export const REJECTION_CODES = [
   'too_deep',
   'string_too_long',
   'too_many_keys',
+  'invalid_number',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
