@@ -4,8 +4,8 @@
  */
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { ApiErrorBody, IngestResponse, Page, StoredEvent } from '@exhaust/schema';
-import { MAX_BODY_BYTES, MAX_EVENT_BYTES, MESSAGE_TYPES } from '@exhaust/schema';
+import type { ApiErrorBody, IngestResponse, Page, Profile, StoredEvent } from '@exhaust/schema';
+import { CLOCK_SKEW_STEP_MS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MESSAGE_TYPES } from '@exhaust/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestCollector, type TestCollector, track } from './test/harness.js';
 
@@ -59,6 +59,7 @@ describe('ingest', () => {
       success: true,
       accepted: 2,
       duplicates: 0,
+      suppressed: 0,
       rejected: [],
     } satisfies IngestResponse);
 
@@ -105,6 +106,68 @@ describe('ingest', () => {
     expect(await isStored(message.messageId)).toBe(true);
   });
 
+  it.each([
+    ['plain', (text: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), {}],
+    [
+      'gzip',
+      (text: string) => gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])),
+      { 'content-encoding': 'gzip' },
+    ],
+  ] as const)('reads a %s body that starts with a UTF-8 byte-order mark', async (_name, encode, headers) => {
+    const message = track();
+    const res = await post('/v1/batch', encode(JSON.stringify({ batch: [message] })), headers);
+    expect(await json(res)).toMatchObject({ accepted: 1, rejected: [] });
+    expect(await isStored(message.messageId)).toBe(true);
+  });
+
+  it('counts what it dropped as suppressed, so every message sent is counted once', async () => {
+    const userId = `erased-${Date.now()}`;
+    await post('/v1/identify', JSON.stringify(track({ type: 'identify', event: undefined, userId })));
+    const erased = await fetch(`${collector.url}/v1/profiles/${encodeURIComponent(`userId:${userId}`)}?suppress=true`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(erased.status).toBe(200);
+    const seen = track();
+    await post('/v1/batch', JSON.stringify({ batch: [seen] }));
+    const batch = [track({ userId }), track({ userId }), track(), seen, track({ event: undefined })];
+    const body = await json<IngestResponse>(await post('/v1/batch', JSON.stringify({ batch })));
+    expect(body).toMatchObject({ success: true, accepted: 1, duplicates: 1, suppressed: 2 });
+    expect(body.rejected.map((r) => r.index)).toEqual([4]);
+    expect(body.accepted + body.duplicates + body.suppressed + body.rejected.length).toBe(batch.length);
+  });
+
+  it('rejects a message holding a number beyond double range, naming its path, and stores the rest', async () => {
+    const good = track();
+    const huge = track();
+    const tiny = track();
+    // JSON.parse reads these as ±Infinity, which JSON.stringify would store as null.
+    const withProperties = (message: Record<string, unknown>, properties: string) =>
+      JSON.stringify({ ...message, properties: 0 }).replace('"properties":0', `"properties":${properties}`);
+    const text = `{"batch":[${withProperties(huge, '{"total":1e400}')},${JSON.stringify(good)},${withProperties(tiny, '{"list":[1,-1e400]}')}]}`;
+    const body = await json<IngestResponse>(await post('/v1/batch', text));
+    expect(body.accepted).toBe(1);
+    expect(body.rejected).toEqual([
+      {
+        index: 0,
+        messageId: huge.messageId,
+        code: 'invalid_number',
+        path: ['properties', 'total'],
+        message: expect.any(String),
+      },
+      {
+        index: 2,
+        messageId: tiny.messageId,
+        code: 'invalid_number',
+        path: ['properties', 'list', 1],
+        message: expect.any(String),
+      },
+    ]);
+    expect(await isStored(good.messageId)).toBe(true);
+    expect(await isStored(huge.messageId)).toBe(false);
+    expect(await isStored(tiny.messageId)).toBe(false);
+  });
+
   it('generates a messageId when the client sent none', async () => {
     const { messageId: _omitted, ...message } = track({ event: 'No Id Event' });
     expect(await json(await post('/v1/track', JSON.stringify(message)))).toMatchObject({ accepted: 1 });
@@ -116,7 +179,7 @@ describe('ingest', () => {
     const message = track({ properties: { version: 1 } });
     await post('/v1/batch', JSON.stringify({ batch: [message] }));
     const again = await post('/v1/batch', JSON.stringify({ batch: [{ ...message, properties: { version: 2 } }] }));
-    expect(await json(again)).toEqual({ success: true, accepted: 0, duplicates: 1, rejected: [] });
+    expect(await json(again)).toEqual({ success: true, accepted: 0, duplicates: 1, suppressed: 0, rejected: [] });
     const stored = await json<StoredEvent>(await getEvent(message.messageId));
     expect(stored.message.properties).toEqual({ version: 1 });
     expect(stored.warnings).toContainEqual({ code: 'duplicate_message_id', detail: null });
@@ -132,14 +195,35 @@ describe('ingest', () => {
     expect(stored.warnings).toEqual([{ code: 'timestamp_clamped_future', detail: future }]);
   });
 
-  it('corrects client clock skew from sentAt', async () => {
-    const hourAgo = Date.now() - 3600_000;
-    const message = track({ timestamp: new Date(hourAgo - 1000).toISOString() });
-    await post('/v1/batch', JSON.stringify({ batch: [message], sentAt: new Date(hourAgo).toISOString() }));
-    const stored = await json<StoredEvent>(await getEvent(message.messageId));
-    const skew = Date.parse(stored.receivedAt) - Date.parse(stored.message.timestamp as string);
-    expect(skew).toBe(1000);
-  });
+  it.each([
+    ['a right clock', 0],
+    ['a clock 1 h 0 min 17 s behind', -(3600_000 + 17_000)],
+    ['a clock 5 min ahead', 5 * 60_000],
+  ])(
+    'keeps the order of identifies 1 ms apart from %s, whatever each request took in transit',
+    async (_name, offsetMs) => {
+      const userId = `skew-${offsetMs}-${Date.now()}`;
+      const capturedAt = Date.now();
+      const device = (ms: number) => new Date(ms + offsetMs).toISOString();
+      const identify = (step: number) =>
+        track({ type: 'identify', event: undefined, userId, traits: { step }, timestamp: device(capturedAt + step) });
+      // The first request looks 60 ms slower than the second (its sentAt is earlier): Segment's correction
+      // would move step 0 after step 1.
+      await post('/v1/batch', JSON.stringify({ batch: [identify(0)], sentAt: device(Date.now() - 60) }));
+      const last = identify(1);
+      await post('/v1/batch', JSON.stringify({ batch: [last], sentAt: device(Date.now()) }));
+
+      const profile = await json<Profile>(
+        await collector.admin(`/v1/profiles/${encodeURIComponent(`userId:${userId}`)}`),
+      );
+      expect(profile.traits.step).toBe(1);
+      const stored = await json<StoredEvent>(await getEvent(last.messageId));
+      expect(stored.message.originalTimestamp).toBe(last.timestamp);
+      // A wrong clock is corrected to within half a step of the truth; a right one is kept as sent.
+      const error = Math.abs(Date.parse(stored.message.timestamp as string) - (capturedAt + 1));
+      expect(error).toBeLessThanOrEqual(offsetMs ? CLOCK_SKEW_STEP_MS / 2 : 0);
+    },
+  );
 
   it('stores __proto__ and constructor keys as data, touching no prototype', async () => {
     const message = track();
@@ -257,6 +341,15 @@ describe('bad requests store nothing', () => {
     const after = await json<Page<StoredEvent>>(await collector.admin('/v1/events?limit=1'));
     expect(after.data[0]?.messageId).toBe(before.data[0]?.messageId);
   });
+});
+
+it('tells a curl -d user (form content type) exactly which header to add', async () => {
+  // What `curl -u $W: -d '{...}'` sends without -H.
+  const res = await post('/v1/track', JSON.stringify(track()), { 'content-type': 'application/x-www-form-urlencoded' });
+  const body = await expectError(res, 415, 'unsupported_media_type');
+  expect(body.error.message).toBe(
+    "content-type application/x-www-form-urlencoded is not accepted; send Content-Type: application/json (curl: -H 'Content-Type: application/json')",
+  );
 });
 
 it('cuts a streamed (chunked) body at the limit, unread, and answers 413', async () => {

@@ -3,7 +3,7 @@
  * `host` option: every call type arrives and is stored as Segment would.
  */
 
-import type { Page, StoredEvent } from '@exhaust/schema';
+import type { Page, Profile, StoredEvent } from '@exhaust/schema';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from './test/harness.js';
@@ -43,4 +43,27 @@ it('@segment/analytics-node delivers every call type', async () => {
   expect(order?.messageId).toMatch(/^node-next-/);
   expect(order?.message.originalTimestamp).toBeTruthy();
   expect(order?.source).toBe('default');
+});
+
+it('@segment/analytics-node: the last of 10 identifies sent 1 ms apart wins, across batches', async () => {
+  // Small batches, so each user's identifies spread over several concurrent requests, each with its own transit time.
+  const analytics = new Analytics({ writeKey: collector.writeKey, host: collector.url, flushAt: 3, maxRetries: 0 });
+  const failures: unknown[] = [];
+  analytics.on('error', (error) => failures.push(error));
+  const USERS = 10;
+  const IDENTIFIES = 10;
+  const run = `order-${Date.now()}`;
+  for (let i = 0; i < IDENTIFIES; i++) {
+    for (let u = 0; u < USERS; u++) analytics.identify({ userId: `${run}-${u}`, traits: { step: i } });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await analytics.closeAndFlush({ timeout: 15_000 });
+  expect(failures).toEqual([]);
+
+  const steps: unknown[] = [];
+  for (let u = 0; u < USERS; u++) {
+    const res = await collector.admin(`/v1/profiles/${encodeURIComponent(`userId:${run}-${u}`)}`);
+    steps.push(((await res.json()) as Profile).traits.step);
+  }
+  expect(steps).toEqual(Array(USERS).fill(IDENTIFIES - 1));
 });

@@ -25,7 +25,9 @@ export async function startSink(): Promise<Sink> {
       received.push(...body.batch);
       response
         .writeHead(200, headers)
-        .end(JSON.stringify({ success: true, accepted: body.batch.length, duplicates: 0, rejected: [] }));
+        .end(
+          JSON.stringify({ success: true, accepted: body.batch.length, duplicates: 0, suppressed: 0, rejected: [] }),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -26,13 +26,23 @@ export interface RejectedMessage {
   message: string;
 }
 
-/** The 200 answer to an ingest request. `success` is Segment's field. */
+/**
+ * The 200 answer to an ingest request. Every message sent is counted once:
+ * `accepted + duplicates + suppressed + rejected.length` is the number of messages in the request.
+ */
 export interface IngestResponse {
+  /**
+   * Segment's field, true on every 200: the request was read and every message in it settled, so
+   * nothing is to be sent again. It does not mean every message was stored: see `rejected`.
+   */
   success: true;
   /** Messages newly stored. */
   accepted: number;
   /** Messages whose messageId the source had sent before: acknowledged, not stored again. */
   duplicates: number;
+  /** Messages dropped whole because they carry an identifier erased with `suppress=true`. */
+  suppressed: number;
+  /** Messages refused for good (they will never be accepted): do not send them again. */
   rejected: RejectedMessage[];
 }
 

@@ -22,6 +22,17 @@ export const MAX_OBJECT_KEYS = 300;
 export const MAX_NAME_LENGTH = 255;
 /** Timestamps further ahead of the collector's clock than this are clamped to `receivedAt`. */
 export const MAX_FUTURE_SKEW_MS = 23 * 60 * 60 * 1000;
+/**
+ * Largest gap between a request's `sentAt` and its `receivedAt`, either way, taken for transit and
+ * ordinary clock drift: within it the device's timestamps are stored as sent, so calls from one
+ * client keep the order it made them in. Beyond it the device's clock counts as wrong and is corrected.
+ */
+export const CLOCK_SKEW_TOLERANCE_MS = 2 * 60 * 1000;
+/**
+ * A wrong device clock is corrected by the skew rounded to a whole number of these, so that every
+ * request from that device gets the same shift although each took its own transit time.
+ */
+export const CLOCK_SKEW_STEP_MS = 60 * 1000;
 /** Largest body a browser may queue with `sendBeacon` or `fetch(..., { keepalive: true })`. */
 export const MAX_BEACON_BYTES = 64 * 1024;
 
@@ -82,6 +93,7 @@ export const REJECTION_CODES = [
   'too_deep',
   'string_too_long',
   'too_many_keys',
+  'invalid_number',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 

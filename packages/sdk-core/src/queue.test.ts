@@ -101,6 +101,7 @@ describe('createQueue', () => {
       success: true,
       accepted: body.batch.length - 1,
       duplicates: 0,
+      suppressed: 0,
       rejected: [{ index: 1, messageId: body.batch[1]!.messageId!, code: 'invalid_field', path: [], message: 'x' }],
     });
     const { queue, calls, delivered, drops, storage } = setup([rejectSecond, 'ok']);
@@ -183,6 +184,7 @@ describe('createQueue', () => {
       success: true,
       accepted: 0,
       duplicates: 0,
+      suppressed: 0,
       rejected: body.batch.flatMap((message, index) =>
         JSON.stringify(message).length > MAX_EVENT_BYTES
           ? [{ index, messageId: message.messageId!, code: 'event_too_large' as const, path: [], message: 'too large' }]
@@ -363,7 +365,7 @@ function answering(...answers: Error[]) {
       calls.push(body);
       const answer = answers.shift();
       if (answer) throw answer;
-      return { success: true, accepted: body.batch.length, duplicates: 0, rejected: [] };
+      return { success: true, accepted: body.batch.length, duplicates: 0, suppressed: 0, rejected: [] };
     },
   };
   return { transport, calls };
@@ -459,7 +461,7 @@ function heldTransport() {
             if (status !== 200) return reject(new HttpStatusError(status));
             for (const message of body.batch)
               delivered.set(message.messageId!, (delivered.get(message.messageId!) ?? 0) + 1);
-            resolve({ success: true, accepted: body.batch.length, duplicates: 0, rejected: [] });
+            resolve({ success: true, accepted: body.batch.length, duplicates: 0, suppressed: 0, rejected: [] });
           },
         });
       });

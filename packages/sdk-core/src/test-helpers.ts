@@ -20,7 +20,7 @@ export function scriptedTransport(...steps: Step[]) {
       const response: IngestResponse =
         typeof answer === 'object'
           ? answer
-          : { success: true, accepted: body.batch.length, duplicates: 0, rejected: [] };
+          : { success: true, accepted: body.batch.length, duplicates: 0, suppressed: 0, rejected: [] };
       const rejected = new Set(response.rejected.map((entry) => entry.index));
       body.batch.forEach((message, index) => {
         if (rejected.has(index)) return;

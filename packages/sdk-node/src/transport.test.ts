@@ -46,7 +46,13 @@ describe('node transport', () => {
   it.each([false, true])('delivers a batch to the collector (gzip %s) and returns its answer', async (gzip) => {
     const transport = createNodeTransport({ writeKey: collector.writeKey, host: `${collector.url}/`, gzip });
     const event = `Transport Gzip ${gzip}`;
-    expect(await transport.send(batch(event))).toEqual({ success: true, accepted: 2, duplicates: 0, rejected: [] });
+    expect(await transport.send(batch(event))).toEqual({
+      success: true,
+      accepted: 2,
+      duplicates: 0,
+      suppressed: 0,
+      rejected: [],
+    });
     expect(await transport.send(batch(event))).toMatchObject({ accepted: 0, duplicates: 2 });
     expect(await storedEvents(collector, event)).toHaveLength(2);
   });
@@ -83,6 +89,7 @@ describe('node transport', () => {
       success: true,
       accepted: 3,
       duplicates: 0,
+      suppressed: 0,
       rejected: [],
     });
   });

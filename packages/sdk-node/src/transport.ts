@@ -66,7 +66,7 @@ export function createNodeTransport(options: NodeTransportOptions): Transport {
       // A 2xx whose body we cannot read still acknowledges the whole batch.
       return Array.isArray(answer?.rejected)
         ? (answer as IngestResponse)
-        : { success: true, accepted: batch.batch.length, duplicates: 0, rejected: [] };
+        : { success: true, accepted: batch.batch.length, duplicates: 0, suppressed: 0, rejected: [] };
     },
   };
 }

@@ -2,6 +2,7 @@
  * Reads a request body without ever holding more than the limit: the
  * Content-Length is checked first, then every chunk as it streams in, and a
  * gzip body is inflated with an output cap (a gzip bomb answers 413, not OOM).
+ * A leading UTF-8 byte-order mark is removed, before or after gzip.
  */
 import { gunzipSync } from 'node:zlib';
 import { MAX_COMPRESSED_BODY_BYTES } from '@exhaust/schema';
@@ -41,11 +42,21 @@ function tooLarge(limitBytes: number, what: string): ApiError {
   });
 }
 
+/** A UTF-8 byte-order mark (which Windows tools like to write) is no JSON, but says nothing either: drop it. */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** The body as text, at most `maxBodyBytes` after gzip is undone. */
 export async function readBody(source: BodySource, maxBodyBytes: number): Promise<string> {
   const mediaType = source.headers('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (mediaType && !JSON_MEDIA_TYPES.has(mediaType)) {
-    throw new ApiError(415, 'unsupported_media_type', `content-type ${mediaType} is not accepted; send JSON`);
+    // `curl -d` sends application/x-www-form-urlencoded unless told otherwise: say exactly what to add.
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `content-type ${mediaType} is not accepted; send Content-Type: application/json (curl: -H 'Content-Type: application/json')`,
+    );
   }
   const encoding = source.headers('content-encoding')?.trim().toLowerCase() || 'identity';
   if (encoding !== 'identity' && encoding !== 'gzip') {
@@ -73,9 +84,9 @@ export async function readBody(source: BodySource, maxBodyBytes: number): Promis
     }
   }
   const raw = Buffer.concat(chunks, total);
-  if (!gzip) return raw.toString('utf8');
+  if (!gzip) return withoutBom(raw.toString('utf8'));
   try {
-    return gunzipSync(raw, { maxOutputLength: maxBodyBytes }).toString('utf8');
+    return withoutBom(gunzipSync(raw, { maxOutputLength: maxBodyBytes }).toString('utf8'));
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBodyBytes, 'the inflated body');
     throw new ApiError(400, 'invalid_body', 'the body is not valid gzip', { cause: error });

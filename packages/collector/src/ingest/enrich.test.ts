@@ -1,14 +1,41 @@
 import type { Message } from '@exhaust/schema';
 import { describe, expect, it } from 'vitest';
-import { correctTimestamp, enrichMessage } from './enrich.js';
+import { clockCorrectionMs, correctTimestamp, enrichMessage } from './enrich.js';
 
 const receivedAt = new Date('2026-11-25T12:00:00.000Z');
 const ms = (iso: string) => Date.parse(iso);
+
+const MIN = 60_000;
+
+describe('clockCorrectionMs', () => {
+  it.each([
+    // transit and drift within the tolerance: no correction, so requests never reorder a client's calls
+    [0, 0],
+    [55, 0],
+    [-43, 0],
+    [2 * MIN, 0],
+    [-2 * MIN, 0],
+    // beyond it: the skew rounded to whole minutes, the same for every request of one wrong clock
+    [2 * MIN + 1, 2 * MIN],
+    [3600_000 + 43, 3600_000],
+    [3600_000 + 55, 3600_000],
+    [3600_000 + 17_000, 3600_000],
+    [3600_000 + 31_000, 3600_000 + MIN],
+    [-(5 * MIN + 43), -5 * MIN],
+    [-(5 * MIN + 29_000), -5 * MIN],
+  ])('skew %i ms -> %i ms', (skewMs, expected) => {
+    expect(clockCorrectionMs(skewMs)).toBe(expected);
+  });
+});
 
 describe('correctTimestamp', () => {
   it.each([
     // client clock 1 h behind: sentAt says 11:00 when it is 12:00
     ['2026-11-25T10:59:00.000Z', '2026-11-25T11:00:00.000Z', '2026-11-25T11:59:00.000Z'],
+    // ... and the request took 48 ms: the shift stays 1 h
+    ['2026-11-25T10:59:00.000Z', '2026-11-25T10:59:59.952Z', '2026-11-25T11:59:00.000Z'],
+    // a right clock and 48 ms of transit: kept as sent
+    ['2026-11-25T11:59:59.000Z', '2026-11-25T11:59:59.952Z', '2026-11-25T11:59:59.000Z'],
     // no sentAt: the timestamp is kept as sent
     ['2026-11-25T10:59:00.000Z', undefined, '2026-11-25T10:59:00.000Z'],
     // offsets are understood

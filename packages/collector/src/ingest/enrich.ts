@@ -1,11 +1,17 @@
 /**
  * What the collector adds to a valid message before storing it: a messageId
  * when the client sent none (as Segment's API does), `receivedAt`, the
- * clock-skew-corrected `timestamp` (keeping the client's as
+ * `timestamp` corrected for a wrong device clock (keeping the client's as
  * `originalTimestamp`), the future clamp, and the client IP per policy.
  */
 import { randomUUID } from 'node:crypto';
-import { type EventWarning, MAX_FUTURE_SKEW_MS, type Message } from '@exhaust/schema';
+import {
+  CLOCK_SKEW_STEP_MS,
+  CLOCK_SKEW_TOLERANCE_MS,
+  type EventWarning,
+  MAX_FUTURE_SKEW_MS,
+  type Message,
+} from '@exhaust/schema';
 import { applyIpPolicy, type IpPolicy } from './ip.js';
 
 export interface EnrichContext {
@@ -25,9 +31,22 @@ export interface Enriched {
 }
 
 /**
- * Segment's correction: the client's clock may be wrong, but the gap between
- * its `timestamp` and `sentAt` is right, so `timestamp = receivedAt - (sentAt - timestamp)`.
- * A timestamp still more than 23 h ahead is clamped to `receivedAt`.
+ * The skew correction. A request's skew is `receivedAt - sentAt`: the device's
+ * clock error plus the request's transit time. Segment adds the whole skew to
+ * every timestamp, but transit differs per request, so calls made a
+ * millisecond apart and sent in different requests could swap order (and the
+ * older identify win). Here:
+ *
+ * - |skew| <= {@link CLOCK_SKEW_TOLERANCE_MS}: transit and ordinary drift, the
+ *   device's timestamp is kept as sent.
+ * - beyond: the device's clock is wrong; the timestamp is shifted by the skew
+ *   rounded to whole {@link CLOCK_SKEW_STEP_MS}, so every request from that
+ *   device gets the same shift whatever its transit (within half a step of the truth).
+ *
+ * Either way calls from one client keep the order it made them in, except a
+ * wrong clock whose skew sits within a transit's jitter of a rounding edge
+ * (half a step off a whole step). A timestamp then still more than 23 h ahead
+ * is clamped to `receivedAt`.
  */
 export function correctTimestamp(
   clientTimestamp: string | undefined,
@@ -35,9 +54,15 @@ export function correctTimestamp(
   receivedAtMs: number,
 ): { timestampMs: number; clampedFromMs: number | null } {
   let ms = clientTimestamp ? Date.parse(clientTimestamp) : receivedAtMs;
-  if (clientTimestamp && sentAt) ms += receivedAtMs - Date.parse(sentAt);
+  if (clientTimestamp && sentAt) ms += clockCorrectionMs(receivedAtMs - Date.parse(sentAt));
   if (ms > receivedAtMs + MAX_FUTURE_SKEW_MS) return { timestampMs: receivedAtMs, clampedFromMs: ms };
   return { timestampMs: ms, clampedFromMs: null };
+}
+
+/** What is added to a device's timestamps for a request whose `receivedAt - sentAt` is `skewMs`. */
+export function clockCorrectionMs(skewMs: number): number {
+  if (Math.abs(skewMs) <= CLOCK_SKEW_TOLERANCE_MS) return 0;
+  return Math.round(skewMs / CLOCK_SKEW_STEP_MS) * CLOCK_SKEW_STEP_MS;
 }
 
 /** Mutates and returns the message (the parsed request body is ours). */

@@ -127,6 +127,7 @@ export function createIngestService({ store, limits, ipPolicy }: IngestServiceDe
         success: true,
         accepted: outcomes.filter((o) => o.status === 'stored').length,
         duplicates: outcomes.filter((o) => o.status === 'duplicate').length,
+        suppressed: outcomes.filter((o) => o.status === 'suppressed').length,
         rejected,
       };
     },

@@ -1,6 +1,6 @@
 /**
- * Per-message validation: the collector's size limits (one walk that names the
- * offending field), then the zod schema of the wire contract, then the spec's
+ * Per-message validation: the collector's size limits and numbers JSON cannot
+ * store (one walk that names the offending field), then the zod schema of the wire contract, then the spec's
  * "userId or anonymousId" rule.
  *
  * NOTE: what is stored is the JSON.parse output, never zod's copy: zod 4
@@ -42,6 +42,13 @@ function checkLimits(value: unknown, limits: IngestLimits, path: Path, depth: nu
   if (typeof value === 'string') {
     if (value.length > limits.maxStringLength) {
       throw new LimitExceeded('string_too_long', [...path], `string longer than ${limits.maxStringLength} characters`);
+    }
+    return;
+  }
+  if (typeof value === 'number') {
+    // NOTE: JSON.parse reads 1e400 as Infinity, which JSON.stringify would store as null: refuse rather than change data.
+    if (!Number.isFinite(value)) {
+      throw new LimitExceeded('invalid_number', [...path], 'number outside the range of a double (about ±1.8e308)');
     }
     return;
   }

@@ -91,7 +91,7 @@ export function createIngestRoutes(deps: IngestRouteDeps): Hono<IngestEnv> {
         requestIp: incoming?.socket.remoteAddress ?? null,
         receivedAt,
       });
-      c.set('events', result.accepted + result.duplicates + result.rejected.length);
+      c.set('events', result.accepted + result.duplicates + result.suppressed + result.rejected.length);
       // The envelope was validated by the ingest service: `dropped` is a whole number when present.
       const clientDropped = (body as { dropped?: number }).dropped;
       if (clientDropped) c.set('clientDropped', clientDropped);
