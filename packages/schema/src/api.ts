@@ -95,6 +95,19 @@ export interface MergeRecord {
   at: string;
 }
 
+/**
+ * The answer to a forced merge (`POST /v1/merges`). Repeating it once the two
+ * refs are one profile is not an error: `alreadyMerged` is true and `merged`
+ * is null (nothing was merged by this request), so a retried request is safe.
+ */
+export interface MergeResult {
+  /** The canonical profile both refs now answer with. */
+  survivor: string;
+  /** The profile merged into `survivor` by this request; null when `alreadyMerged`. */
+  merged: string | null;
+  alreadyMerged: boolean;
+}
+
 export interface DeletionResult {
   deletionId: string;
   profiles: number;

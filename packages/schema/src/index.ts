@@ -12,6 +12,7 @@ export type {
   EventWarning,
   IngestResponse,
   MergeRecord,
+  MergeResult,
   Page,
   Profile,
   ProfileIdentifier,

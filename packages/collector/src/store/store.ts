@@ -8,6 +8,7 @@ import type {
   DeletionResult,
   EventWarning,
   MergeRecord,
+  MergeResult,
   Message,
   MessageType,
   Page,
@@ -66,10 +67,8 @@ export interface PageQuery {
  */
 export type ProfileRef = { id: string } | { type: string; value: string };
 
-export interface MergeOutcome {
-  survivor: string;
-  merged: string;
-}
+/** What a forced merge did (the wire answer of `POST /v1/merges`). */
+export type MergeOutcome = MergeResult;
 
 export interface UnmergeOutcome {
   /** The profile the identifier's fragment now forms on its own. */
@@ -99,7 +98,10 @@ export interface Store {
   /** Merges, refusals and unmerges that touched the profile; null when the ref matches nothing. */
   listMerges(ref: ProfileRef): Promise<MergeRecord[] | null>;
 
-  /** Forced merge (admin): `into` survives. Null when either ref matches nothing. */
+  /**
+   * Forced merge (admin): `into` survives. Null when either ref matches nothing;
+   * `alreadyMerged` (and nothing written) when both refs are already one profile.
+   */
   merge(from: ProfileRef, into: ProfileRef): Promise<MergeOutcome | null>;
   /** Detaches the identifier's fragment from its survivor. Null when the identifier is unknown. */
   unmerge(ref: ProfileRef): Promise<UnmergeOutcome | 'not_merged' | null>;
