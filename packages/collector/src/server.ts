@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from './app.js';
-import { createKeyring } from './auth/keyring.js';
+import { accessSeedOf } from './auth/access-seed.js';
+import { createStoreKeyring } from './auth/keyring.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
@@ -83,10 +84,23 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     mode: options.storeMode ?? 'worker',
   });
 
+  let keyring: Awaited<ReturnType<typeof createStoreKeyring>>;
+  try {
+    // The config's sources and keys seed the store; the keyring then follows the store.
+    await store.seedAccess(accessSeedOf(config, new Date()));
+    keyring = await createStoreKeyring({
+      store,
+      onError: (error) => logger.warn('keyring refresh failed', { error: String(error) }),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
   let shuttingDown = false;
   const app = createApp({
     store,
-    keyring: createKeyring(config.sources, config.adminKeys),
+    keyring,
     limits: config.limits,
     ipPolicy: config.ip,
     logger,
@@ -102,6 +116,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       });
     });
   } catch (error) {
+    keyring.close();
     await store.close();
     throw error;
   }
@@ -124,6 +139,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
         // Keep-alive connections without a request in flight would hold close() open.
         server.closeIdleConnections();
       });
+      keyring.close();
       await store.close();
       logger.info('closed');
     })();
