@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from './app.js';
 import { accessSeedOf } from './auth/access-seed.js';
-import { createStoreKeyring } from './auth/keyring.js';
+import { createStoreKeyring, type Keyring } from './auth/keyring.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
@@ -84,20 +84,23 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     mode: options.storeMode ?? 'worker',
   });
 
-  let keyring: Awaited<ReturnType<typeof createStoreKeyring>>;
+  let shuttingDown = false;
+  let keyring: Keyring;
   try {
     // The config's sources and keys seed the store; the keyring then follows the store.
     await store.seedAccess(accessSeedOf(config, new Date()));
     keyring = await createStoreKeyring({
       store,
-      onError: (error) => logger.warn('keyring refresh failed', { error: String(error) }),
+      // A refresh still in flight when shutdown closes the store is expected to fail.
+      onError: (error) => {
+        if (!shuttingDown) logger.warn('keyring refresh failed', { error: String(error) });
+      },
     });
   } catch (error) {
     await store.close();
     throw error;
   }
 
-  let shuttingDown = false;
   const app = createApp({
     store,
     keyring,

@@ -1,5 +1,5 @@
 /** The source and admin-key API over real HTTP, against a real SQLite file (worker mode). */
-import type { CreatedKey, KeyInfo, Source } from '@exhaust/schema';
+import type { ApiErrorBody, CreatedKey, KeyInfo, Source, StoredEvent } from '@exhaust/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestCollector, type TestCollector, track } from '../test/harness.js';
 
@@ -95,7 +95,9 @@ describe('sources', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.org');
     // Events record the source's id: dedupe stays per source across renames.
-    expect((await (await collector.admin(`/v1/events/${message.messageId}`)).json()).source).toBe(source.id);
+    expect(((await (await collector.admin(`/v1/events/${message.messageId}`)).json()) as StoredEvent).source).toBe(
+      source.id,
+    );
     expect((await ingestWith(created.key, { origin: 'https://www.example.com' })).status).toBe(403);
 
     const listed = (await api('GET', `/v1/sources/${source.id}`)).body as Source;
@@ -124,7 +126,7 @@ describe('sources', () => {
     expect(disabled.body).toMatchObject({ name: 'renamed', enabled: false });
     const refused = await ingestWith(key);
     expect(refused.status).toBe(403);
-    expect((await refused.json()).error.code).toBe('source_disabled');
+    expect(((await refused.json()) as ApiErrorBody).error.code).toBe('source_disabled');
     // A disabled source no longer opens preflights for its origins.
     await api('PATCH', `/v1/sources/${source.id}`, { allowedOrigins: ['https://only-disabled.example'] });
     const preflight = await fetch(`${collector.url}/v1/batch`, {
@@ -146,7 +148,7 @@ describe('sources', () => {
     expect(revoked.body).toMatchObject({ id: first.id, revokedAt: expect.any(String) });
     const refused = await ingestWith(first.key);
     expect(refused.status).toBe(401);
-    expect((await refused.json()).error.code).toBe('unauthorized');
+    expect(((await refused.json()) as ApiErrorBody).error.code).toBe('unauthorized');
     expect((await ingestWith(second.key)).status).toBe(200);
     // Revoking again changes nothing.
     expect((await api('DELETE', `/v1/sources/${source.id}/keys/${first.id}`)).body).toEqual(revoked.body);
@@ -218,7 +220,13 @@ describe('admin keys', () => {
   it('lists, creates and revokes admin keys; a revoked one answers 401 at once', async () => {
     const listed = await api('GET', '/v1/admin-keys');
     expect(listed.body.data).toEqual([
-      { id: expect.stringMatching(/^key_/), hint: '…cdef', fromConfig: true, createdAt: expect.any(String), revokedAt: null },
+      {
+        id: expect.stringMatching(/^key_/),
+        hint: '…cdef',
+        fromConfig: true,
+        createdAt: expect.any(String),
+        revokedAt: null,
+      },
     ]);
     const created = await api('POST', '/v1/admin-keys');
     expect(created.status).toBe(201);
@@ -227,7 +235,7 @@ describe('admin keys', () => {
     expect(key.hint).toBe(`ak_…${key.key.slice(-4)}`);
     const withNew = await fetch(`${collector.url}/v1/admin-keys`, { headers: { authorization: `Bearer ${key.key}` } });
     expect(withNew.status).toBe(200);
-    const all = (await withNew.json()).data as KeyInfo[];
+    const all = ((await withNew.json()) as { data: KeyInfo[] }).data;
     expect(all.map((k) => k.id)).toEqual([listed.body.data[0].id, key.id]);
     expect(JSON.stringify(all)).not.toContain(key.key);
     // An admin key is no write key.

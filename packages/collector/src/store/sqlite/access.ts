@@ -5,14 +5,7 @@
  */
 import type { KeyInfo, Source } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
-import type {
-  AccessSeed,
-  AccessSnapshot,
-  KeyOwnerRef,
-  NewKey,
-  NewSource,
-  SourceChanges,
-} from '../store.js';
+import type { AccessSeed, AccessSnapshot, KeyOwnerRef, NewKey, NewSource, SourceChanges } from '../store.js';
 
 export const ACCESS_MIGRATION_SQL = `
   -- Sources that may send (not the table "sources": names events were recorded under).
@@ -103,7 +96,9 @@ export function createSqliteAccess(db: Database) {
          updated_at = CASE WHEN name = excluded.name AND allowed_origins = excluded.allowed_origins
                            THEN updated_at ELSE excluded.updated_at END`,
     ),
-    keysOfSource: db.prepare("SELECT * FROM access_keys WHERE kind = 'write' AND source_id = ? ORDER BY created_at, id"),
+    keysOfSource: db.prepare(
+      "SELECT * FROM access_keys WHERE kind = 'write' AND source_id = ? ORDER BY created_at, id",
+    ),
     writeKeys: db.prepare("SELECT * FROM access_keys WHERE kind = 'write' ORDER BY created_at, id"),
     adminKeys: db.prepare("SELECT * FROM access_keys WHERE kind = 'admin' ORDER BY created_at, id"),
     key: db.prepare('SELECT * FROM access_keys WHERE id = ?'),
@@ -115,9 +110,7 @@ export function createSqliteAccess(db: Database) {
     moveKey: db.prepare('UPDATE access_keys SET kind = ?, source_id = ?, from_config = 1 WHERE id = ?'),
     revoke: db.prepare('UPDATE access_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     configKeys: db.prepare('SELECT id, hash FROM access_keys WHERE from_config = 1 AND revoked_at IS NULL'),
-    activeAdminKeys: db
-      .prepare("SELECT COUNT(*) FROM access_keys WHERE kind = 'admin' AND revoked_at IS NULL")
-      .pluck(),
+    activeAdminKeys: db.prepare("SELECT COUNT(*) FROM access_keys WHERE kind = 'admin' AND revoked_at IS NULL").pluck(),
     activeKeys: db.prepare('SELECT kind, source_id, hash FROM access_keys WHERE revoked_at IS NULL'),
   };
 
