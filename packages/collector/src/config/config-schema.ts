@@ -19,7 +19,9 @@ export const MAX_SOURCE_NAME_LENGTH = 100;
 export const sourceNameSchema = z.string().min(1).max(MAX_SOURCE_NAME_LENGTH);
 /** `*`, or http(s) URLs kept as their origin (`https://shop.example.com/x` -> `https://shop.example.com`). */
 export const allowedOriginsSchema = z.array(
-  z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)]),
+  z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)], {
+    error: 'expected "*" or an http(s) origin like https://shop.example.com',
+  }),
 );
 
 export const sourceConfigSchema = z.strictObject({

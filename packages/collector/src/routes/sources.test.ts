@@ -177,6 +177,7 @@ describe('sources', () => {
       expect([method, path, body, status, answer.error.code]).toEqual([method, path, body, 400, 'invalid_body']);
       expect(answer.error.issues[0].path).toEqual(field);
       if (field.length) expect(answer.error.message).toContain(field.join('.'));
+      if (field[0] === 'allowedOrigins' && field.length === 2) expect(answer.error.message).toContain('http(s) origin');
     }
     expect((await api('POST', '/v1/sources', '{"name":')).body.error.code).toBe('invalid_json');
     expect((await api('PATCH', '/v1/sources/web', 'nope')).body.error.code).toBe('invalid_json');
