@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz', ...ADMIN_METHOD_PATHS]) {
     app.all(path, (c) => {
-      throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}`);
+      throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`);
     });
   }
 
