@@ -14,12 +14,14 @@ import { ingestCors } from './http/cors.js';
 import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
+import { createAdminKeyRoutes } from './routes/admin-keys.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createHomeRoutes } from './routes/home.js';
 import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
+import { createSourceRoutes } from './routes/sources.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -35,7 +37,26 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
 }
 
-const ADMIN_PATHS = ['/v1/events', '/v1/events/*', '/v1/profiles', '/v1/profiles/*', '/v1/merges'];
+const ADMIN_PATHS = [
+  '/v1/events',
+  '/v1/events/*',
+  '/v1/profiles',
+  '/v1/profiles/*',
+  '/v1/merges',
+  '/v1/sources',
+  '/v1/sources/*',
+  '/v1/admin-keys',
+  '/v1/admin-keys/*',
+];
+/** Admin paths whose other methods answer 405 (rather than 404). */
+const ADMIN_METHOD_PATHS = [
+  '/v1/sources',
+  '/v1/sources/:id',
+  '/v1/sources/:id/keys',
+  '/v1/sources/:id/keys/:keyId',
+  '/v1/admin-keys',
+  '/v1/admin-keys/:keyId',
+];
 
 export function createApp(deps: AppDeps): Hono<IngestEnv> {
   const logger = deps.logger ?? silentLogger;
@@ -67,10 +88,12 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createHomeRoutes());
   app.route('/', createProfileRoutes({ store: deps.store }));
   app.route('/', createMergeRoutes({ store: deps.store }));
+  app.route('/', createSourceRoutes({ store: deps.store, keyring: deps.keyring, now }));
+  app.route('/', createAdminKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));
 
-  for (const path of [...INGEST_PATHS, '/v1/events', '/healthz']) {
+  for (const path of [...INGEST_PATHS, '/v1/events', '/healthz', ...ADMIN_METHOD_PATHS]) {
     app.all(path, (c) => {
-      throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}`);
+      throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`);
     });
   }
 

@@ -7,7 +7,16 @@
  * console.log(collector.url, collector.writeKey);
  */
 export { type AppDeps, createApp } from './app.js';
-export { createKeyring, type Keyring, type SourceConfig } from './auth/keyring.js';
+export {
+  createKeyring,
+  createStoreKeyring,
+  KEYRING_REFRESH_MS,
+  type KeyOwner,
+  type Keyring,
+  type KeyringSource,
+  type SourceConfig,
+  type StoreKeyringOptions,
+} from './auth/keyring.js';
 export { type BannerInput, formatStartBanner, startBanner } from './cli-output.js';
 export {
   type CollectorConfig,
@@ -30,13 +39,19 @@ export {
 export { StoreError, type StoreErrorCode } from './store/errors.js';
 export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export type {
+  AccessSeed,
+  AccessSnapshot,
   EventQuery,
   IncomingEvent,
   IngestOutcome,
   IngestStatus,
+  KeyOwnerRef,
   MergeOutcome,
+  NewKey,
+  NewSource,
   PageQuery,
   ProfileRef,
+  SourceChanges,
   Store,
   UnmergeOutcome,
 } from './store/store.js';

@@ -424,10 +424,10 @@ describe('CORS per source', () => {
 });
 
 describe('admin read API', () => {
-  it('refuses a write key (403) and a missing or wrong key (401)', async () => {
+  it('refuses a write key (403), a missing or wrong key and any scheme but Bearer (401)', async () => {
     const withKey = (authorization: string) => fetch(`${collector.url}/v1/events`, { headers: { authorization } });
     await expectError(await withKey(`Bearer ${WEB_KEY}`), 403, 'forbidden');
-    await expectError(await withKey(basic(WEB_KEY)), 403, 'forbidden');
+    await expectError(await withKey(basic(WEB_KEY)), 401, 'unauthorized');
     await expectError(await withKey('Bearer wrong-key-wrong-key'), 401, 'unauthorized');
     await expectError(await fetch(`${collector.url}/v1/events`), 401, 'unauthorized');
     await expectError(await fetch(`${collector.url}/v1/events/x`), 401, 'unauthorized');

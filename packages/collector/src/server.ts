@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from './app.js';
-import { createKeyring } from './auth/keyring.js';
+import { accessSeedOf } from './auth/access-seed.js';
+import { createStoreKeyring, type Keyring } from './auth/keyring.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
 import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resolve-config.js';
 import { timeoutCheckIntervalMs } from './config/server-config.js';
@@ -90,9 +91,25 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   });
 
   let shuttingDown = false;
+  let keyring: Keyring;
+  try {
+    // The config's sources and keys seed the store; the keyring then follows the store.
+    await store.seedAccess(accessSeedOf(config, new Date()));
+    keyring = await createStoreKeyring({
+      store,
+      // A refresh still in flight when shutdown closes the store is expected to fail.
+      onError: (error) => {
+        if (!shuttingDown) logger.warn('keyring refresh failed', { error: String(error) });
+      },
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
   const app = createApp({
     store,
-    keyring: createKeyring(config.sources, config.adminKeys),
+    keyring,
     limits: config.limits,
     ipPolicy: config.ip,
     logger,
@@ -118,6 +135,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       });
     });
   } catch (error) {
+    keyring.close();
     await store.close();
     throw error;
   }
@@ -140,6 +158,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
         // Keep-alive connections without a request in flight would hold close() open.
         server.closeIdleConnections();
       });
+      keyring.close();
       await store.close();
       logger.info('closed');
     })();

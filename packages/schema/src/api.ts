@@ -105,6 +105,19 @@ export interface MergeRecord {
   at: string;
 }
 
+/**
+ * The answer to a forced merge (`POST /v1/merges`). Repeating it once the two
+ * refs are one profile is not an error: `alreadyMerged` is true and `merged`
+ * is null (nothing was merged by this request), so a retried request is safe.
+ */
+export interface MergeResult {
+  /** The canonical profile both refs now answer with. */
+  survivor: string;
+  /** The profile merged into `survivor` by this request; null when `alreadyMerged`. */
+  merged: string | null;
+  alreadyMerged: boolean;
+}
+
 export interface DeletionResult {
   deletionId: string;
   profiles: number;
@@ -115,3 +128,55 @@ export interface DeletionResult {
   merges: number;
   suppressed: number;
 }
+
+/**
+ * A write or admin key as the admin API lists it. The key itself is shown
+ * once, when created (`CreatedKey`); the collector keeps only its sha-256.
+ */
+export interface KeyInfo {
+  /** `key_...`: names the key in the API (revocation); not the key. */
+  id: string;
+  /** The key's prefix and last 4 characters, to tell keys apart: `wk_…9f3c`. */
+  hint: string;
+  /** True for keys from the config file (or environment), upserted on every start. */
+  fromConfig: boolean;
+  createdAt: string;
+  /** When it stopped working; null while active. */
+  revokedAt: string | null;
+}
+
+/** The answer to a key creation: the only time the key can be read. */
+export interface CreatedKey extends KeyInfo {
+  key: string;
+}
+
+/** A source: who sends events, from which browser origins, with which write keys. */
+export interface Source {
+  /**
+   * Stable id, recorded as each event's `source` (dedupe is per source). For a
+   * source from the config file, its `name` there; `src_...` for API-created ones.
+   */
+  id: string;
+  name: string;
+  /** Browser origins allowed to send with the source's keys; `*` allows any. */
+  allowedOrigins: string[];
+  /** A disabled source's keys answer 403 `source_disabled` on ingest. */
+  enabled: boolean;
+  fromConfig: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** Every key it ever had, revoked ones included, oldest first. */
+  keys: KeyInfo[];
+}
+
+/** Body of `POST /v1/sources`. */
+export interface SourceCreateRequest {
+  name: string;
+  /** Default: none (server-side senders only). */
+  allowedOrigins?: string[];
+  /** Default true. */
+  enabled?: boolean;
+}
+
+/** Body of `PATCH /v1/sources/{id}`: the fields to change. */
+export type SourceUpdateRequest = Partial<SourceCreateRequest>;

@@ -5,7 +5,6 @@
  */
 import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
 import { z } from 'zod';
-import type { SourceConfig } from '../auth/keyring.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
 import { type ServerConfig, serverConfigSchema } from './server-config.js';
@@ -16,13 +15,29 @@ export const MIN_KEY_LENGTH = 16;
 const keySchema = z.string().min(MIN_KEY_LENGTH, `keys need at least ${MIN_KEY_LENGTH} characters`);
 const positiveInt = z.number().int().positive();
 
+/** Longest source name. */
+export const MAX_SOURCE_NAME_LENGTH = 100;
+export const sourceNameSchema = z.string().min(1).max(MAX_SOURCE_NAME_LENGTH);
+/** `*`, or http(s) URLs kept as their origin (`https://shop.example.com/x` -> `https://shop.example.com`). */
+export const allowedOriginsSchema = z.array(
+  z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)], {
+    error: 'expected "*" or an http(s) origin like https://shop.example.com',
+  }),
+);
+
 export const sourceConfigSchema = z.strictObject({
-  name: z.string().min(1).max(100),
+  name: sourceNameSchema,
   writeKey: keySchema,
-  allowedOrigins: z
-    .array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)]))
-    .default([]),
+  allowedOrigins: allowedOriginsSchema.default([]),
 });
+
+/** A source as the config file declares it (seeded into the store on start). */
+export interface SourceConfig {
+  name: string;
+  writeKey: string;
+  /** Browser origins allowed to send with this key; `*` allows any. */
+  allowedOrigins: string[];
+}
 
 export const configFileSchema = z
   .strictObject({

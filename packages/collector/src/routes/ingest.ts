@@ -6,7 +6,7 @@
 import { type IngestLimits, MESSAGE_TYPES, type MessageType } from '@exhaust/schema';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
-import { credentialsOf, type Keyring, originAllowed, type SourceConfig } from '../auth/keyring.js';
+import { credentialsOf, type Keyring, type KeyringSource, originAllowed } from '../auth/keyring.js';
 import { ApiError } from '../errors.js';
 import { ORIGIN_REFUSED } from '../http/cors.js';
 import { readBody } from '../http/read-body.js';
@@ -44,11 +44,25 @@ export type IngestEnv = {
   Variables: { events: number; clientDropped: number; [ORIGIN_REFUSED]: boolean };
 };
 
-function sourceFor(keyring: Keyring, key: string | undefined): SourceConfig {
-  if (!key) throw new ApiError(401, 'unauthorized', 'send the write key as Basic auth user name or as "writeKey"');
+const WRITE_KEY_HINT = 'send the write key as Basic auth user name or as "writeKey"';
+
+/** The header's write key: Basic only. A Bearer header is how admin keys travel, never write keys. */
+function headerWriteKey(header: string | undefined): string | undefined {
+  const credentials = credentialsOf(header);
+  if (credentials?.scheme === 'bearer') {
+    throw new ApiError(401, 'unauthorized', `${WRITE_KEY_HINT}, not as Bearer`, {
+      headers: { 'WWW-Authenticate': 'Basic' },
+    });
+  }
+  return credentials?.key;
+}
+
+function sourceFor(keyring: Keyring, key: string | undefined): KeyringSource {
+  if (!key) throw new ApiError(401, 'unauthorized', WRITE_KEY_HINT);
   const owner = keyring.identify(key);
   if (!owner) throw new ApiError(401, 'unauthorized', 'unknown write key');
   if (owner.kind !== 'source') throw new ApiError(403, 'forbidden', 'send events with a source write key');
+  if (!owner.source.enabled) throw new ApiError(403, 'source_disabled', `source ${owner.source.name} is disabled`);
   return owner.source;
 }
 
@@ -65,7 +79,7 @@ export function createIngestRoutes(deps: IngestRouteDeps): Hono<IngestEnv> {
   const handle = (singleType?: MessageType) =>
     app.on('POST', [`/v1/${singleType ?? 'batch'}`, `/v1/${SHORT_PATHS[singleType ?? 'batch']}`], async (c) => {
       const receivedAt = deps.now();
-      const headerKey = credentialsOf(c.req.header('authorization'))?.key;
+      const headerKey = headerWriteKey(c.req.header('authorization'));
       // A wrong header key is refused before the body is read.
       let source = headerKey ? sourceFor(deps.keyring, headerKey) : null;
       const incoming = c.env?.incoming;
@@ -85,7 +99,7 @@ export function createIngestRoutes(deps: IngestRouteDeps): Hono<IngestEnv> {
       }
       if (singleType && body && typeof body === 'object') delete (body as { writeKey?: unknown }).writeKey;
       const result = await deps.ingest.ingest({
-        source: source.name,
+        source: source.id,
         body,
         ...(singleType ? { singleType } : {}),
         requestIp: incoming?.socket.remoteAddress ?? null,

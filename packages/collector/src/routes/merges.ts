@@ -4,8 +4,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ApiError } from '../errors.js';
-import { readBody } from '../http/read-body.js';
+import { readJsonBody } from '../http/json-body.js';
 import { toProfileRef } from '../identity/profile-ref.js';
 import type { Store } from '../store/store.js';
 import { profileNotFound } from './profiles.js';
@@ -22,27 +21,10 @@ const mergeBodySchema = z.strictObject({ from: refSchema, into: refSchema });
 export function createMergeRoutes({ store }: { store: Store }): Hono {
   const app = new Hono();
   app.post('/v1/merges', async (c) => {
-    const text = await readBody(
-      { headers: (name) => c.req.header(name), stream: c.req.raw.body },
-      MAX_MERGE_BODY_BYTES,
-    );
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new ApiError(400, 'invalid_json', 'the body is not valid JSON', { cause: error });
-    }
-    const parsed = mergeBodySchema.safeParse(json);
-    if (!parsed.success) {
-      throw new ApiError(400, 'invalid_body', 'send { "from": ref, "into": ref }', {
-        issues: parsed.error.issues.map((issue) => ({
-          path: issue.path as (string | number)[],
-          message: issue.message,
-          code: issue.code,
-        })),
-      });
-    }
-    const { from, into } = parsed.data;
+    const { from, into } = await readJsonBody(c, mergeBodySchema, {
+      maxBytes: MAX_MERGE_BODY_BYTES,
+      hint: 'send { "from": ref, "into": ref }',
+    });
     const outcome = await store.merge(toProfileRef(from), toProfileRef(into));
     if (!outcome) {
       const fromExists = (await store.getProfile(toProfileRef(from))) !== null;

@@ -259,7 +259,7 @@ describe('identity stitching over HTTP', () => {
     const timeline2 = await c.timeline('userId:u-2');
 
     const merged = await c.admin('POST', '/v1/merges', { from: 'userId:u-2', into: 'userId:u-1' });
-    expect(merged).toEqual({ status: 200, body: { survivor: before1.id, merged: before2.id } });
+    expect(merged).toEqual({ status: 200, body: { survivor: before1.id, merged: before2.id, alreadyMerged: false } });
     const together = await c.profile('userId:u-2');
     expect(together.id).toBe(before1.id);
     expect(together.traits).toEqual({ plan: 'pro', name: 'Ada' });

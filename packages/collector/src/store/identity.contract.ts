@@ -113,8 +113,22 @@ export function describeIdentityContract(name: string, open: StoreFactory): void
       expect(await store.merge({ type: 'userId', value: 'u-1' }, { type: 'userId', value: 'u-2' })).toEqual({
         survivor: two!.id,
         merged: one!.id,
+        alreadyMerged: false,
       });
       expect((await store.getProfile({ type: 'userId', value: 'u-1' }))?.id).toBe(two!.id);
+      // Repeating it (either direction) finds one profile: nothing merged, nothing recorded.
+      const history = await store.listMerges({ id: two!.id });
+      expect(await store.merge({ type: 'userId', value: 'u-1' }, { type: 'userId', value: 'u-2' })).toEqual({
+        survivor: two!.id,
+        merged: null,
+        alreadyMerged: true,
+      });
+      expect(await store.merge({ id: two!.id }, { id: one!.id })).toEqual({
+        survivor: two!.id,
+        merged: null,
+        alreadyMerged: true,
+      });
+      expect(await store.listMerges({ id: two!.id })).toEqual(history);
       expect(await store.merge({ type: 'userId', value: 'nobody' }, { id: two!.id })).toBeNull();
       expect(await store.unmerge({ type: 'userId', value: 'u-1' })).toEqual({ detached: one!.id, from: two!.id });
       expect(await store.getProfile({ id: one!.id })).toEqual(one);

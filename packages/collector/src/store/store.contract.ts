@@ -7,12 +7,18 @@
 import type { Message } from '@exhaust/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from './errors.js';
-import type { IncomingEvent, Store } from './store.js';
+import type { IncomingEvent, NewKey, Store } from './store.js';
 
 /** Opens a fresh, empty store each time it is called. */
 export type StoreFactory = () => Promise<Store>;
 
 let counter = 0;
+
+/** A stored key record with a unique id and hash (the store never sees keys). */
+function makeKey(name: string, createdAt = '2026-11-25T10:00:00.000Z'): NewKey {
+  counter += 1;
+  return { id: `key_${name}_${counter}`, hash: `${name}-${counter}`.padEnd(64, '0'), hint: `wk_…${name}`, createdAt };
+}
 
 /** An IncomingEvent as the ingest service would build it. */
 export function makeIncomingEvent(
@@ -162,6 +168,154 @@ export function describeStoreContract(name: string, open: StoreFactory): void {
       expect(outcomes.flat().every((o) => o.status === 'stored')).toBe(true);
       const all = await store.listEvents({ limit: 1000 });
       expect(all.data).toHaveLength(200);
+    });
+
+    it('seeds config sources and keys, and a snapshot names every active key by hash', async () => {
+      const web = makeKey('web');
+      const admin = makeKey('admin');
+      await store.seedAccess({
+        at: '2026-11-25T10:00:00.000Z',
+        sources: [{ id: 'web', name: 'web', allowedOrigins: ['https://a.example'], writeKeys: [web] }],
+        adminKeys: [admin],
+      });
+      const snapshot = await store.getAccessSnapshot(null);
+      expect(snapshot?.sources).toEqual([
+        { id: 'web', name: 'web', allowedOrigins: ['https://a.example'], enabled: true },
+      ]);
+      expect(snapshot?.keys).toEqual(
+        expect.arrayContaining([
+          { hash: web.hash, owner: { kind: 'write', sourceId: 'web' } },
+          { hash: admin.hash, owner: { kind: 'admin' } },
+        ]),
+      );
+      expect(snapshot?.keys).toHaveLength(2);
+      // Unchanged since that version: nothing to reload.
+      expect(await store.getAccessSnapshot(snapshot!.version)).toBeNull();
+      expect(await store.getSource('web')).toMatchObject({
+        id: 'web',
+        fromConfig: true,
+        enabled: true,
+        keys: [{ id: web.id, hint: web.hint, fromConfig: true, revokedAt: null, createdAt: web.createdAt }],
+      });
+      expect(await store.listAdminKeys()).toEqual([
+        { id: admin.id, hint: admin.hint, fromConfig: true, createdAt: admin.createdAt, revokedAt: null },
+      ]);
+    });
+
+    it('re-seeding applies the file: name and origins, removed config keys are revoked, revoked stay revoked', async () => {
+      const [one, two, admin, extra] = [makeKey('one'), makeKey('two'), makeKey('admin'), makeKey('extra')];
+      const at = '2026-11-25T10:00:00.000Z';
+      await store.seedAccess({
+        at,
+        sources: [{ id: 'web', name: 'web', allowedOrigins: ['*'], writeKeys: [one, two] }],
+        adminKeys: [admin],
+      });
+      // Through the API: disable the source, revoke key one, add a key and an admin key.
+      await store.updateSource('web', { name: 'Web shop', enabled: false }, at);
+      await store.revokeKey({ kind: 'write', sourceId: 'web' }, one.id, at);
+      const apiKey = makeKey('api');
+      await store.addKey({ kind: 'write', sourceId: 'web' }, apiKey);
+      await store.addKey({ kind: 'admin' }, extra);
+
+      // Next start: the file still lists key one, no longer key two, and new origins.
+      const later = '2026-11-26T10:00:00.000Z';
+      await store.seedAccess({
+        at: later,
+        sources: [
+          { id: 'web', name: 'web', allowedOrigins: ['https://b.example'], writeKeys: [one] },
+          { id: 'server', name: 'server', allowedOrigins: [], writeKeys: [makeKey('server')] },
+        ],
+        adminKeys: [admin],
+      });
+      const web = await store.getSource('web');
+      expect(web).toMatchObject({
+        name: 'web',
+        allowedOrigins: ['https://b.example'],
+        enabled: false,
+        updatedAt: later,
+      });
+      const revokedAt = Object.fromEntries(web!.keys.map((k) => [k.id, k.revokedAt]));
+      expect(revokedAt).toEqual({ [one.id]: at, [two.id]: later, [apiKey.id]: null });
+      expect((await store.listSources()).map((s) => s.id)).toEqual(['web', 'server']);
+      const hashes = (await store.getAccessSnapshot(null))!.keys.map((k) => k.hash);
+      expect(hashes).not.toContain(one.hash);
+      expect(hashes).not.toContain(two.hash);
+      expect(hashes).toEqual(expect.arrayContaining([apiKey.hash, admin.hash, extra.hash]));
+    });
+
+    it('creates, reads and updates sources; names are unique; unknown ids answer null', async () => {
+      const at = '2026-11-25T10:00:00.000Z';
+      const before = (await store.getAccessSnapshot(null))!.version;
+      const created = await store.createSource({
+        id: 'src_1',
+        name: 'shop',
+        allowedOrigins: ['https://shop.example'],
+        enabled: true,
+        createdAt: at,
+      });
+      expect(created).toEqual({
+        id: 'src_1',
+        name: 'shop',
+        allowedOrigins: ['https://shop.example'],
+        enabled: true,
+        fromConfig: false,
+        createdAt: at,
+        updatedAt: at,
+        keys: [],
+      });
+      expect((await store.getAccessSnapshot(before))?.sources).toHaveLength(1);
+      expect(
+        await store.createSource({ id: 'src_2', name: 'shop', allowedOrigins: [], enabled: true, createdAt: at }),
+      ).toBe('name_taken');
+      await store.createSource({ id: 'src_3', name: 'app', allowedOrigins: [], enabled: true, createdAt: at });
+      expect(await store.updateSource('src_3', { name: 'shop' }, at)).toBe('name_taken');
+      const later = '2026-11-25T11:00:00.000Z';
+      expect(await store.updateSource('src_1', { name: 'shop', enabled: false }, later)).toMatchObject({
+        name: 'shop',
+        allowedOrigins: ['https://shop.example'],
+        enabled: false,
+        updatedAt: later,
+      });
+      expect(await store.updateSource('nope', { enabled: true }, at)).toBeNull();
+      expect(await store.getSource('nope')).toBeNull();
+      expect((await store.listSources()).map((s) => s.name)).toEqual(['shop', 'app']);
+    });
+
+    it('adds and revokes keys per owner; revoking twice keeps the first time; never the last admin key', async () => {
+      const at = '2026-11-25T10:00:00.000Z';
+      await store.createSource({ id: 'src_1', name: 'shop', allowedOrigins: [], enabled: true, createdAt: at });
+      const write = makeKey('w');
+      expect(await store.addKey({ kind: 'write', sourceId: 'nope' }, write)).toBeNull();
+      expect(await store.addKey({ kind: 'write', sourceId: 'src_1' }, write)).toEqual({
+        id: write.id,
+        hint: write.hint,
+        fromConfig: false,
+        createdAt: write.createdAt,
+        revokedAt: null,
+      });
+      const version = (await store.getAccessSnapshot(null))!.version;
+      // The key belongs to src_1 only, and is not an admin key.
+      expect(await store.revokeKey({ kind: 'admin' }, write.id, at)).toBeNull();
+      expect(await store.revokeKey({ kind: 'write', sourceId: 'other' }, write.id, at)).toBeNull();
+      expect(await store.revokeKey({ kind: 'write', sourceId: 'src_1' }, 'key_nope', at)).toBeNull();
+      expect(await store.getAccessSnapshot(version)).toBeNull();
+      expect(await store.revokeKey({ kind: 'write', sourceId: 'src_1' }, write.id, at)).toMatchObject({
+        revokedAt: at,
+      });
+      expect(
+        await store.revokeKey({ kind: 'write', sourceId: 'src_1' }, write.id, '2026-11-25T12:00:00.000Z'),
+      ).toMatchObject({ revokedAt: at });
+      expect((await store.getAccessSnapshot(version))?.keys).toEqual([]);
+
+      const [a, b] = [makeKey('a'), makeKey('b')];
+      await store.addKey({ kind: 'admin' }, a);
+      await store.addKey({ kind: 'admin' }, b);
+      expect(await store.revokeKey({ kind: 'admin' }, a.id, at)).toMatchObject({ id: a.id, revokedAt: at });
+      expect(await store.revokeKey({ kind: 'admin' }, b.id, at)).toBe('last_admin_key');
+      expect((await store.listAdminKeys()).map((k) => [k.id, k.revokedAt])).toEqual([
+        [a.id, at],
+        [b.id, null],
+      ]);
     });
 
     it('answers ping, and close is idempotent and final', async () => {

@@ -7,11 +7,14 @@
 import type {
   DeletionResult,
   EventWarning,
+  KeyInfo,
   MergeRecord,
+  MergeResult,
   Message,
   MessageType,
   Page,
   Profile,
+  Source,
   StoredEvent,
 } from '@exhaust/schema';
 
@@ -66,16 +69,57 @@ export interface PageQuery {
  */
 export type ProfileRef = { id: string } | { type: string; value: string };
 
-export interface MergeOutcome {
-  survivor: string;
-  merged: string;
-}
+/** What a forced merge did (the wire answer of `POST /v1/merges`). */
+export type MergeOutcome = MergeResult;
 
 export interface UnmergeOutcome {
   /** The profile the identifier's fragment now forms on its own. */
   detached: string;
   /** The profile it was detached from. */
   from: string;
+}
+
+/** A key as the store keeps it: its sha-256 (hex), never the key. */
+export interface NewKey {
+  id: string;
+  hash: string;
+  hint: string;
+  createdAt: string;
+}
+
+/** Who a key belongs to: a source's write key, or an admin key. */
+export type KeyOwnerRef = { kind: 'write'; sourceId: string } | { kind: 'admin' };
+
+export interface NewSource {
+  id: string;
+  name: string;
+  allowedOrigins: string[];
+  enabled: boolean;
+  createdAt: string;
+}
+
+export interface SourceChanges {
+  name?: string;
+  allowedOrigins?: string[];
+  enabled?: boolean;
+}
+
+/**
+ * The config file's sources and keys, upserted on every start. A config
+ * source's id is its name in the file.
+ */
+export interface AccessSeed {
+  at: string;
+  sources: { id: string; name: string; allowedOrigins: string[]; writeKeys: NewKey[] }[];
+  adminKeys: NewKey[];
+}
+
+/** Everything a keyring needs to answer "whose key is this", with the version it was read at. */
+export interface AccessSnapshot {
+  version: number;
+  sources: { id: string; name: string; allowedOrigins: string[]; enabled: boolean }[];
+  /** Active (unrevoked) keys only. */
+  keys: { hash: string; owner: KeyOwnerRef }[];
 }
 
 export interface Store {
@@ -99,12 +143,45 @@ export interface Store {
   /** Merges, refusals and unmerges that touched the profile; null when the ref matches nothing. */
   listMerges(ref: ProfileRef): Promise<MergeRecord[] | null>;
 
-  /** Forced merge (admin): `into` survives. Null when either ref matches nothing. */
+  /**
+   * Forced merge (admin): `into` survives. Null when either ref matches nothing;
+   * `alreadyMerged` (and nothing written) when both refs are already one profile.
+   */
   merge(from: ProfileRef, into: ProfileRef): Promise<MergeOutcome | null>;
   /** Detaches the identifier's fragment from its survivor. Null when the identifier is unknown. */
   unmerge(ref: ProfileRef): Promise<UnmergeOutcome | 'not_merged' | null>;
   /** Erases the whole merged profile. Null when the ref matches nothing. */
   erase(ref: ProfileRef, options: { suppress: boolean }): Promise<DeletionResult | null>;
+
+  /**
+   * Upserts the config file's sources and keys: a config source takes the
+   * file's name and origins (its `enabled` stays as set through the API); a
+   * config key is added or moved to its owner, but a revoked one stays revoked;
+   * a key that came from the config and is no longer in it is revoked.
+   */
+  seedAccess(seed: AccessSeed): Promise<void>;
+  /**
+   * The sources and active keys, or null when nothing changed since
+   * `knownVersion` (every change below bumps the version). Cheap when unchanged:
+   * keyrings of every collector call it about twice a second.
+   */
+  getAccessSnapshot(knownVersion: number | null): Promise<AccessSnapshot | null>;
+  /** Every source, oldest first, each with all its keys (revoked included). */
+  listSources(): Promise<Source[]>;
+  getSource(id: string): Promise<Source | null>;
+  /** `name_taken` when another source has this name. */
+  createSource(source: NewSource): Promise<Source | 'name_taken'>;
+  /** Null when the source is unknown; `name_taken` when another source has the new name. */
+  updateSource(id: string, changes: SourceChanges, at: string): Promise<Source | null | 'name_taken'>;
+  /** Null when the owner is a source that does not exist. */
+  addKey(owner: KeyOwnerRef, key: NewKey): Promise<KeyInfo | null>;
+  /**
+   * Revokes a key of this owner (again: answers it unchanged). Null when the
+   * owner has no such key; `last_admin_key` when it is the last active admin key.
+   */
+  revokeKey(owner: KeyOwnerRef, keyId: string, at: string): Promise<KeyInfo | null | 'last_admin_key'>;
+  /** Every admin key, oldest first, revoked included. */
+  listAdminKeys(): Promise<KeyInfo[]>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

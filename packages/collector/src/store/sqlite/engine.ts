@@ -10,7 +10,20 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
-import type { EventQuery, IncomingEvent, IngestOutcome, PageQuery, ProfileRef, Store } from '../store.js';
+import type {
+  AccessSeed,
+  EventQuery,
+  IncomingEvent,
+  IngestOutcome,
+  KeyOwnerRef,
+  NewKey,
+  NewSource,
+  PageQuery,
+  ProfileRef,
+  SourceChanges,
+  Store,
+} from '../store.js';
+import { createSqliteAccess, type SqliteAccess } from './access.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
@@ -123,6 +136,7 @@ export type SyncStore = {
 export class SqliteEngine implements SyncStore {
   readonly #db: Database;
   readonly #identity: SqliteIdentity;
+  readonly #access: SqliteAccess;
   readonly #identityConfig: IdentityConfig;
   #nextSeq: number;
   #closed = false;
@@ -161,6 +175,7 @@ export class SqliteEngine implements SyncStore {
       migrate(db, options.migrations);
       this.#identityConfig = options.identity ?? DEFAULT_IDENTITY_CONFIG;
       this.#identity = createSqliteIdentity(db, this.#identityConfig);
+      this.#access = createSqliteAccess(db);
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
       this.#sql = {
         // Transaction control is prepared once: exec() would re-parse it per request.
@@ -418,6 +433,43 @@ export class SqliteEngine implements SyncStore {
 
   erase(ref: ProfileRef, options: { suppress: boolean }) {
     return this.#write(() => this.#db.transaction(() => this.#identity.erase(ref, options)).immediate());
+  }
+
+  seedAccess(seed: AccessSeed): void {
+    this.#write(() => this.#db.transaction(() => this.#access.seed(seed)).immediate());
+  }
+
+  getAccessSnapshot(knownVersion: number | null) {
+    // One read transaction: the version and the rows it describes belong together.
+    return this.#db.transaction(() => this.#access.snapshot(knownVersion)).deferred();
+  }
+
+  listSources() {
+    return this.#db.transaction(() => this.#access.listSources()).deferred();
+  }
+
+  getSource(id: string) {
+    return this.#access.getSource(id);
+  }
+
+  createSource(source: NewSource) {
+    return this.#write(() => this.#db.transaction(() => this.#access.createSource(source)).immediate());
+  }
+
+  updateSource(id: string, changes: SourceChanges, at: string) {
+    return this.#write(() => this.#db.transaction(() => this.#access.updateSource(id, changes, at)).immediate());
+  }
+
+  addKey(owner: KeyOwnerRef, key: NewKey) {
+    return this.#write(() => this.#db.transaction(() => this.#access.addKey(owner, key)).immediate());
+  }
+
+  revokeKey(owner: KeyOwnerRef, keyId: string, at: string) {
+    return this.#write(() => this.#db.transaction(() => this.#access.revokeKey(owner, keyId, at)).immediate());
+  }
+
+  listAdminKeys() {
+    return this.#access.listAdminKeys();
   }
 
   /** Fails with `store_unavailable` while the last write failed on storage, until a write succeeds again. */

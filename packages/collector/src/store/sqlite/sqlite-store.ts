@@ -74,6 +74,15 @@ function storeOver(
     merge: call('merge'),
     unmerge: call('unmerge'),
     erase: call('erase'),
+    seedAccess: call('seedAccess'),
+    getAccessSnapshot: call('getAccessSnapshot'),
+    listSources: call('listSources'),
+    getSource: call('getSource'),
+    createSource: call('createSource'),
+    updateSource: call('updateSource'),
+    addKey: call('addKey'),
+    revokeKey: call('revokeKey'),
+    listAdminKeys: call('listAdminKeys'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {

@@ -24,11 +24,11 @@ export function forceMerge(ctx: IdentityContext, from: ProfileRef, into: Profile
   const loser = rootOfRef(ctx, from);
   const survivor = rootOfRef(ctx, into);
   if (!loser || !survivor) return null;
-  if (loser.id !== survivor.id) {
-    linkRoots(ctx, loser.id, survivor.id);
-    ctx.sql.insertMerge.run(loser.id, survivor.id, null, 'admin', null, 1, new Date().toISOString());
-  }
-  return { survivor: survivor.public_id, merged: loser.public_id };
+  // Already one profile: no merge record, so a retried request leaves no trace in the history.
+  if (loser.id === survivor.id) return { survivor: survivor.public_id, merged: null, alreadyMerged: true };
+  linkRoots(ctx, loser.id, survivor.id);
+  ctx.sql.insertMerge.run(loser.id, survivor.id, null, 'admin', null, 1, new Date().toISOString());
+  return { survivor: survivor.public_id, merged: loser.public_id, alreadyMerged: false };
 }
 
 /**
