@@ -61,6 +61,15 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     logger,
   });
+  // Listen for signals before saying ready: whoever waits for the ready line may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info('signal', { signal });
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
   logger.info('ready', {
     url: collector.url,
     writeKey: maskKey(collector.writeKey),
@@ -69,14 +78,7 @@ async function main(argv: string[]): Promise<number> {
   });
   process.stderr.write(startBanner(collector));
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info('signal', { signal });
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopped;
   await collector.close();
   return 0;
 }
