@@ -99,11 +99,13 @@ function series(a: number, b: number, c: number, z: number): { log: number; sign
       logScale += LOG_RESCALE;
     }
   }
-  throw new RangeError(
-    `hyp2f1: series for (${a}, ${b}; ${c}; ${z}) did not converge within ${HYP2F1_MAX_TERMS} terms`,
-  );
+  throw new RangeError(`hyp2f1: series for (${a}, ${b}; ${c}; ${z}) did not converge within ${HYP2F1_MAX_TERMS} terms`);
 }
 
 function finish(sum: number, logScale: number, terms: number): { log: number; sign: number; terms: number } {
-  return { log: sum === 0 ? -Number.POSITIVE_INFINITY : Math.log(Math.abs(sum)) + logScale, sign: Math.sign(sum), terms };
+  return {
+    log: sum === 0 ? -Number.POSITIVE_INFINITY : Math.log(Math.abs(sum)) + logScale,
+    sign: Math.sign(sum),
+    terms,
+  };
 }
