@@ -6,6 +6,21 @@
  * const collector = await startCollector({ port: 0, db: './data/exhaust.db' });
  * console.log(collector.url, collector.writeKey);
  */
+export {
+  aliveFallsBelowAt,
+  type BgNbdCustomer,
+  type BgNbdParams,
+  conditionalExpectedPurchases,
+  explainChurn,
+  type FitOptions,
+  type FitResult,
+  fitBgNbd,
+  type Purchase,
+  type PurchaseSummary,
+  probabilityAlive,
+  simulateBgNbd,
+  summarizePurchases,
+} from './activation/churn/index.js';
 export { type AppDeps, createApp } from './app.js';
 export {
   createKeyring,
