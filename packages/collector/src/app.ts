@@ -14,11 +14,13 @@ import { ingestCors } from './http/cors.js';
 import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
+import { createDeletionRoutes } from './routes/deletions.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
+import { createSuppressionRoutes } from './routes/suppressions.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -34,7 +36,15 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
 }
 
-const ADMIN_PATHS = ['/v1/events', '/v1/events/*', '/v1/profiles', '/v1/profiles/*', '/v1/merges'];
+const ADMIN_PATHS = [
+  '/v1/events',
+  '/v1/events/*',
+  '/v1/profiles',
+  '/v1/profiles/*',
+  '/v1/merges',
+  '/v1/deletions',
+  '/v1/suppressions/*',
+];
 
 export function createApp(deps: AppDeps): Hono<IngestEnv> {
   const logger = deps.logger ?? silentLogger;
@@ -65,6 +75,8 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createHealthRoutes({ store: deps.store }));
   app.route('/', createProfileRoutes({ store: deps.store }));
   app.route('/', createMergeRoutes({ store: deps.store }));
+  app.route('/', createDeletionRoutes({ store: deps.store }));
+  app.route('/', createSuppressionRoutes({ store: deps.store }));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz']) {
     app.all(path, (c) => {

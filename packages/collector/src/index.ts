@@ -36,6 +36,7 @@ export type {
   MergeOutcome,
   PageQuery,
   ProfileRef,
+  PropertyValue,
   Store,
   UnmergeOutcome,
 } from './store/store.js';

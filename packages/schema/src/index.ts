@@ -8,6 +8,7 @@ export type {
   ApiErrorBody,
   ApiIssue,
   ConsentState,
+  DeletionRecord,
   DeletionResult,
   EventWarning,
   IngestResponse,
@@ -17,6 +18,7 @@ export type {
   ProfileIdentifier,
   RejectedMessage,
   StoredEvent,
+  SuppressionStat,
 } from './api.js';
 export type {
   ApiErrorCode,

@@ -5,6 +5,7 @@
  * Nothing here may mention SQLite, rowids, statements or transactions.
  */
 import type {
+  DeletionRecord,
   DeletionResult,
   EventWarning,
   MergeRecord,
@@ -13,6 +14,7 @@ import type {
   Page,
   Profile,
   StoredEvent,
+  SuppressionStat,
 } from '@exhaust/schema';
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
@@ -53,7 +55,26 @@ export interface EventQuery {
   /** ISO 8601 bounds on the (corrected) event timestamp: since inclusive, until exclusive. */
   since?: string;
   until?: string;
+  /** Every event of the merged profile behind the ref (all its fragments); none when it matches nothing. */
+  profile?: ProfileRef;
+  /** The message's `userId`, as sent. */
+  userId?: string;
+  /** The message's `anonymousId`, as sent. */
+  anonymousId?: string;
+  /** Name of the source whose write key sent the event. */
+  source?: string;
+  /**
+   * Equality on fields of `properties`, keyed by their dotted path below it
+   * (`plan`, `address.city`), compared as JSON values: `12` matches `12.0`,
+   * never `"12"`. Property values are not indexed: an implementation may
+   * bound the rows it examines per call, and then answers a page with fewer
+   * than `limit` events (even none) and a `nextCursor` to continue from.
+   */
+  properties?: Record<string, PropertyValue>;
 }
+
+/** A scalar a property filter compares with. */
+export type PropertyValue = string | number | boolean | null;
 
 export interface PageQuery {
   limit: number;
@@ -105,6 +126,15 @@ export interface Store {
   unmerge(ref: ProfileRef): Promise<UnmergeOutcome | 'not_merged' | null>;
   /** Erases the whole merged profile. Null when the ref matches nothing. */
   erase(ref: ProfileRef, options: { suppress: boolean }): Promise<DeletionResult | null>;
+
+  /** Erasure records, newest first: counts and time, never identifiers. */
+  listDeletions(query: PageQuery): Promise<Page<DeletionRecord>>;
+  /**
+   * Suppression entries that dropped at least one event, most recent drop
+   * first: a prefix of the entry's hash, how many events it dropped, and when
+   * it last did. Never the identifier.
+   */
+  listSuppressionStats(query: PageQuery): Promise<Page<SuppressionStat>>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

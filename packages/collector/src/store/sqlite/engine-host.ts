@@ -24,6 +24,8 @@ const STORE_METHODS_LIST = [
   'merge',
   'unmerge',
   'erase',
+  'listDeletions',
+  'listSuppressionStats',
   'ping',
   'close',
 ] as const satisfies readonly EngineMethod[];

@@ -3,6 +3,7 @@
  * transaction together with its `schema_version` row, so a crash mid-migration
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
+import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 
 export interface Migration {
@@ -91,5 +92,10 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX id_fragments_canonical ON id_fragments (canonical_id);
       CREATE INDEX id_fragments_merged_into ON id_fragments (merged_into);
     `,
+  },
+  {
+    version: 4,
+    name: 'event filters: userId, anonymousId and source indexes; suppression drop stats',
+    sql: EVENT_FILTERS_MIGRATION_SQL,
   },
 ];

@@ -74,6 +74,8 @@ function storeOver(
     merge: call('merge'),
     unmerge: call('unmerge'),
     erase: call('erase'),
+    listDeletions: call('listDeletions'),
+    listSuppressionStats: call('listSuppressionStats'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {
