@@ -15,6 +15,7 @@ import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
 import { createAdminKeyRoutes } from './routes/admin-keys.js';
+import { createDeletionRoutes } from './routes/deletions.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createHomeRoutes } from './routes/home.js';
@@ -22,6 +23,7 @@ import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/inges
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
 import { createSourceRoutes } from './routes/sources.js';
+import { createSuppressionRoutes } from './routes/suppressions.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -47,6 +49,8 @@ const ADMIN_PATHS = [
   '/v1/sources/*',
   '/v1/admin-keys',
   '/v1/admin-keys/*',
+  '/v1/deletions',
+  '/v1/suppressions/*',
 ];
 /** Admin paths whose other methods answer 405 (rather than 404). */
 const ADMIN_METHOD_PATHS = [
@@ -90,6 +94,8 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createMergeRoutes({ store: deps.store }));
   app.route('/', createSourceRoutes({ store: deps.store, keyring: deps.keyring, now }));
   app.route('/', createAdminKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));
+  app.route('/', createDeletionRoutes({ store: deps.store }));
+  app.route('/', createSuppressionRoutes({ store: deps.store }));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz', ...ADMIN_METHOD_PATHS]) {
     app.all(path, (c) => {

@@ -67,6 +67,7 @@ export type {
   PageQuery,
   ProfileRef,
   SourceChanges,
+  PropertyValue,
   Store,
   UnmergeOutcome,
 } from './store/store.js';

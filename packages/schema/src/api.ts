@@ -180,3 +180,19 @@ export interface SourceCreateRequest {
 
 /** Body of `PATCH /v1/sources/{id}`: the fields to change. */
 export type SourceUpdateRequest = Partial<SourceCreateRequest>;
+/** One erasure in the audit log: when and how much, never whom. */
+export interface DeletionRecord extends DeletionResult {
+  /** When the erasure ran (collector clock, ISO 8601). */
+  at: string;
+  /** Events dropped since then because they carried an identifier this erasure suppressed. */
+  droppedEvents: number;
+}
+
+/** Drops counted on one suppression entry; the entry is named by a prefix of its sha-256, never by the identifier. */
+export interface SuppressionStat {
+  /** First hex characters of sha-256 of `type:value`, as in the `suppressed` warning's detail. */
+  hashPrefix: string;
+  droppedEvents: number;
+  /** receivedAt of the last event this entry dropped. */
+  lastDroppedAt: string;
+}

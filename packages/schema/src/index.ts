@@ -9,6 +9,7 @@ export type {
   ApiIssue,
   ConsentState,
   CreatedKey,
+  DeletionRecord,
   DeletionResult,
   EventWarning,
   IngestResponse,
@@ -23,6 +24,7 @@ export type {
   SourceCreateRequest,
   SourceUpdateRequest,
   StoredEvent,
+  SuppressionStat,
 } from './api.js';
 export type {
   ApiErrorCode,

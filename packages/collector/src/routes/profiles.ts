@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
 import type { ProfileRef, Store } from '../store/store.js';
-import { pageQuerySchema, parseQuery } from './query.js';
+import { noQuerySchema, pageQuerySchema, parseQuery } from './query.js';
 
 const eraseQuerySchema = z.object({
   suppress: z.enum(['true', 'false']).default('false'),
@@ -46,6 +46,7 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
 
   app.get('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
+    parseQuery(noQuerySchema, c.req.query());
     const profile = await store.getProfile(ref);
     if (!profile) throw profileNotFound(text);
     return c.json(profile);
@@ -61,6 +62,7 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
 
   app.get('/v1/profiles/:ref/merges', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
+    parseQuery(noQuerySchema, c.req.query());
     const merges = await store.listMerges(ref);
     if (!merges) throw profileNotFound(text);
     return c.json({ data: merges });

@@ -5,6 +5,7 @@
  * Nothing here may mention SQLite, rowids, statements or transactions.
  */
 import type {
+  DeletionRecord,
   DeletionResult,
   EventWarning,
   KeyInfo,
@@ -16,6 +17,7 @@ import type {
   Profile,
   Source,
   StoredEvent,
+  SuppressionStat,
 } from '@exhaust/schema';
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
@@ -56,7 +58,26 @@ export interface EventQuery {
   /** ISO 8601 bounds on the (corrected) event timestamp: since inclusive, until exclusive. */
   since?: string;
   until?: string;
+  /** Every event of the merged profile behind the ref (all its fragments); none when it matches nothing. */
+  profile?: ProfileRef;
+  /** The message's `userId`, as sent. */
+  userId?: string;
+  /** The message's `anonymousId`, as sent. */
+  anonymousId?: string;
+  /** Name of the source whose write key sent the event. */
+  source?: string;
+  /**
+   * Equality on fields of `properties`, keyed by their dotted path below it
+   * (`plan`, `address.city`), compared as JSON values: `12` matches `12.0`,
+   * never `"12"`. Property values are not indexed: an implementation may
+   * bound the rows it examines per call, and then answers a page with fewer
+   * than `limit` events (even none) and a `nextCursor` to continue from.
+   */
+  properties?: Record<string, PropertyValue>;
 }
+
+/** A scalar a property filter compares with. */
+export type PropertyValue = string | number | boolean | null;
 
 export interface PageQuery {
   limit: number;
@@ -182,6 +203,14 @@ export interface Store {
   revokeKey(owner: KeyOwnerRef, keyId: string, at: string): Promise<KeyInfo | null | 'last_admin_key'>;
   /** Every admin key, oldest first, revoked included. */
   listAdminKeys(): Promise<KeyInfo[]>;
+  /** Erasure records, newest first: counts and time, never identifiers. */
+  listDeletions(query: PageQuery): Promise<Page<DeletionRecord>>;
+  /**
+   * Suppression entries that dropped at least one event, most recent drop
+   * first: a prefix of the entry's hash, how many events it dropped, and when
+   * it last did. Never the identifier.
+   */
+  listSuppressionStats(query: PageQuery): Promise<Page<SuppressionStat>>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

@@ -33,6 +33,8 @@ const STORE_METHODS_LIST = [
   'addKey',
   'revokeKey',
   'listAdminKeys',
+  'listDeletions',
+  'listSuppressionStats',
   'ping',
   'close',
 ] as const satisfies readonly EngineMethod[];

@@ -24,6 +24,7 @@ import type {
   Store,
 } from '../store.js';
 import { createSqliteAccess, type SqliteAccess } from './access.js';
+import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   identity?: IdentityConfig;
   /** Migrations to run; defaults to `MIGRATIONS` (tests may pass a prefix). */
   migrations?: Migration[];
+  /** Rows a property-filtered event list examines per call; default `MAX_PROPERTY_SCAN_ROWS` (tests lower it). */
+  maxPropertyScanRows?: number;
 }
 
 /** Result of one request in a group commit: its outcomes, or why it alone failed. */
@@ -138,6 +141,7 @@ export class SqliteEngine implements SyncStore {
   readonly #identity: SqliteIdentity;
   readonly #access: SqliteAccess;
   readonly #identityConfig: IdentityConfig;
+  readonly #maxPropertyScanRows: number | undefined;
   #nextSeq: number;
   #closed = false;
   /** Why the last write failed on storage (disk full, I/O error); null once a write succeeds. */
@@ -174,6 +178,7 @@ export class SqliteEngine implements SyncStore {
       db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       migrate(db, options.migrations);
       this.#identityConfig = options.identity ?? DEFAULT_IDENTITY_CONFIG;
+      this.#maxPropertyScanRows = options.maxPropertyScanRows;
       this.#identity = createSqliteIdentity(db, this.#identityConfig);
       this.#access = createSqliteAccess(db);
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
@@ -363,30 +368,27 @@ export class SqliteEngine implements SyncStore {
   }
 
   listEvents(query: EventQuery): Page<StoredEvent> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.cursor) {
-      where.push('seq < ?');
-      params.push(decodeCursor(query.cursor));
+    let fragments: number[] | undefined;
+    if (query.profile) {
+      const found = this.#identity.profileFragments(query.profile);
+      if (found === null) return { data: [], nextCursor: null };
+      fragments = found;
     }
-    if (query.type) {
-      where.push('type = ?');
-      params.push(query.type);
-    }
-    if (query.event) {
-      where.push('event = ?');
-      params.push(query.event);
-    }
-    if (query.since) {
-      where.push('ts >= ?');
-      params.push(query.since);
-    }
-    if (query.until) {
-      where.push('ts < ?');
-      params.push(query.until);
-    }
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return this.#page(this.#db.prepare(sql).all(...params, query.limit + 1) as EventRow[], query.limit);
+    const { seqs, next } = selectEventPage(this.#db, query, {
+      ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
+      ...(fragments ? { fragments } : {}),
+      ...(this.#maxPropertyScanRows ? { maxPropertyScanRows: this.#maxPropertyScanRows } : {}),
+    });
+    const rows = this.#db
+      .prepare('SELECT * FROM events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC')
+      .all(JSON.stringify(seqs)) as EventRow[];
+    return { data: rows.map((row) => this.#toStoredEvent(row)), nextCursor: next === null ? null : encodeCursor(next) };
+  }
+
+  /** SQLite's query plan for `listEvents(query)`'s index walk (not part of the Store port: tests and bench). */
+  explainListEvents(query: EventQuery): string[] {
+    const fragments = query.profile ? (this.#identity.profileFragments(query.profile) ?? []) : undefined;
+    return explainEventPage(this.#db, query, fragments ? { fragments } : {});
   }
 
   getEvent(messageId: string, source?: string): StoredEvent | null {
@@ -470,6 +472,14 @@ export class SqliteEngine implements SyncStore {
 
   listAdminKeys() {
     return this.#access.listAdminKeys();
+  }
+
+  listDeletions(query: PageQuery) {
+    return this.#identity.listDeletions(query);
+  }
+
+  listSuppressionStats(query: PageQuery) {
+    return this.#identity.listSuppressionStats(query);
   }
 
   /** Fails with `store_unavailable` while the last write failed on storage, until a write succeeds again. */

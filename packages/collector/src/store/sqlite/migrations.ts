@@ -4,6 +4,7 @@
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
 import { ACCESS_MIGRATION_SQL } from './access.js';
+import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 
 export interface Migration {
@@ -97,5 +98,10 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'access: sources, write and admin keys (hashed), keys version',
     sql: ACCESS_MIGRATION_SQL,
+  },
+  {
+    version: 5,
+    name: 'event filters: userId, anonymousId and source indexes; suppression drop stats',
+    sql: EVENT_FILTERS_MIGRATION_SQL,
   },
 ];

@@ -136,3 +136,51 @@ describe('sqlite store', () => {
     await expect(createSqliteStore({ file: join(dir, 'missing-folder', 'x.db') })).rejects.toThrow();
   });
 });
+
+describe('sqlite event filters', () => {
+  it('bounds the rows a property filter examines: short pages carry a cursor, and every match comes once', () => {
+    const engine = new SqliteEngine({ file: freshFile(), maxPropertyScanRows: 4 });
+    const events = Array.from({ length: 20 }, (_, i) =>
+      makeIncomingEvent({ messageId: `e${i}`, message: { properties: { plan: i % 5 === 0 ? 'pro' : 'free' } } }),
+    );
+    engine.ingest(events);
+    // A walk examines max(limit + 1, the bound) rows: 4 here.
+    const first = engine.listEvents({ limit: 2, properties: { plan: 'pro' } });
+    // Four rows examined (e19..e16): none matches, but the list is not over.
+    expect(first.data).toEqual([]);
+    expect(first.nextCursor).not.toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = engine.listEvents({ limit: 2, cursor, properties: { plan: 'pro' } });
+      expect(page.data.length).toBeLessThanOrEqual(1);
+      seen.push(...page.data.map((e) => e.messageId));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(seen).toEqual(['e15', 'e10', 'e5', 'e0']);
+    // Five windows of four rows, and the last cursor finds nothing left.
+    expect(pages).toBe(6);
+    engine.close();
+  });
+
+  it('answers each indexed filter from its index, newest first, without sorting', () => {
+    const engine = new SqliteEngine({ file: freshFile() });
+    engine.ingest([makeIncomingEvent({ message: { userId: 'u-1', anonymousId: 'a-1' } })]);
+    const plan = (query: Omit<Parameters<SqliteEngine['listEvents']>[0], 'limit'>) =>
+      engine.explainListEvents({ limit: 50, ...query }).join(' | ');
+    expect(plan({ userId: 'u-1' })).toMatch(/USING (COVERING )?INDEX events_user_id/);
+    expect(plan({ anonymousId: 'a-1' })).toMatch(/USING (COVERING )?INDEX events_anonymous_id/);
+    expect(plan({ source: 'web' })).toMatch(/USING (COVERING )?INDEX events_source/);
+    expect(plan({ profile: { type: 'userId', value: 'u-1' } })).toMatch(/USING (COVERING )?INDEX events_fragment/);
+    // The person's index leads even when a broad filter is given too.
+    expect(plan({ source: 'web', anonymousId: 'a-1', properties: { plan: 'pro' } })).toMatch(
+      /INDEX events_anonymous_id/,
+    );
+    for (const query of [{ userId: 'u-1' }, { source: 'web', type: 'track' as const }, {}]) {
+      expect(plan(query)).not.toMatch(/TEMP B-TREE/);
+    }
+    engine.close();
+  });
+});

@@ -83,6 +83,8 @@ function storeOver(
     addKey: call('addKey'),
     revokeKey: call('revokeKey'),
     listAdminKeys: call('listAdminKeys'),
+    listDeletions: call('listDeletions'),
+    listSuppressionStats: call('listSuppressionStats'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {

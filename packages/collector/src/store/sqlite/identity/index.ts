@@ -4,12 +4,13 @@
  * before the event row is written, so stitching commits atomically with the
  * event. The decisions themselves are the pure functions of `src/identity`.
  */
-import type { DeletionResult, MergeRecord, Page, Profile } from '@exhaust/schema';
+import type { DeletionRecord, DeletionResult, MergeRecord, Page, Profile, SuppressionStat } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { erase, forceMerge, unmerge } from './admin.js';
+import { listDeletions, listSuppressionStats } from './audit.js';
 import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
 import { type IdentityResolution, resolveEvent } from './resolve.js';
@@ -35,6 +36,8 @@ export interface SqliteIdentity {
   unmerge(ref: ProfileRef): UnmergeOutcome | 'not_merged' | null;
   /** Must run inside a transaction (the engine opens one). */
   erase(ref: ProfileRef, o: { suppress: boolean }): DeletionResult | null;
+  listDeletions(q: PageQuery): Page<DeletionRecord>;
+  listSuppressionStats(q: PageQuery): Page<SuppressionStat>;
 }
 
 /**
@@ -67,5 +70,7 @@ export function createSqliteIdentity(db: Database, config: IdentityConfig | unde
     merge: (from, into) => forceMerge(ctx, from, into),
     unmerge: (ref) => unmerge(ctx, ref),
     erase: (ref, options) => erase(ctx, ref, options),
+    listDeletions: (query) => listDeletions(ctx, query),
+    listSuppressionStats: (query) => listSuppressionStats(ctx, query),
   };
 }

@@ -10,8 +10,11 @@ import { planResolution, type ResolutionPlan } from '../../../identity/plan.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { createFragment, fragment, type IdentityContext, linkRoots, loadSnapshot, suppressionHash } from './graph.js';
 
-/** How many hex characters of the suppression hash a `suppressed` warning shows instead of the value. */
-const SUPPRESSED_DETAIL_HEX_CHARS = 16;
+/**
+ * How many hex characters of the suppression hash a `suppressed` warning shows
+ * instead of the value; the suppression stats name entries by the same prefix.
+ */
+export const SUPPRESSED_DETAIL_HEX_CHARS = 16;
 
 export interface IdentityResolution {
   /** Fragment the event row is attributed to; null when unattached (orphan). */
@@ -34,7 +37,7 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
   if (ctx.group.anySuppression) {
     for (const identifier of extracted.identifiers) {
       const hash = suppressionHash(identifier);
-      if (sql.suppression.run(hash).changes > 0) {
+      if (sql.suppression.run(event.receivedAt, seq, hash).changes > 0) {
         // NOTE: the detail names the hash, not the value: writing an erased person's
         // identifier back into the warnings table would undo part of the erasure.
         const detail = `${identifier.type}:sha256:${hash.toString('hex').slice(0, SUPPRESSED_DETAIL_HEX_CHARS)}`;
