@@ -4,6 +4,7 @@
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
 import { ACCESS_MIGRATION_SQL } from './access.js';
+import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 
 export interface Migration {
@@ -97,5 +98,11 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'access: sources, write and admin keys (hashed), keys version',
     sql: ACCESS_MIGRATION_SQL,
+  },
+  {
+    // NOTE: numbered 40 on its branch so parallel migrations do not collide; renumbered on merge.
+    version: 40,
+    name: 'console: recent rejected messages',
+    sql: REJECTIONS_MIGRATION_SQL,
   },
 ];

@@ -83,6 +83,17 @@ function storeOver(
     addKey: call('addKey'),
     revokeKey: call('revokeKey'),
     listAdminKeys: call('listAdminKeys'),
+    recordRejections: call('recordRejections'),
+    listRejections: call('listRejections'),
+    readEventsAfter: call('readEventsAfter'),
+    traceMessage: call('traceMessage'),
+    countEventsPerMinute: call('countEventsPerMinute'),
+    getTotals: call('getTotals'),
+    summarizeWarnings: call('summarizeWarnings'),
+    lastEventPerSource: call('lastEventPerSource'),
+    searchProfiles: call('searchProfiles'),
+    listConsentHistory: call('listConsentHistory'),
+    describe: call('describe'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {
