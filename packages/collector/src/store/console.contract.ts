@@ -181,7 +181,6 @@ export function describeConsoleContract(name: string, open: StoreFactory): void 
       expect(await ids('pro_p')).toEqual([ada!.profileId]);
       expect(await ids('pro%')).toEqual([]);
       expect(await ids('12')).toEqual([ada!.profileId]);
-      expect(await ids('u-', 1)).toHaveLength(2);
       expect(await store.searchProfiles('u-', 1)).toHaveLength(1);
       expect(await ids('nobody')).toEqual([]);
       expect(await ids('  ')).toEqual([]);
