@@ -10,8 +10,8 @@ import { Hono } from 'hono';
 import type { Keyring } from './auth/keyring.js';
 import { ApiError, createErrorRenderer, renderNotFound } from './errors.js';
 import { requireAdmin } from './http/admin-guard.js';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from './identity/config.js';
 import { ingestCors } from './http/cors.js';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from './identity/config.js';
 import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
@@ -103,10 +103,7 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createSourceRoutes({ store: deps.store, keyring: deps.keyring, now }));
   app.route('/', createAdminKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));
   app.route('/', createStatsRoutes({ store: deps.store, now }));
-  app.route(
-    '/',
-    createStreamRoutes({ store: deps.store, isShuttingDown: deps.isShuttingDown ?? (() => false) }),
-  );
+  app.route('/', createStreamRoutes({ store: deps.store, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
   app.route(
     '/',
     createSettingsRoutes({

@@ -42,7 +42,11 @@ async function readSse(res: Response, until: (events: { event: string; data: str
           ?.slice(name.length + 1)
           .trim();
       if (field('data') !== undefined) {
-        events.push({ event: field('event') ?? 'message', data: field('data')!, ...(field('id') ? { id: field('id') } : {}) });
+        events.push({
+          event: field('event') ?? 'message',
+          data: field('data')!,
+          ...(field('id') ? { id: field('id') } : {}),
+        });
       }
       end = buffer.indexOf('\n\n');
     }
@@ -54,7 +58,9 @@ async function readSse(res: Response, until: (events: { event: string; data: str
 describe('GET /v1/stats/overview', () => {
   it('counts events per minute, totals, warnings by code, rejections and each source with its last event', async () => {
     const first = track({ userId: 'u-ada' });
-    await collector.send('/v1/batch', { batch: [first, first, track(), { type: 'track', event: 'x', messageId: 'no-id-1' }] });
+    await collector.send('/v1/batch', {
+      batch: [first, first, track(), { type: 'track', event: 'x', messageId: 'no-id-1' }],
+    });
     const { status, body } = await adminJson<OverviewStats>('/v1/stats/overview');
     expect(status).toBe(200);
     expect(body.eventsPerMinute.lastHour.counts).toHaveLength(60);
@@ -122,7 +128,9 @@ describe('GET /v1/stream', () => {
   });
 
   it('ends open streams when the collector shuts down, so close() does not wait for them', async () => {
-    const res = await fetch(`${collector.url}/v1/stream`, { headers: { authorization: `Bearer ${collector.adminKey}` } });
+    const res = await fetch(`${collector.url}/v1/stream`, {
+      headers: { authorization: `Bearer ${collector.adminKey}` },
+    });
     const reading = readSse(res, () => false);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const closed = collector.close().then(() => 'closed');

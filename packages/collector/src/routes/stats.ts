@@ -22,7 +22,10 @@ export function minuteSeries(counts: Record<string, number>, now: Date, minutes:
   const start = lastStart - (minutes - 1) * MINUTE_MS;
   return {
     start: new Date(start).toISOString(),
-    counts: Array.from({ length: minutes }, (_, i) => counts[new Date(start + i * MINUTE_MS).toISOString().slice(0, 16)] ?? 0),
+    counts: Array.from(
+      { length: minutes },
+      (_, i) => counts[new Date(start + i * MINUTE_MS).toISOString().slice(0, 16)] ?? 0,
+    ),
   };
 }
 

@@ -77,7 +77,9 @@ export function createSqliteActivity(db: Database) {
     rejections: db.prepare('SELECT * FROM ingestion_rejections ORDER BY id DESC LIMIT ?'),
     rejectionsOf: db.prepare('SELECT * FROM ingestion_rejections WHERE message_id = ? ORDER BY id DESC'),
     eventCount: db.prepare('SELECT COUNT(*) FROM events').pluck(),
-    profileCount: db.prepare('SELECT COUNT(*) FROM id_fragments WHERE canonical_id = id AND holding_for IS NULL').pluck(),
+    profileCount: db
+      .prepare('SELECT COUNT(*) FROM id_fragments WHERE canonical_id = id AND holding_for IS NULL')
+      .pluck(),
     identifiedCount: db
       .prepare(
         `SELECT COUNT(DISTINCT f.canonical_id) FROM id_identifiers i JOIN id_fragments f ON f.id = i.fragment_id
