@@ -157,7 +157,7 @@ test('search by email, the identity graph of a merged profile, then an unmerge t
 }) => {
   await signIn(page);
   await page.getByRole('link', { name: 'Profiles' }).click();
-  await page.getByLabel('Search').fill('ada@example.com');
+  await page.getByLabel('Search', { exact: true }).fill('ada@example.com');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByRole('link', { name: 'userId:u-ada' }).click();
   await expect(page.getByRole('heading', { name: 'userId:u-ada' })).toBeVisible();
