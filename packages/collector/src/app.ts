@@ -11,19 +11,24 @@ import type { Keyring } from './auth/keyring.js';
 import { ApiError, createErrorRenderer, renderNotFound } from './errors.js';
 import { requireAdmin } from './http/admin-guard.js';
 import { ingestCors } from './http/cors.js';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from './identity/config.js';
 import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
 import { createAdminKeyRoutes } from './routes/admin-keys.js';
 import { createDeletionRoutes } from './routes/deletions.js';
+import { createConsoleRoutes, findConsoleDir } from './routes/console.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createHomeRoutes } from './routes/home.js';
 import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
+import { createSettingsRoutes } from './routes/settings.js';
 import { createSourceRoutes } from './routes/sources.js';
 import { createSuppressionRoutes } from './routes/suppressions.js';
+import { createStatsRoutes } from './routes/stats.js';
+import { createStreamRoutes } from './routes/stream.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -31,6 +36,10 @@ export interface AppDeps {
   keyring: Keyring;
   limits: IngestLimits;
   ipPolicy: IpPolicy;
+  /** The identity policy in force, shown by `GET /v1/settings`; default the policy's defaults. */
+  identity?: IdentityConfig;
+  /** Folder of the built console; default `findConsoleDir()` (null serves a "not built" page). */
+  consoleDir?: string | null;
   /** Default: silent. */
   logger?: Logger;
   /** Collector clock; default `new Date()`. */
@@ -51,6 +60,9 @@ const ADMIN_PATHS = [
   '/v1/admin-keys/*',
   '/v1/deletions',
   '/v1/suppressions/*',
+  '/v1/stats/*',
+  '/v1/stream',
+  '/v1/settings',
 ];
 /** Admin paths whose other methods answer 405 (rather than 404). */
 const ADMIN_METHOD_PATHS = [
@@ -96,6 +108,17 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createAdminKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));
   app.route('/', createDeletionRoutes({ store: deps.store }));
   app.route('/', createSuppressionRoutes({ store: deps.store }));
+  app.route('/', createStatsRoutes({ store: deps.store, now }));
+  app.route('/', createStreamRoutes({ store: deps.store, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
+  app.route(
+    '/',
+    createSettingsRoutes({
+      store: deps.store,
+      limits: deps.limits,
+      identity: deps.identity ?? DEFAULT_IDENTITY_CONFIG,
+    }),
+  );
+  app.route('/', createConsoleRoutes(deps.consoleDir === undefined ? findConsoleDir() : deps.consoleDir));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz', ...ADMIN_METHOD_PATHS]) {
     app.all(path, (c) => {

@@ -112,6 +112,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     keyring,
     limits: config.limits,
     ipPolicy: config.ip,
+    identity: config.identity,
     logger,
     isShuttingDown: () => shuttingDown,
   });

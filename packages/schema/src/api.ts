@@ -2,7 +2,7 @@
  * Shapes of the collector's HTTP answers, shared by the collector (which
  * produces them) and clients and tests (which read them).
  */
-import type { ApiErrorCode, MergeReason, RejectionCode, WarningCode } from './constants.js';
+import type { ApiErrorCode, IngestLimits, MergeReason, RejectionCode, WarningCode } from './constants.js';
 import type { JsonObject, Message, MessageType } from './messages.js';
 
 /** One problem with a request, naming the field by its path. */
@@ -195,4 +195,113 @@ export interface SuppressionStat {
   droppedEvents: number;
   /** receivedAt of the last event this entry dropped. */
   lastDroppedAt: string;
+
+/** A message a batch refused, as the collector remembers it (never its payload). */
+export interface RecentRejection {
+  /** Id of the source whose key sent it. */
+  source: string;
+  /** The messageId it was sent with, if it had one. */
+  messageId: string | null;
+  code: RejectionCode;
+  path: (string | number)[];
+  message: string;
+  at: string;
+}
+
+/** Events received per minute from `start` (a whole minute, UTC): `counts[i]` is minute `start + i`. */
+export interface MinuteSeries {
+  start: string;
+  counts: number[];
+}
+
+/** One ingestion warning code seen recently, with how often and when last. */
+export interface WarningSummary {
+  code: WarningCode;
+  count: number;
+  lastAt: string;
+}
+
+/** A source with the last event it sent, if any is still stored. */
+export interface SourceActivity {
+  id: string;
+  name: string;
+  enabled: boolean;
+  lastEvent: { messageId: string; type: MessageType; receivedAt: string } | null;
+}
+
+/** `GET /v1/stats/overview`: what the console's first page shows. */
+export interface OverviewStats {
+  generatedAt: string;
+  eventsPerMinute: { lastHour: MinuteSeries; lastDay: MinuteSeries };
+  totals: {
+    events: number;
+    /** Canonical profiles, holding profiles excluded. */
+    profiles: number;
+    /** Profiles with a userId. */
+    identifiedProfiles: number;
+    /** identifiedProfiles / profiles, 0 when there are none. */
+    identifiedShare: number;
+  };
+  /** Warning codes recorded in the last 24 hours, most frequent first. */
+  warnings: WarningSummary[];
+  /** Newest rejected messages first. */
+  rejections: RecentRejection[];
+  sources: SourceActivity[];
+}
+
+/** An event of `GET /v1/stream`, with the cursor to resume after it (its SSE `id`). */
+export interface StreamedEvent extends StoredEvent {
+  cursor: string;
+}
+
+/** One decision recorded about a message (a duplicate, a suppression, a warning), without its payload. */
+export interface MessageDecision {
+  source: string;
+  code: WarningCode;
+  detail: string | null;
+  at: string;
+}
+
+/**
+ * The 404 of `GET /v1/events/{messageId}` when nothing is stored under it:
+ * what became of it, when the collector knows. `fate`: `duplicate` (an earlier
+ * copy was stored, then erased), `suppressed` (it carried an erased identifier),
+ * `erased` (stored once, erased since), `rejected` (refused by validation),
+ * `unknown` (never received, or its record is gone).
+ */
+export interface EventNotFoundBody {
+  error: {
+    code: 'event_not_found';
+    message: string;
+    fate: 'duplicate' | 'suppressed' | 'erased' | 'rejected' | 'unknown';
+    warnings: MessageDecision[];
+    rejections: RecentRejection[];
+  };
+}
+
+/** One consent decision of a profile's history, oldest first. */
+export interface ConsentRecord {
+  category: string;
+  granted: boolean;
+  /** The event's (corrected) timestamp. */
+  at: string;
+  messageId: string;
+}
+
+/** `GET /v1/settings`: what the collector runs with, read only; keys appear as hints only. */
+export interface CollectorSettings {
+  store: { kind: string };
+  sources: Source[];
+  limits: IngestLimits;
+  identity: {
+    contestedMode: string;
+    maxMergesPerProfile: number;
+    maxValueLength: number;
+    limits: Record<string, number>;
+    priorities: Record<string, number>;
+    customLimit: number;
+    customPriority: number;
+    blockedValues: Record<string, string[]>;
+    blockedPatterns: Record<string, string[]>;
+  };
 }

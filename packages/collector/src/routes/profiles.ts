@@ -11,6 +11,14 @@ import { toProfileRef } from '../identity/profile-ref.js';
 import type { ProfileRef, Store } from '../store/store.js';
 import { noQuerySchema, pageQuerySchema, parseQuery } from './query.js';
 
+/** Most profiles a search answers. */
+export const MAX_SEARCH_RESULTS = 50;
+
+const searchQuerySchema = z.strictObject({
+  q: z.string(),
+  limit: z.coerce.number().int().min(1).max(MAX_SEARCH_RESULTS).default(20),
+});
+
 const eraseQuerySchema = z.object({
   suppress: z.enum(['true', 'false']).default('false'),
 });
@@ -39,9 +47,13 @@ function refParam(raw: string): { ref: ProfileRef; text: string } {
 export function createProfileRoutes({ store }: { store: Store }): Hono {
   const app = new Hono();
 
+  // With `q`: a search (by profile id, type:value, identifier value or trait value, also as a prefix).
   app.get('/v1/profiles', async (c) => {
-    const query = parseQuery(pageQuerySchema, c.req.query());
-    return c.json(await store.listProfiles(query));
+    if (c.req.query('q') !== undefined) {
+      const { q, limit } = parseQuery(searchQuerySchema, c.req.query());
+      return c.json({ data: await store.searchProfiles(q, limit), nextCursor: null });
+    }
+    return c.json(await store.listProfiles(parseQuery(pageQuerySchema, c.req.query())));
   });
 
   app.get('/v1/profiles/:ref', async (c) => {
@@ -66,6 +78,13 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
     const merges = await store.listMerges(ref);
     if (!merges) throw profileNotFound(text);
     return c.json({ data: merges });
+  });
+
+  app.get('/v1/profiles/:ref/consent', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const history = await store.listConsentHistory(ref);
+    if (!history) throw profileNotFound(text);
+    return c.json({ data: history });
   });
 
   app.post('/v1/profiles/:ref/unmerge', async (c) => {

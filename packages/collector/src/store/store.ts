@@ -6,19 +6,27 @@
  */
 import type {
   DeletionRecord,
+  ConsentRecord,
   DeletionResult,
   EventWarning,
   KeyInfo,
   MergeRecord,
   MergeResult,
   Message,
+  MessageDecision,
   MessageType,
   Page,
   Profile,
+  RecentRejection,
   Source,
   StoredEvent,
   SuppressionStat,
+  StreamedEvent,
+  WarningCode,
 } from '@exhaust/schema';
+
+/** Rejected messages the store remembers (the newest ones); older ones are forgotten. */
+export const MAX_RECENT_REJECTIONS = 1000;
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
 export interface IncomingEvent {
@@ -143,6 +151,51 @@ export interface AccessSnapshot {
   keys: { hash: string; owner: KeyOwnerRef }[];
 }
 
+/** A read of the events stored after a cursor, oldest first (the live stream). */
+export interface EventsAfterQuery {
+  /** Cursor of the last event already seen; null starts at the newest event (nothing is returned). */
+  after: string | null;
+  limit: number;
+  type?: MessageType;
+  event?: string;
+  /** Source id. */
+  source?: string;
+}
+
+export interface EventsAfter {
+  data: StreamedEvent[];
+  /** Where the next read resumes: the last event's cursor, or `after` (or the head) when none. */
+  cursor: string;
+}
+
+/** What the store knows about a messageId, stored or not (never a payload of one not stored). */
+export interface MessageTrace {
+  /** The stored event (the first source that has it). */
+  event: StoredEvent | null;
+  /** True when some source's messageId was accepted once (stored, suppressed or stored then erased). */
+  seen: boolean;
+  /** Decisions recorded under the messageId, oldest first. */
+  decisions: MessageDecision[];
+  /** Recent rejections of messages sent with this messageId, newest first. */
+  rejections: RecentRejection[];
+}
+
+export interface EventTotals {
+  events: number;
+  /** Canonical profiles, holding profiles excluded. */
+  profiles: number;
+  /** Profiles with a userId identifier. */
+  identifiedProfiles: number;
+}
+
+/** The store's newest event per source name. */
+export interface LastEvent {
+  source: string;
+  messageId: string;
+  type: MessageType;
+  receivedAt: string;
+}
+
 export interface Store {
   /**
    * Stores one request's events. Resolves only after they are durably
@@ -211,6 +264,35 @@ export interface Store {
    * it last did. Never the identifier.
    */
   listSuppressionStats(query: PageQuery): Promise<Page<SuppressionStat>>;
+
+  /**
+   * Remembers rejected messages (code, path, message, source, time; never the
+   * payload), keeping only the newest `MAX_RECENT_REJECTIONS`.
+   */
+  recordRejections(rejections: RecentRejection[]): Promise<void>;
+  /** Newest first. */
+  listRejections(limit: number): Promise<RecentRejection[]>;
+  /** Events stored after a cursor, oldest first, for the live stream. */
+  readEventsAfter(query: EventsAfterQuery): Promise<EventsAfter>;
+  /** The stored event of a messageId, or the decisions that kept it out. */
+  traceMessage(messageId: string): Promise<MessageTrace>;
+  /** Events received per minute since `since` (ISO): minute (`YYYY-MM-DDTHH:MM`, UTC) -> count, empty minutes left out. */
+  countEventsPerMinute(since: string): Promise<Record<string, number>>;
+  getTotals(): Promise<EventTotals>;
+  /** Warnings recorded at or after `since`, per code, most frequent first. */
+  summarizeWarnings(since: string): Promise<{ code: WarningCode; count: number; lastAt: string }[]>;
+  /** The newest stored event of every source that has one. */
+  lastEventPerSource(): Promise<LastEvent[]>;
+  /**
+   * Profiles matching a search: a profile id, `type:value`, an identifier value
+   * or a trait value (whole, case-insensitive, or as a prefix). Newest profiles first.
+   */
+  searchProfiles(query: string, limit: number): Promise<Profile[]>;
+  /** The consent decisions of the whole merged profile, oldest first; null when the ref matches nothing. */
+  listConsentHistory(ref: ProfileRef): Promise<ConsentRecord[] | null>;
+
+  /** What backs the store (`sqlite`, later `postgres`), for the settings page. */
+  describe(): Promise<{ kind: string }>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

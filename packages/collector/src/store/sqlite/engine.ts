@@ -5,7 +5,15 @@
  * Async concerns (group commit, RPC) live in `engine-host.ts`.
  */
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
+import type {
+  EventWarning,
+  MessageDecision,
+  MessageType,
+  Page,
+  RecentRejection,
+  StoredEvent,
+  StreamedEvent,
+} from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -13,9 +21,12 @@ import { StoreError } from '../errors.js';
 import type {
   AccessSeed,
   EventQuery,
+  EventsAfter,
+  EventsAfterQuery,
   IncomingEvent,
   IngestOutcome,
   KeyOwnerRef,
+  MessageTrace,
   NewKey,
   NewSource,
   PageQuery,
@@ -24,6 +35,7 @@ import type {
   Store,
 } from '../store.js';
 import { createSqliteAccess, type SqliteAccess } from './access.js';
+import { createSqliteActivity, type SqliteActivity } from './activity.js';
 import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -47,6 +59,16 @@ export const PAGE_CACHE_KIB = 32 * 1024;
 export const DATABASE_FILE_MODE = 0o600;
 /** Files SQLite keeps beside the database (WAL, its shared-memory index, a rollback journal). */
 const COMPANION_FILE_SUFFIXES = ['-wal', '-shm', '-journal'];
+/**
+ * Warnings of a suppressed message that are still recorded: ones that cannot
+ * name an identifier. The others (an invalid or blocked identifier's value)
+ * may be the erased person's, and the erasure must not be undone by a log.
+ */
+const IDENTIFIER_FREE_WARNINGS: ReadonlySet<EventWarning['code']> = new Set([
+  'suppressed',
+  'timestamp_clamped_future',
+  'no_identifiers',
+]);
 
 export interface EngineOptions {
   /** Path of the database file; created if missing. It and its -wal/-shm are made `DATABASE_FILE_MODE`. */
@@ -140,6 +162,7 @@ export class SqliteEngine implements SyncStore {
   readonly #db: Database;
   readonly #identity: SqliteIdentity;
   readonly #access: SqliteAccess;
+  readonly #activity: SqliteActivity;
   readonly #identityConfig: IdentityConfig;
   readonly #maxPropertyScanRows: number | undefined;
   #nextSeq: number;
@@ -181,6 +204,7 @@ export class SqliteEngine implements SyncStore {
       this.#maxPropertyScanRows = options.maxPropertyScanRows;
       this.#identity = createSqliteIdentity(db, this.#identityConfig);
       this.#access = createSqliteAccess(db);
+      this.#activity = createSqliteActivity(db);
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
       this.#sql = {
         // Transaction control is prepared once: exec() would re-parse it per request.
@@ -343,7 +367,10 @@ export class SqliteEngine implements SyncStore {
     const resolution = this.#identity.resolve(event, seq);
     const warnings = [...event.warnings, ...resolution.warnings];
     if (resolution.suppressed) {
-      this.#recordWarnings(event, warnings);
+      this.#recordWarnings(
+        event,
+        warnings.filter((warning) => IDENTIFIER_FREE_WARNINGS.has(warning.code)),
+      );
       return { status: 'suppressed', profileId: null, warnings };
     }
     this.#sql.insertEvent.run(
@@ -480,6 +507,89 @@ export class SqliteEngine implements SyncStore {
 
   listSuppressionStats(query: PageQuery) {
     return this.#identity.listSuppressionStats(query);
+  }
+
+  recordRejections(rejections: RecentRejection[]): void {
+    if (rejections.length === 0) return;
+    this.#write(() => this.#db.transaction(() => this.#activity.recordRejections(rejections)).immediate());
+  }
+
+  listRejections(limit: number) {
+    return this.#activity.listRejections(limit);
+  }
+
+  readEventsAfter(query: EventsAfterQuery): EventsAfter {
+    // One read transaction: the head and the rows below it belong together.
+    return this.#db
+      .transaction((): EventsAfter => {
+        const head = (this.#db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0;
+        if (query.after === null) return { data: [], cursor: encodeCursor(head) };
+        const after = decodeCursor(query.after);
+        const where = ['seq > ?', 'seq <= ?'];
+        const params: unknown[] = [after, head];
+        for (const [column, value] of [
+          ['type', query.type],
+          ['event', query.event],
+          ['source', query.source],
+        ] as const) {
+          if (value === undefined) continue;
+          where.push(`${column} = ?`);
+          params.push(value);
+        }
+        const rows = this.#db
+          .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+          .all(...params, query.limit) as EventRow[];
+        const data: StreamedEvent[] = rows.map((row) => ({
+          ...this.#toStoredEvent(row),
+          cursor: encodeCursor(row.seq),
+        }));
+        // A full page resumes after its last row; otherwise every row up to the head was looked at.
+        const last = rows.length === query.limit ? rows.at(-1)!.seq : head;
+        return { data, cursor: encodeCursor(Math.max(after, last)) };
+      })
+      .deferred();
+  }
+
+  traceMessage(messageId: string): MessageTrace {
+    const seen = [...this.#sources].some(
+      (name) => this.#sql.seqOf.pluck().get(messageHash(name, messageId)) !== undefined,
+    );
+    return {
+      event: this.getEvent(messageId),
+      seen,
+      decisions: this.#db
+        .prepare('SELECT source, code, detail, at FROM ingestion_warnings WHERE message_id = ? ORDER BY id')
+        .all(messageId) as MessageDecision[],
+      rejections: this.#activity.rejectionsOf(messageId),
+    };
+  }
+
+  countEventsPerMinute(since: string) {
+    return this.#activity.countEventsPerMinute(since);
+  }
+
+  getTotals() {
+    return this.#db.transaction(() => this.#activity.totals()).deferred();
+  }
+
+  summarizeWarnings(since: string) {
+    return this.#activity.summarizeWarnings(since);
+  }
+
+  lastEventPerSource() {
+    return this.#activity.lastEventPerSource();
+  }
+
+  searchProfiles(query: string, limit: number) {
+    return this.#db.transaction(() => this.#identity.searchProfiles(query, limit)).deferred();
+  }
+
+  listConsentHistory(ref: ProfileRef) {
+    return this.#identity.listConsentHistory(ref);
+  }
+
+  describe() {
+    return { kind: 'sqlite' };
   }
 
   /** Fails with `store_unavailable` while the last write failed on storage, until a write succeeds again. */

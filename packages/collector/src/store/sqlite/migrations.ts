@@ -4,6 +4,7 @@
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
 import { ACCESS_MIGRATION_SQL } from './access.js';
+import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 
@@ -103,5 +104,10 @@ export const MIGRATIONS: Migration[] = [
     version: 5,
     name: 'event filters: userId, anonymousId and source indexes; suppression drop stats',
     sql: EVENT_FILTERS_MIGRATION_SQL,
+  },
+  {
+    version: 6,
+    name: 'console: recent rejected messages',
+    sql: REJECTIONS_MIGRATION_SQL,
   },
 ];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeConsoleContract } from '../console.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
 import { migrate, SqliteEngine } from './engine.js';
 import { MIGRATIONS } from './migrations.js';
@@ -16,6 +17,8 @@ const modeOf = (path: string) => (existsSync(path) ? (statSync(path).mode & 0o77
 
 describeStoreContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
 describeStoreContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
+describeConsoleContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
+describeConsoleContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
 
 describe('sqlite store', () => {
   it('keeps committed events and dedupe across a reopen', async () => {

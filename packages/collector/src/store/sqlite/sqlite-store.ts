@@ -85,6 +85,17 @@ function storeOver(
     listAdminKeys: call('listAdminKeys'),
     listDeletions: call('listDeletions'),
     listSuppressionStats: call('listSuppressionStats'),
+    recordRejections: call('recordRejections'),
+    listRejections: call('listRejections'),
+    readEventsAfter: call('readEventsAfter'),
+    traceMessage: call('traceMessage'),
+    countEventsPerMinute: call('countEventsPerMinute'),
+    getTotals: call('getTotals'),
+    summarizeWarnings: call('summarizeWarnings'),
+    lastEventPerSource: call('lastEventPerSource'),
+    searchProfiles: call('searchProfiles'),
+    listConsentHistory: call('listConsentHistory'),
+    describe: call('describe'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {

@@ -4,7 +4,15 @@
  * before the event row is written, so stitching commits atomically with the
  * event. The decisions themselves are the pure functions of `src/identity`.
  */
-import type { DeletionRecord, DeletionResult, MergeRecord, Page, Profile, SuppressionStat } from '@exhaust/schema';
+import type {
+  ConsentRecord,
+  DeletionRecord,
+  DeletionResult,
+  MergeRecord,
+  Page,
+  Profile,
+  SuppressionStat,
+} from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
@@ -14,6 +22,7 @@ import { listDeletions, listSuppressionStats } from './audit.js';
 import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
 import { type IdentityResolution, resolveEvent } from './resolve.js';
+import { listConsentHistory, searchProfiles } from './search.js';
 
 export type { IdentityResolution } from './resolve.js';
 export { IDENTITY_MIGRATION_SQL } from './schema.js';
@@ -34,6 +43,8 @@ export interface SqliteIdentity {
   merge(from: ProfileRef, into: ProfileRef): MergeOutcome | null;
   /** Must run inside a transaction (the engine opens one). */
   unmerge(ref: ProfileRef): UnmergeOutcome | 'not_merged' | null;
+  searchProfiles(query: string, limit: number): Profile[];
+  listConsentHistory(ref: ProfileRef): ConsentRecord[] | null;
   /** Must run inside a transaction (the engine opens one). */
   erase(ref: ProfileRef, o: { suppress: boolean }): DeletionResult | null;
   listDeletions(q: PageQuery): Page<DeletionRecord>;
@@ -67,6 +78,8 @@ export function createSqliteIdentity(db: Database, config: IdentityConfig | unde
       const root = rootOfRef(ctx, ref);
       return root ? listMergeHistory(ctx, root) : null;
     },
+    searchProfiles: (query, limit) => searchProfiles(ctx, query, limit),
+    listConsentHistory: (ref) => listConsentHistory(ctx, ref),
     merge: (from, into) => forceMerge(ctx, from, into),
     unmerge: (ref) => unmerge(ctx, ref),
     erase: (ref, options) => erase(ctx, ref, options),
