@@ -16,8 +16,8 @@ import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
 import { createAdminKeyRoutes } from './routes/admin-keys.js';
-import { createDeletionRoutes } from './routes/deletions.js';
 import { createConsoleRoutes, findConsoleDir } from './routes/console.js';
+import { createDeletionRoutes } from './routes/deletions.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createHomeRoutes } from './routes/home.js';
@@ -26,9 +26,9 @@ import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
 import { createSettingsRoutes } from './routes/settings.js';
 import { createSourceRoutes } from './routes/sources.js';
-import { createSuppressionRoutes } from './routes/suppressions.js';
 import { createStatsRoutes } from './routes/stats.js';
 import { createStreamRoutes } from './routes/stream.js';
+import { createSuppressionRoutes } from './routes/suppressions.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {

@@ -66,8 +66,8 @@ export type {
   NewSource,
   PageQuery,
   ProfileRef,
-  SourceChanges,
   PropertyValue,
+  SourceChanges,
   Store,
   UnmergeOutcome,
 } from './store/store.js';

@@ -180,6 +180,7 @@ export interface SourceCreateRequest {
 
 /** Body of `PATCH /v1/sources/{id}`: the fields to change. */
 export type SourceUpdateRequest = Partial<SourceCreateRequest>;
+
 /** One erasure in the audit log: when and how much, never whom. */
 export interface DeletionRecord extends DeletionResult {
   /** When the erasure ran (collector clock, ISO 8601). */
@@ -195,6 +196,7 @@ export interface SuppressionStat {
   droppedEvents: number;
   /** receivedAt of the last event this entry dropped. */
   lastDroppedAt: string;
+}
 
 /** A message a batch refused, as the collector remembers it (never its payload). */
 export interface RecentRejection {

@@ -32,8 +32,8 @@ export type {
   SourceCreateRequest,
   SourceUpdateRequest,
   StoredEvent,
-  SuppressionStat,
   StreamedEvent,
+  SuppressionStat,
   WarningSummary,
 } from './api.js';
 export type {

@@ -5,8 +5,8 @@
  * Nothing here may mention SQLite, rowids, statements or transactions.
  */
 import type {
-  DeletionRecord,
   ConsentRecord,
+  DeletionRecord,
   DeletionResult,
   EventWarning,
   KeyInfo,
@@ -20,8 +20,8 @@ import type {
   RecentRejection,
   Source,
   StoredEvent,
-  SuppressionStat,
   StreamedEvent,
+  SuppressionStat,
   WarningCode,
 } from '@exhaust/schema';
 
