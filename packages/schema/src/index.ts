@@ -23,6 +23,17 @@ export type {
   SourceCreateRequest,
   SourceUpdateRequest,
   StoredEvent,
+  SubscriptionChangeResult,
+  SubscriptionCheckResult,
+  SubscriptionHistoryEntry,
+  SubscriptionImportResult,
+  SubscriptionLink,
+  SubscriptionProof,
+  SubscriptionRecord,
+  SubscriptionState,
+  SubscriptionUpdateRequest,
+  SubscriptionUpdateResult,
+  TopicSubscription,
 } from './api.js';
 export type {
   ApiErrorCode,
@@ -30,6 +41,11 @@ export type {
   IngestLimits,
   MergeReason,
   RejectionCode,
+  SubscriptionChannel,
+  SubscriptionReason,
+  SubscriptionSkipReason,
+  SubscriptionSource,
+  SubscriptionStatus,
   WarningCode,
 } from './constants.js';
 export {
@@ -49,7 +65,14 @@ export {
   MAX_PROPERTY_DEPTH,
   MAX_STRING_LENGTH,
   MERGE_REASONS,
+  MAX_SUBSCRIPTION_CHECK_ADDRESSES,
   REJECTION_CODES,
+  SUBSCRIPTION_CHANNELS,
+  SUBSCRIPTION_CONFLICT_WINDOW_MS,
+  SUBSCRIPTION_REASONS,
+  SUBSCRIPTION_SKIP_REASONS,
+  SUBSCRIPTION_SOURCES,
+  SUBSCRIPTION_STATUSES,
   WARNING_CODES,
 } from './constants.js';
 export {

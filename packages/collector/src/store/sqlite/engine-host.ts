@@ -33,6 +33,12 @@ const STORE_METHODS_LIST = [
   'addKey',
   'revokeKey',
   'listAdminKeys',
+  'listSenderKeys',
+  'changeSubscriptions',
+  'readSubscriptionFacts',
+  'getSubscriptions',
+  'getSubscriptionHistory',
+  'listSubscriptions',
   'ping',
   'close',
 ] as const satisfies readonly EngineMethod[];

@@ -3,8 +3,9 @@
  * transaction together with its `schema_version` row, so a crash mid-migration
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
-import { ACCESS_MIGRATION_SQL } from './access.js';
+import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
+import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
 
 export interface Migration {
   version: number;
@@ -97,5 +98,12 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'access: sources, write and admin keys (hashed), keys version',
     sql: ACCESS_MIGRATION_SQL,
+  },
+  {
+    // NOTE: numbered 30 on its branch so that parallel branches do not collide; renumbered on merge.
+    version: 30,
+    name: 'subscriptions: states, history, contact suppressions; sender keys',
+    rebuildsTables: true,
+    sql: `${SUBSCRIPTIONS_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
   },
 ];

@@ -83,6 +83,12 @@ function storeOver(
     addKey: call('addKey'),
     revokeKey: call('revokeKey'),
     listAdminKeys: call('listAdminKeys'),
+    listSenderKeys: call('listSenderKeys'),
+    changeSubscriptions: call('changeSubscriptions'),
+    readSubscriptionFacts: call('readSubscriptionFacts'),
+    getSubscriptions: call('getSubscriptions'),
+    getSubscriptionHistory: call('getSubscriptionHistory'),
+    listSubscriptions: call('listSubscriptions'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {

@@ -17,6 +17,9 @@ import {
   suppressionHash,
 } from './graph.js';
 
+/** What identity erased; the engine adds what the subscriptions erased. */
+export type IdentityDeletion = Omit<DeletionResult, 'subscriptions' | 'contactSuppressed'>;
+
 const IN_FRAGMENTS = 'IN (SELECT value FROM json_each(?))';
 
 /** `into` survives whatever the ages; limits are bypassed (an operator decided). */
@@ -66,7 +69,11 @@ export function unmerge(ctx: IdentityContext, ref: ProfileRef): UnmergeOutcome |
  * contested links never joined the component, so they are never crossed;
  * holding profiles are separate fragments and stay.
  */
-export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress: boolean }): DeletionResult | null {
+export function erase(
+  ctx: IdentityContext,
+  ref: ProfileRef,
+  options: { suppress: boolean },
+): IdentityDeletion | null {
   const root = rootOfRef(ctx, ref);
   if (!root) return null;
   const { db } = ctx;
@@ -102,7 +109,7 @@ export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress
   db.prepare(`UPDATE id_fragments SET merged_into = NULL WHERE id ${IN_FRAGMENTS}`).run(fragments);
   db.prepare(`DELETE FROM id_fragments WHERE id ${IN_FRAGMENTS}`).run(fragments);
 
-  const result: DeletionResult = {
+  const result: IdentityDeletion = {
     deletionId: newPublicId('del'),
     profiles: ids.length,
     identifiers: erasedIdentifiers,

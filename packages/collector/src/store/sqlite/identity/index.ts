@@ -4,12 +4,12 @@
  * before the event row is written, so stitching commits atomically with the
  * event. The decisions themselves are the pure functions of `src/identity`.
  */
-import type { DeletionResult, MergeRecord, Page, Profile } from '@exhaust/schema';
+import type { MergeRecord, Page, Profile } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
-import { erase, forceMerge, unmerge } from './admin.js';
+import { erase, forceMerge, type IdentityDeletion, unmerge } from './admin.js';
 import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
 import { type IdentityResolution, resolveEvent } from './resolve.js';
@@ -34,7 +34,7 @@ export interface SqliteIdentity {
   /** Must run inside a transaction (the engine opens one). */
   unmerge(ref: ProfileRef): UnmergeOutcome | 'not_merged' | null;
   /** Must run inside a transaction (the engine opens one). */
-  erase(ref: ProfileRef, o: { suppress: boolean }): DeletionResult | null;
+  erase(ref: ProfileRef, o: { suppress: boolean }): IdentityDeletion | null;
 }
 
 /**
