@@ -99,6 +99,11 @@ export interface Profile {
   lastSeen: string;
   eventCount: number;
   holdingFor: string | null;
+  /**
+   * Only in `GET /v1/profiles/{ref}`: the subscription states of the profile's email and phone
+   * addresses that have any status kept (they belong to the addresses, not to the profile).
+   */
+  subscriptions?: SubscriptionState[];
 }
 
 /**

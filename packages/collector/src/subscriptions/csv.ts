@@ -19,11 +19,17 @@ export const MAX_IMPORT_ROWS = 100_000;
 export const EXPORT_COLUMNS = ['channel', 'address', 'topic', 'status', 'since', 'source'] as const;
 const REQUIRED_COLUMNS = ['channel', 'address', 'status'];
 /** Statuses an import may set on a channel: bounces and complaints come from the sender's reports. */
-const IMPORT_CHANNEL_STATUSES: readonly SubscriptionStatus[] = ['subscribed', 'unsubscribed', 'none', 'bounced', 'complained'];
+const IMPORT_CHANNEL_STATUSES: readonly SubscriptionStatus[] = [
+  'subscribed',
+  'unsubscribed',
+  'none',
+  'bounced',
+  'complained',
+];
 
 export type ImportRow =
-  | { line: number; ok: true; change: SubscriptionChange }
-  | { line: number; ok: false; message: string };
+  | { line: number; ok: true; change: SubscriptionChange; message?: undefined }
+  | { line: number; ok: false; message: string; change?: undefined };
 
 export class CsvImportError extends Error {
   override readonly name = 'CsvImportError';
@@ -62,11 +68,13 @@ export function parseImportCsv(text: string, config: IdentityConfig, now: Date):
 function rowOf(record: Record<string, string>, line: number, config: IdentityConfig, now: Date): ImportRow {
   const fail = (message: string): ImportRow => ({ line, ok: false, message });
   const channel = (record.channel ?? '').toLowerCase() as SubscriptionChannel;
-  if (!SUBSCRIPTION_CHANNELS.includes(channel)) return fail(`channel must be one of ${SUBSCRIPTION_CHANNELS.join(', ')}`);
+  if (!SUBSCRIPTION_CHANNELS.includes(channel))
+    return fail(`channel must be one of ${SUBSCRIPTION_CHANNELS.join(', ')}`);
   const address = normalizeAddress(channel, record.address, config);
   if (!address.ok) return fail(`address ${address.message}`);
   const topic = record.topic ? record.topic : null;
-  if (topic !== null && topic.length > MAX_TOPIC_KEY_LENGTH) return fail(`topic is longer than ${MAX_TOPIC_KEY_LENGTH}`);
+  if (topic !== null && topic.length > MAX_TOPIC_KEY_LENGTH)
+    return fail(`topic is longer than ${MAX_TOPIC_KEY_LENGTH}`);
   const status = (record.status ?? '').toLowerCase() as SubscriptionStatus;
   const allowed: readonly SubscriptionStatus[] = topic === null ? IMPORT_CHANNEL_STATUSES : TOPIC_STATUSES;
   if (!allowed.includes(status)) return fail(`status must be one of ${allowed.join(', ')}`);

@@ -15,8 +15,7 @@ const CHANNEL_NAMES: Record<SubscriptionChannel, string> = {
   whatsapp: 'WhatsApp messages',
 };
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -68,7 +67,9 @@ export function renderUnsubscribePage(input: UnsubscribePageInput): string {
 
 /** Shown after the button was pressed. */
 export function renderUnsubscribedPage(input: Omit<UnsubscribePageInput, 'action'>): string {
-  const what = input.topic ? `${escapeHtml(input.topic)} ${CHANNEL_NAMES[input.channel]}` : CHANNEL_NAMES[input.channel];
+  const what = input.topic
+    ? `${escapeHtml(input.topic)} ${CHANNEL_NAMES[input.channel]}`
+    : CHANNEL_NAMES[input.channel];
   return page(
     'Unsubscribed',
     `<h1 role="status">You are unsubscribed</h1>

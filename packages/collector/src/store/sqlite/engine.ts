@@ -8,9 +8,9 @@ import { chmodSync, closeSync, openSync } from 'node:fs';
 import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
+import type { SubscriptionChange } from '../../subscriptions/model.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
-import type { SubscriptionChange } from '../../subscriptions/model.js';
 import type {
   AccessSeed,
   EraseOptions,

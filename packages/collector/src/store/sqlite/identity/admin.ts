@@ -69,11 +69,7 @@ export function unmerge(ctx: IdentityContext, ref: ProfileRef): UnmergeOutcome |
  * contested links never joined the component, so they are never crossed;
  * holding profiles are separate fragments and stay.
  */
-export function erase(
-  ctx: IdentityContext,
-  ref: ProfileRef,
-  options: { suppress: boolean },
-): IdentityDeletion | null {
+export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress: boolean }): IdentityDeletion | null {
   const root = rootOfRef(ctx, ref);
   if (!root) return null;
   const { db } = ctx;

@@ -15,6 +15,9 @@ import type {
   SubscriptionStatus,
 } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
+import { decideChange } from '../../../subscriptions/conflict.js';
+import { ADDRESS_KIND, type AddressKind, type SubscriptionChange } from '../../../subscriptions/model.js';
+import type { CheckFacts, KeptForCheck } from '../../../subscriptions/precedence.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../../cursor.js';
 import type {
   SubscriptionChangeOutcome,
@@ -23,9 +26,6 @@ import type {
   SubscriptionKey,
   SubscriptionQuery,
 } from '../../store.js';
-import { decideChange } from '../../../subscriptions/conflict.js';
-import { ADDRESS_KIND, type AddressKind, type SubscriptionChange } from '../../../subscriptions/model.js';
-import type { CheckFacts, KeptForCheck } from '../../../subscriptions/precedence.js';
 import { suppressionHash } from '../identity/graph.js';
 
 export { SUBSCRIPTIONS_MIGRATION_SQL } from './schema.js';
