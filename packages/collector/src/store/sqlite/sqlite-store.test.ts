@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
+import { describeSubscriptionsContract } from '../subscriptions.contract.js';
 import { migrate, SqliteEngine } from './engine.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -16,6 +17,8 @@ const modeOf = (path: string) => (existsSync(path) ? (statSync(path).mode & 0o77
 
 describeStoreContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
 describeStoreContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
+describeSubscriptionsContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
+describeSubscriptionsContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
 
 describe('sqlite store', () => {
   it('keeps committed events and dedupe across a reopen', async () => {
