@@ -5,6 +5,7 @@
  * merges, erasure, bulk checks, CSV round trips and sender keys.
  */
 import type {
+  ApiErrorBody,
   CreatedKey,
   Profile,
   StoredEvent,
@@ -350,14 +351,14 @@ describe('one-click unsubscribe', () => {
     // A link signed by another collector's key.
     const other = await startTestCollector();
     const foreign = (
-      await (
+      (await (
         await fetch(`${other.url}/v1/subscriptions/links`, {
           method: 'POST',
           headers: { authorization: `Bearer ${other.adminKey}`, 'content-type': 'application/json' },
           body: JSON.stringify({ channel: 'email', address }),
         })
-      ).json()
-    ).url as string;
+      ).json()) as SubscriptionLink
+    ).url;
     await other.stop();
     const bad = [
       flip(3),
@@ -478,7 +479,7 @@ describe('senders', () => {
       body: JSON.stringify({ channel: 'email', addresses: [...addresses, 'one-more@example.org'] }),
     });
     expect(tooMany.status).toBe(400);
-    expect((await tooMany.json()).error.issues[0].path).toEqual(['addresses']);
+    expect(((await tooMany.json()) as ApiErrorBody).error.issues?.[0]?.path).toEqual(['addresses']);
   });
 
   it('gives sender keys check and report only', async () => {
@@ -595,7 +596,7 @@ describe('CSV', () => {
       body: 'email,status\nada@example.org,subscribed\n',
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatchObject({
+    expect(((await response.json()) as ApiErrorBody).error).toMatchObject({
       code: 'invalid_body',
       message: expect.stringContaining('channel'),
     });

@@ -34,6 +34,59 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const statusOf = (raw: unknown): SubscriptionStatus | null =>
   typeof raw === 'string' ? (SEGMENT_STATUSES[raw.trim().toLowerCase()] ?? null) : null;
 
+interface EntryContext {
+  at: string;
+  ip: string | null;
+  config: IdentityConfig;
+  skip: (path: string, why: string) => void;
+}
+
+/** The changes of one `messaging_subscriptions` entry; problems go to `skip`. */
+function changesOfEntry(entry: unknown, path: string, { at, ip, config, skip }: EntryContext): SubscriptionChange[] {
+  const changes: SubscriptionChange[] = [];
+  if (!isRecord(entry)) {
+    skip(path, 'expected an object');
+    return changes;
+  }
+  const channel = typeof entry.type === 'string' ? SEGMENT_TYPES[entry.type.trim().toLowerCase()] : undefined;
+  if (!channel) {
+    skip(`${path}.type`, 'expected EMAIL, SMS or WhatsApp');
+    return changes;
+  }
+  const address = normalizeAddress(channel, entry.key, config);
+  if (!address.ok) {
+    skip(`${path}.key`, address.message);
+    return changes;
+  }
+  const change = (topic: string | null, status: SubscriptionStatus) =>
+    changes.push({
+      channel,
+      address: address.address,
+      topic,
+      status,
+      source: 'sdk',
+      at,
+      proof: status === 'subscribed' && ip ? { ip } : null,
+    });
+  if (entry.status !== undefined && entry.status !== null) {
+    const status = statusOf(entry.status);
+    if (status) change(null, status);
+    else skip(`${path}.status`, 'expected SUBSCRIBED, UNSUBSCRIBED or DID_NOT_SUBSCRIBE');
+  }
+  if (entry.groups === undefined || entry.groups === null) return changes;
+  if (!Array.isArray(entry.groups)) {
+    skip(`${path}.groups`, 'expected an array');
+    return changes;
+  }
+  for (const [g, group] of entry.groups.slice(0, MAX_MESSAGING_SUBSCRIPTION_GROUPS).entries()) {
+    const name = isRecord(group) ? topicKeySchema.safeParse(group.name) : null;
+    const status = isRecord(group) ? statusOf(group.status) : null;
+    if (name?.success && status) change(name.data, status);
+    else skip(`${path}.groups.${g}`, 'expected { name, status }');
+  }
+  return changes;
+}
+
 /**
  * The changes an identify asks for; null when it carries no
  * `messaging_subscriptions` (then nothing at all is done for it).
@@ -48,45 +101,19 @@ export function subscriptionChangesOf(message: Message, at: string, config: Iden
   const ip = typeof message.context?.ip === 'string' ? message.context.ip : null;
   const changes: SubscriptionChange[] = [];
   const warnings: EventWarning[] = [];
-  const skip = (path: string, why: string) =>
+  const skip = (path: string, why: string): void => {
     warnings.push({ code: 'invalid_subscription', detail: `messaging_subscriptions${path}: ${why}` });
+  };
   if (!Array.isArray(entries)) {
     skip('', 'expected an array');
     return { changes, warnings };
   }
-  entries.forEach((entry, i) => {
+  for (const [i, entry] of entries.entries()) {
     if (i >= MAX_MESSAGING_SUBSCRIPTIONS) {
-      if (i === MAX_MESSAGING_SUBSCRIPTIONS) skip(`.${i}`, `more than ${MAX_MESSAGING_SUBSCRIPTIONS} entries`);
-      return;
+      skip(`.${i}`, `more than ${MAX_MESSAGING_SUBSCRIPTIONS} entries`);
+      break;
     }
-    if (!isRecord(entry)) return skip(`.${i}`, 'expected an object');
-    const channel = typeof entry.type === 'string' ? SEGMENT_TYPES[entry.type.trim().toLowerCase()] : undefined;
-    if (!channel) return skip(`.${i}.type`, 'expected EMAIL, SMS or WhatsApp');
-    const address = normalizeAddress(channel, entry.key, config);
-    if (!address.ok) return skip(`.${i}.key`, address.message);
-    const change = (topic: string | null, status: SubscriptionStatus) =>
-      changes.push({
-        channel,
-        address: address.address,
-        topic,
-        status,
-        source: 'sdk',
-        at,
-        proof: status === 'subscribed' && ip ? { ip } : null,
-      });
-    if (entry.status !== undefined && entry.status !== null) {
-      const status = statusOf(entry.status);
-      if (status) change(null, status);
-      else skip(`.${i}.status`, 'expected SUBSCRIBED, UNSUBSCRIBED or DID_NOT_SUBSCRIBE');
-    }
-    if (entry.groups === undefined || entry.groups === null) return;
-    if (!Array.isArray(entry.groups)) return skip(`.${i}.groups`, 'expected an array');
-    entry.groups.slice(0, MAX_MESSAGING_SUBSCRIPTION_GROUPS).forEach((group, g) => {
-      const name = isRecord(group) ? topicKeySchema.safeParse(group.name) : null;
-      const status = isRecord(group) ? statusOf(group.status) : null;
-      if (!name?.success || !status) return skip(`.${i}.groups.${g}`, 'expected { name, status }');
-      change(name.data, status);
-    });
-  });
+    changes.push(...changesOfEntry(entry, `.${i}`, { at, ip, config, skip }));
+  }
   return { changes, warnings };
 }
