@@ -286,6 +286,24 @@ describe('one-click unsubscribe', () => {
     expect((await link(address.toUpperCase())).url).toBe(made.url);
   });
 
+  it('starts links with publicUrl from the config, path prefix kept', async () => {
+    const behindProxy = await startTestCollector({ config: { publicUrl: 'https://mail.example.com/exhaust/' } });
+    try {
+      const response = await fetch(`${behindProxy.url}/v1/subscriptions/links`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${behindProxy.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'sms', address: '+44 7700 900123' }),
+      });
+      const { url } = (await response.json()) as SubscriptionLink;
+      expect(url).toMatch(/^https:\/\/mail\.example\.com\/exhaust\/unsubscribe\/[A-Za-z0-9_-]+$/);
+      // The same token works on the collector itself (the proxy only forwards).
+      const page = await fetch(`${behindProxy.url}/unsubscribe/${url.slice(url.lastIndexOf('/') + 1)}`);
+      expect(await page.text()).toContain('+**********23');
+    } finally {
+      await behindProxy.stop();
+    }
+  });
+
   it('shows a page on GET without unsubscribing', async () => {
     const address = fresh();
     await put('email', address, { status: 'subscribed', source: 'api', at: minute(1) });

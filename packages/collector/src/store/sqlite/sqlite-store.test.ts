@@ -50,6 +50,34 @@ describe('sqlite store', () => {
     db.close();
   });
 
+  it('keeps every key when migration 30 rebuilds access_keys for sender keys', async () => {
+    const file = freshFile();
+    // The database as the previous release left it: access tables without the 'sender' kind.
+    const before = new BetterSqlite3(file);
+    migrate(
+      before,
+      MIGRATIONS.filter((m) => m.version < 30),
+    );
+    before.exec(`
+      INSERT INTO access_sources VALUES ('src_1', 'web', '["*"]', 1, 0, 'then', 'then');
+      INSERT INTO access_keys VALUES ('key_w', 'write', 'src_1', '${'w'.padEnd(64, '0')}', 'wk_…w', 0, 'then', 'later');
+      INSERT INTO access_keys VALUES ('key_a', 'admin', NULL, '${'a'.padEnd(64, '0')}', 'ak_…a', 1, 'then', NULL);
+    `);
+    before.close();
+    const store = await createSqliteStore({ file, mode: 'inline' });
+    expect((await store.getAccessSnapshot(null))?.keys).toEqual([
+      { hash: 'a'.padEnd(64, '0'), owner: { kind: 'admin' } },
+    ]);
+    expect((await store.getSource('src_1'))?.keys).toMatchObject([{ id: 'key_w', revokedAt: 'later' }]);
+    expect(
+      await store.addKey(
+        { kind: 'sender' },
+        { id: 'key_s', hash: 's'.padEnd(64, '0'), hint: 'sk_…s', createdAt: 'now' },
+      ),
+    ).toMatchObject({ id: 'key_s' });
+    await store.close();
+  });
+
   it('rolls back a failing request alone inside a group commit', () => {
     const engine = new SqliteEngine({ file: freshFile() });
     const [a, b, c] = [makeIncomingEvent(), makeIncomingEvent(), makeIncomingEvent()].map((e) => engine.prepare(e));
