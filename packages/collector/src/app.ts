@@ -5,6 +5,8 @@
  * const app = createApp({ store, keyring, limits: DEFAULT_LIMITS, ipPolicy: 'truncate' });
  * serve({ fetch: app.fetch, port: 8787 });
  */
+
+import { randomBytes } from 'node:crypto';
 import type { IngestLimits } from '@exhaust/schema';
 import { Hono } from 'hono';
 import type { Keyring } from './auth/keyring.js';
@@ -24,19 +26,26 @@ import { createHomeRoutes } from './routes/home.js';
 import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
+import { createSenderKeyRoutes } from './routes/sender-keys.js';
 import { createSettingsRoutes } from './routes/settings.js';
 import { createSourceRoutes } from './routes/sources.js';
 import { createStatsRoutes } from './routes/stats.js';
 import { createStreamRoutes } from './routes/stream.js';
+import { createSubscriptionRoutes } from './routes/subscriptions.js';
 import { createSuppressionRoutes } from './routes/suppressions.js';
+import { createUnsubscribeRoutes } from './routes/unsubscribe.js';
 import type { Store } from './store/store.js';
+import { createSubscriptionService } from './subscriptions/service.js';
+import type { SigningKeys } from './subscriptions/signing-keys.js';
+import { SIGNING_KEY_BYTES, SIGNING_KEY_ID_BYTES } from './subscriptions/token.js';
+import { DEFAULT_SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from './subscriptions/topics.js';
 
 export interface AppDeps {
   store: Store;
   keyring: Keyring;
   limits: IngestLimits;
   ipPolicy: IpPolicy;
-  /** The identity policy in force, shown by `GET /v1/settings`; default the policy's defaults. */
+  /** The identity policy in force (shown by `GET /v1/settings`; addresses are normalized by it); default the policy's defaults. */
   identity?: IdentityConfig;
   /** Folder of the built console; default `findConsoleDir()` (null serves a "not built" page). */
   consoleDir?: string | null;
@@ -46,6 +55,20 @@ export interface AppDeps {
   now?: () => Date;
   /** True once shutdown began: answers then close their connection. */
   isShuttingDown?: () => boolean;
+  /** The config file's `subscriptions`; default no declared topics. */
+  subscriptions?: SubscriptionsConfig;
+  /**
+   * Keys of one-click unsubscribe links (`startCollector` keeps them in the data folder). Default:
+   * a key made for this app only, so its links die with it.
+   */
+  signingKeys?: SigningKeys;
+  /** Public origin for links; default the origin of the request asking for one. */
+  publicUrl?: string | undefined;
+}
+
+function ephemeralSigningKeys(): SigningKeys {
+  const key = { id: randomBytes(SIGNING_KEY_ID_BYTES).toString('hex'), secret: randomBytes(SIGNING_KEY_BYTES) };
+  return { current: key, all: [key] };
 }
 
 const ADMIN_PATHS = [
@@ -63,6 +86,8 @@ const ADMIN_PATHS = [
   '/v1/stats/*',
   '/v1/stream',
   '/v1/settings',
+  '/v1/sender-keys',
+  '/v1/sender-keys/*',
 ];
 /** Admin paths whose other methods answer 405 (rather than 404). */
 const ADMIN_METHOD_PATHS = [
@@ -72,6 +97,8 @@ const ADMIN_METHOD_PATHS = [
   '/v1/sources/:id/keys/:keyId',
   '/v1/admin-keys',
   '/v1/admin-keys/:keyId',
+  '/v1/sender-keys',
+  '/v1/sender-keys/:keyId',
 ];
 
 export function createApp(deps: AppDeps): Hono<IngestEnv> {
@@ -97,12 +124,20 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   for (const path of INGEST_PATHS) app.use(path, ingestCors(deps.keyring));
   for (const path of ADMIN_PATHS) app.use(path, requireAdmin(deps.keyring));
 
+  const subscriptions = createSubscriptionService({
+    store: deps.store,
+    config: deps.subscriptions ?? DEFAULT_SUBSCRIPTIONS_CONFIG,
+    identity: deps.identity ?? DEFAULT_IDENTITY_CONFIG,
+    signingKeys: deps.signingKeys ?? ephemeralSigningKeys(),
+    publicUrl: deps.publicUrl,
+    now,
+  });
   const ingest = createIngestService({ store: deps.store, limits: deps.limits, ipPolicy: deps.ipPolicy });
   app.route('/', createIngestRoutes({ keyring: deps.keyring, ingest, limits: deps.limits, now }));
   app.route('/', createEventRoutes({ store: deps.store }));
   app.route('/', createHealthRoutes({ store: deps.store }));
   app.route('/', createHomeRoutes());
-  app.route('/', createProfileRoutes({ store: deps.store }));
+  app.route('/', createProfileRoutes({ store: deps.store, subscriptions }));
   app.route('/', createMergeRoutes({ store: deps.store }));
   app.route('/', createSourceRoutes({ store: deps.store, keyring: deps.keyring, now }));
   app.route('/', createAdminKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));
@@ -119,6 +154,9 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
     }),
   );
   app.route('/', createConsoleRoutes(deps.consoleDir === undefined ? findConsoleDir() : deps.consoleDir));
+  app.route('/', createSenderKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));
+  app.route('/', createSubscriptionRoutes({ store: deps.store, keyring: deps.keyring, subscriptions, now }));
+  app.route('/', createUnsubscribeRoutes({ subscriptions }));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz', ...ADMIN_METHOD_PATHS]) {
     app.all(path, (c) => {

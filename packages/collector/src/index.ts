@@ -71,3 +71,11 @@ export type {
   Store,
   UnmergeOutcome,
 } from './store/store.js';
+export {
+  decideCheck,
+  loadSigningKeys,
+  rotateSigningKey,
+  SIGNING_KEYS_FILE,
+  type SigningKeys,
+  type SubscriptionsConfig,
+} from './subscriptions/index.js';

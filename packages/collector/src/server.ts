@@ -16,6 +16,7 @@ import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resol
 import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
+import { loadSigningKeys } from './subscriptions/signing-keys.js';
 
 /** Default port of `exhaust-collector serve`. */
 export const DEFAULT_PORT = 8787;
@@ -84,6 +85,8 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     adminKey: options.adminKey,
     dataDir,
   });
+  // Read (or made) before the store opens: a broken file then leaves nothing to close.
+  const signingKeys = loadSigningKeys(dataDir);
   const store = await createSqliteStore({
     file: dbFile,
     identity: config.identity,
@@ -113,6 +116,9 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     limits: config.limits,
     ipPolicy: config.ip,
     identity: config.identity,
+    subscriptions: config.subscriptions,
+    signingKeys,
+    publicUrl: config.publicUrl,
     logger,
     isShuttingDown: () => shuttingDown,
   });

@@ -2,7 +2,18 @@
  * Shapes of the collector's HTTP answers, shared by the collector (which
  * produces them) and clients and tests (which read them).
  */
-import type { ApiErrorCode, IngestLimits, MergeReason, RejectionCode, WarningCode } from './constants.js';
+import type {
+  ApiErrorCode,
+  IngestLimits,
+  MergeReason,
+  RejectionCode,
+  SubscriptionChannel,
+  SubscriptionReason,
+  SubscriptionSkipReason,
+  SubscriptionSource,
+  SubscriptionStatus,
+  WarningCode,
+} from './constants.js';
 import type { JsonObject, Message, MessageType } from './messages.js';
 
 /** One problem with a request, naming the field by its path. */
@@ -89,6 +100,11 @@ export interface Profile {
   lastSeen: string;
   eventCount: number;
   holdingFor: string | null;
+  /**
+   * Only in `GET /v1/profiles/{ref}`: the subscription states of the profile's email and phone
+   * addresses that have any status kept (they belong to the addresses, not to the profile).
+   */
+  subscriptions?: SubscriptionState[];
 }
 
 /**
@@ -127,6 +143,10 @@ export interface DeletionResult {
   consentRecords: number;
   merges: number;
   suppressed: number;
+  /** Subscription states and history rows of the profile's addresses deleted. */
+  subscriptions: number;
+  /** Addresses put on the contact suppression list (`suppressContact`, on by default). */
+  contactSuppressed: number;
 }
 
 /**
@@ -306,4 +326,109 @@ export interface CollectorSettings {
     blockedValues: Record<string, string[]>;
     blockedPatterns: Record<string, string[]>;
   };
+}
+
+/** What a person was shown and from where they agreed, kept with a `subscribed` status. */
+export interface SubscriptionProof {
+  /** The IP address the consent came from. */
+  ip?: string;
+  /** The text shown when they agreed. */
+  text?: string;
+}
+
+/** A topic's status for one address. */
+export interface TopicSubscription {
+  status: SubscriptionStatus;
+  since: string;
+  source: SubscriptionSource;
+}
+
+/** The subscription state of one (channel, address): its channel status and each topic it has a status for. */
+export interface SubscriptionState {
+  channel: SubscriptionChannel;
+  /** Normalized: lower-cased email, E.164-style phone. */
+  address: string;
+  /** `none` when nothing was ever recorded. */
+  status: SubscriptionStatus;
+  /** When the channel status was set; null for `none` never set. */
+  since: string | null;
+  source: SubscriptionSource | null;
+  proof: SubscriptionProof | null;
+  topics: Record<string, TopicSubscription>;
+}
+
+/** One change of a channel status (`topic` null) or a topic status, append-only. */
+export interface SubscriptionHistoryEntry {
+  topic: string | null;
+  status: SubscriptionStatus;
+  previous: SubscriptionStatus;
+  source: SubscriptionSource;
+  /** When the change happened (the time that decides conflicts). */
+  at: string;
+  /** When the collector recorded it. */
+  recordedAt: string;
+  proof: SubscriptionProof | null;
+}
+
+/** `GET /v1/subscriptions/{channel}/{address}`. */
+export interface SubscriptionRecord extends SubscriptionState {
+  /** Oldest first. */
+  history: SubscriptionHistoryEntry[];
+}
+
+/** The answer of `GET /v1/subscriptions/check`, one element of the bulk answer's `data`. */
+export interface SubscriptionCheckResult {
+  channel: SubscriptionChannel;
+  address: string;
+  topic: string | null;
+  /** May this address be contacted on this channel (about this topic)? */
+  allowed: boolean;
+  /** Channel status. */
+  status: SubscriptionStatus;
+  /** The topic's status; null when no topic was asked. */
+  topicStatus: SubscriptionStatus | null;
+  reason: SubscriptionReason;
+  /** When the deciding status was set; null when nothing is recorded. */
+  since: string | null;
+  source: SubscriptionSource | null;
+}
+
+/** Body of `PUT /v1/subscriptions/{channel}/{address}`. */
+export interface SubscriptionUpdateRequest {
+  /** Channel status; leave out to change topics only. */
+  status?: SubscriptionStatus;
+  topics?: Record<string, 'subscribed' | 'unsubscribed' | 'none'>;
+  source: SubscriptionSource;
+  /** When the change happened; default now. Decides conflicts with other changes. */
+  at?: string;
+  proof?: SubscriptionProof;
+}
+
+/** What became of one requested change. */
+export interface SubscriptionChangeResult {
+  topic: string | null;
+  status: SubscriptionStatus;
+  applied: boolean;
+  /** Why it was not applied: an older change than the one kept (`stale`), an erased address, or no change. */
+  skipped: SubscriptionSkipReason | null;
+}
+
+/** The answer of `PUT /v1/subscriptions/{channel}/{address}` and `POST /v1/subscriptions/report`. */
+export interface SubscriptionUpdateResult {
+  state: SubscriptionState;
+  changes: SubscriptionChangeResult[];
+}
+
+/** The answer of `POST /v1/subscriptions/links`: what a sender puts in its mail. */
+export interface SubscriptionLink {
+  url: string;
+  headers: { 'List-Unsubscribe': string; 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
+
+/** The answer of `POST /v1/subscriptions/import`. */
+export interface SubscriptionImportResult {
+  /** Rows whose change was applied. */
+  applied: number;
+  /** Rows not applied, by CSV line (1 = the header), with why. */
+  skipped: { line: number; reason: SubscriptionSkipReason | 'invalid'; message?: string }[];
 }

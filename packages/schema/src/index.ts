@@ -33,7 +33,18 @@ export type {
   SourceUpdateRequest,
   StoredEvent,
   StreamedEvent,
+  SubscriptionChangeResult,
+  SubscriptionCheckResult,
+  SubscriptionHistoryEntry,
+  SubscriptionImportResult,
+  SubscriptionLink,
+  SubscriptionProof,
+  SubscriptionRecord,
+  SubscriptionState,
+  SubscriptionUpdateRequest,
+  SubscriptionUpdateResult,
   SuppressionStat,
+  TopicSubscription,
   WarningSummary,
 } from './api.js';
 export type {
@@ -42,6 +53,11 @@ export type {
   IngestLimits,
   MergeReason,
   RejectionCode,
+  SubscriptionChannel,
+  SubscriptionReason,
+  SubscriptionSkipReason,
+  SubscriptionSource,
+  SubscriptionStatus,
   WarningCode,
 } from './constants.js';
 export {
@@ -60,8 +76,15 @@ export {
   MAX_OBJECT_KEYS,
   MAX_PROPERTY_DEPTH,
   MAX_STRING_LENGTH,
+  MAX_SUBSCRIPTION_CHECK_ADDRESSES,
   MERGE_REASONS,
   REJECTION_CODES,
+  SUBSCRIPTION_CHANNELS,
+  SUBSCRIPTION_CONFLICT_WINDOW_MS,
+  SUBSCRIPTION_REASONS,
+  SUBSCRIPTION_SKIP_REASONS,
+  SUBSCRIPTION_SOURCES,
+  SUBSCRIPTION_STATUSES,
   WARNING_CODES,
 } from './constants.js';
 export {

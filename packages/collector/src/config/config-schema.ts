@@ -7,6 +7,11 @@ import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
 import { z } from 'zod';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
+import {
+  DEFAULT_SUBSCRIPTIONS_CONFIG,
+  type SubscriptionsConfig,
+  subscriptionsConfigSchema,
+} from '../subscriptions/topics.js';
 import { type ServerConfig, serverConfigSchema } from './server-config.js';
 
 /** Shortest key accepted: guessing must stay out of reach. */
@@ -56,6 +61,12 @@ export const configFileSchema = z
     ip: z.enum(IP_POLICIES).default('truncate'),
     identity: identityConfigSchema.default(identityConfigSchema.parse({})),
     server: serverConfigSchema.default(serverConfigSchema.parse({})),
+    /**
+     * The collector's public origin (optionally with a path prefix), as people and mailbox
+     * providers reach it: unsubscribe links start with it. Default: the origin of each request.
+     */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    subscriptions: subscriptionsConfigSchema.default(DEFAULT_SUBSCRIPTIONS_CONFIG),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -88,6 +99,8 @@ export interface CollectorConfig {
   ip: IpPolicy;
   identity: IdentityConfig;
   server: ServerConfig;
+  publicUrl?: string | undefined;
+  subscriptions: SubscriptionsConfig;
 }
 
 export class ConfigError extends Error {

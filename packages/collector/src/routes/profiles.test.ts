@@ -561,6 +561,9 @@ describe('identity stitching over HTTP', () => {
         consentRecords: 1,
         merges: 1,
         suppressed: 0,
+        subscriptions: 0,
+        // Contact suppression is on by default, apart from event suppression.
+        contactSuppressed: 1,
       },
     });
     for (const ref of ['userId:u-1', 'anonymousId:laptop', 'email:ada@x.io']) {

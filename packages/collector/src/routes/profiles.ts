@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
 import type { ProfileRef, Store } from '../store/store.js';
+import type { SubscriptionService } from '../subscriptions/service.js';
 import { noQuerySchema, pageQuerySchema, parseQuery } from './query.js';
 
 /** Most profiles a search answers. */
@@ -21,6 +22,8 @@ const searchQuerySchema = z.strictObject({
 
 const eraseQuerySchema = z.object({
   suppress: z.enum(['true', 'false']).default('false'),
+  /** Contact suppression (its addresses can never be subscribed again) is on unless turned off. */
+  suppressContact: z.enum(['true', 'false']).default('true'),
 });
 
 /**
@@ -42,9 +45,15 @@ function refParam(raw: string): { ref: ProfileRef; text: string } {
 }
 
 /**
- * @example app.route('/', createProfileRoutes({ store }));
+ * @example app.route('/', createProfileRoutes({ store, subscriptions }));
  */
-export function createProfileRoutes({ store }: { store: Store }): Hono {
+export function createProfileRoutes({
+  store,
+  subscriptions,
+}: {
+  store: Store;
+  subscriptions: SubscriptionService;
+}): Hono {
   const app = new Hono();
 
   // With `q`: a search (by profile id, type:value, identifier value or trait value, also as a prefix).
@@ -61,7 +70,8 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
     parseQuery(noQuerySchema, c.req.query());
     const profile = await store.getProfile(ref);
     if (!profile) throw profileNotFound(text);
-    return c.json(profile);
+    // Opt-outs belong to addresses: the profile shows those of its email and phone identifiers.
+    return c.json({ ...profile, subscriptions: await subscriptions.ofIdentifiers(profile.identifiers) });
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {
@@ -102,8 +112,11 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
 
   app.delete('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
-    const { suppress } = parseQuery(eraseQuerySchema, c.req.query());
-    const result = await store.erase(ref, { suppress: suppress === 'true' });
+    const { suppress, suppressContact } = parseQuery(eraseQuerySchema, c.req.query());
+    const result = await store.erase(ref, {
+      suppress: suppress === 'true',
+      suppressContact: suppressContact === 'true',
+    });
     if (!result) throw profileNotFound(text, { code: 'delete_not_found', path: 'ref' });
     return c.json(result);
   });

@@ -160,6 +160,9 @@ export function describeIdentityContract(name: string, open: StoreFactory): void
         consentRecords: 1,
         merges: 1,
         suppressed: 4,
+        subscriptions: 0,
+        // Contact suppression is on by default: the email can never be subscribed again.
+        contactSuppressed: 1,
       });
       for (const e of events) expect(await store.getEvent(e.messageId)).toBeNull();
       expect((await store.ingest(events)).map((o) => o.status)).toEqual(Array(4).fill('duplicate'));

@@ -21,9 +21,17 @@ import type {
   Source,
   StoredEvent,
   StreamedEvent,
+  SubscriptionChannel,
+  SubscriptionHistoryEntry,
+  SubscriptionSkipReason,
+  SubscriptionSource,
+  SubscriptionState,
+  SubscriptionStatus,
   SuppressionStat,
   WarningCode,
 } from '@exhaust/schema';
+import type { SubscriptionChange } from '../subscriptions/model.js';
+import type { CheckFacts } from '../subscriptions/precedence.js';
 
 /** Rejected messages the store remembers (the newest ones); older ones are forgotten. */
 export const MAX_RECENT_REJECTIONS = 1000;
@@ -116,8 +124,8 @@ export interface NewKey {
   createdAt: string;
 }
 
-/** Who a key belongs to: a source's write key, or an admin key. */
-export type KeyOwnerRef = { kind: 'write'; sourceId: string } | { kind: 'admin' };
+/** Who a key belongs to: a source's write key, an admin key, or a sender key (check and report only). */
+export type KeyOwnerRef = { kind: 'write'; sourceId: string } | { kind: 'admin' } | { kind: 'sender' };
 
 export interface NewSource {
   id: string;
@@ -196,6 +204,47 @@ export interface LastEvent {
   receivedAt: string;
 }
 
+/** One (channel, address), the address normalized. */
+export interface SubscriptionKey {
+  channel: SubscriptionChannel;
+  address: string;
+}
+
+/** What a check reads: the channel status, and the topic's when a topic is asked. */
+export interface SubscriptionQuery extends SubscriptionKey {
+  topic: string | null;
+}
+
+/** What became of one subscription change. */
+export interface SubscriptionChangeOutcome {
+  applied: boolean;
+  skipped: SubscriptionSkipReason | null;
+}
+
+export interface SubscriptionExportQuery {
+  channel?: SubscriptionChannel;
+  status?: SubscriptionStatus;
+  limit: number;
+  cursor?: string | null;
+}
+
+/** One kept status (of a channel, or of a topic when `topic` is set), as the export lists it. */
+export interface SubscriptionExportRow {
+  channel: SubscriptionChannel;
+  address: string;
+  topic: string | null;
+  status: SubscriptionStatus;
+  since: string;
+  source: SubscriptionSource;
+}
+
+export interface EraseOptions {
+  /** Put the erased identifiers on the event suppression list (their events are dropped). */
+  suppress: boolean;
+  /** Put the erased email and phone addresses on the contact suppression list. Default true. */
+  suppressContact?: boolean;
+}
+
 export interface Store {
   /**
    * Stores one request's events. Resolves only after they are durably
@@ -224,8 +273,29 @@ export interface Store {
   merge(from: ProfileRef, into: ProfileRef): Promise<MergeOutcome | null>;
   /** Detaches the identifier's fragment from its survivor. Null when the identifier is unknown. */
   unmerge(ref: ProfileRef): Promise<UnmergeOutcome | 'not_merged' | null>;
-  /** Erases the whole merged profile. Null when the ref matches nothing. */
-  erase(ref: ProfileRef, options: { suppress: boolean }): Promise<DeletionResult | null>;
+  /**
+   * Erases the whole merged profile, with the subscription states and history
+   * of its email and phone addresses (all in one transaction). Null when the
+   * ref matches nothing.
+   */
+  erase(ref: ProfileRef, options: EraseOptions): Promise<DeletionResult | null>;
+
+  /**
+   * Applies subscription changes in order, in one transaction: each is kept
+   * unless the conflict rule prefers what is kept (`stale`), nothing changes
+   * (`unchanged`) or the address is on the contact suppression list (`erased`).
+   * Each applied change appends a history row and, when the address is a
+   * profile's identifier, a `Subscribed`/`Unsubscribed` event on its timeline.
+   */
+  changeSubscriptions(changes: SubscriptionChange[], recordedAt: string): Promise<SubscriptionChangeOutcome[]>;
+  /** What a check needs, per query, in order. */
+  readSubscriptionFacts(queries: SubscriptionQuery[]): Promise<CheckFacts[]>;
+  /** The states of the (channel, address) pairs that have any status kept, in the order asked. */
+  getSubscriptions(keys: SubscriptionKey[]): Promise<SubscriptionState[]>;
+  /** Every change of the (channel, address), oldest first. */
+  getSubscriptionHistory(key: SubscriptionKey): Promise<SubscriptionHistoryEntry[]>;
+  /** Kept statuses in (channel, address, topic) order, filtered. */
+  listSubscriptions(query: SubscriptionExportQuery): Promise<Page<SubscriptionExportRow>>;
 
   /**
    * Upserts the config file's sources and keys: a config source takes the
@@ -293,6 +363,8 @@ export interface Store {
 
   /** What backs the store (`sqlite`, later `postgres`), for the settings page. */
   describe(): Promise<{ kind: string }>;
+  /** Every sender key, oldest first, revoked included. */
+  listSenderKeys(): Promise<KeyInfo[]>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

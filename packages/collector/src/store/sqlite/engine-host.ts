@@ -46,6 +46,12 @@ const STORE_METHODS_LIST = [
   'searchProfiles',
   'listConsentHistory',
   'describe',
+  'listSenderKeys',
+  'changeSubscriptions',
+  'readSubscriptionFacts',
+  'getSubscriptions',
+  'getSubscriptionHistory',
+  'listSubscriptions',
   'ping',
   'close',
 ] as const satisfies readonly EngineMethod[];

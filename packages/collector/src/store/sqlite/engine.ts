@@ -16,10 +16,12 @@ import type {
 } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
+import type { SubscriptionChange } from '../../subscriptions/model.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
 import type {
   AccessSeed,
+  EraseOptions,
   EventQuery,
   EventsAfter,
   EventsAfterQuery,
@@ -33,6 +35,9 @@ import type {
   ProfileRef,
   SourceChanges,
   Store,
+  SubscriptionExportQuery,
+  SubscriptionKey,
+  SubscriptionQuery,
 } from '../store.js';
 import { createSqliteAccess, type SqliteAccess } from './access.js';
 import { createSqliteActivity, type SqliteActivity } from './activity.js';
@@ -41,6 +46,10 @@ import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
+import { createSqliteSubscriptions, type SqliteSubscriptions, type TimelineEvent } from './subscriptions/index.js';
+
+/** Source of the events the collector itself writes on timelines (subscription changes). */
+export const EXHAUST_EVENT_SOURCE = 'exhaust';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -163,6 +172,7 @@ export class SqliteEngine implements SyncStore {
   readonly #identity: SqliteIdentity;
   readonly #access: SqliteAccess;
   readonly #activity: SqliteActivity;
+  readonly #subscriptions: SqliteSubscriptions;
   readonly #identityConfig: IdentityConfig;
   readonly #maxPropertyScanRows: number | undefined;
   #nextSeq: number;
@@ -205,6 +215,9 @@ export class SqliteEngine implements SyncStore {
       this.#identity = createSqliteIdentity(db, this.#identityConfig);
       this.#access = createSqliteAccess(db);
       this.#activity = createSqliteActivity(db);
+      this.#subscriptions = createSqliteSubscriptions(db, {
+        appendTimelineEvent: (event, recordedAt) => this.#appendTimelineEvent(event, recordedAt),
+      });
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
       this.#sql = {
         // Transaction control is prepared once: exec() would re-parse it per request.
@@ -351,13 +364,17 @@ export class SqliteEngine implements SyncStore {
     return result.value;
   }
 
-  #ingestOne(event: PreparedEvent): IngestOutcome {
-    if (!this.#sources.has(event.source)) {
+  #noteSource(source: string): void {
+    if (!this.#sources.has(source)) {
       // NOTE: a rolled-back request may leave a name here that is not in the table; a
       // lookup through it then merely finds nothing.
-      this.#sql.addSource.run(event.source);
-      this.#sources.add(event.source);
+      this.#sql.addSource.run(source);
+      this.#sources.add(source);
     }
+  }
+
+  #ingestOne(event: PreparedEvent): IngestOutcome {
+    this.#noteSource(event.source);
     if (this.#sql.seen.run(event.hash, this.#nextSeq).changes === 0) {
       const warnings: EventWarning[] = [{ code: 'duplicate_message_id', detail: null }];
       this.#recordWarnings(event, warnings);
@@ -384,8 +401,49 @@ export class SqliteEngine implements SyncStore {
       resolution.fragmentId,
       event.payload,
     );
+    if (event.subscriptions) this.#subscriptions.apply(event.subscriptions, event.receivedAt);
     this.#recordWarnings(event, warnings);
     return { status: 'stored', profileId: resolution.profileId, warnings };
+  }
+
+  /** A track event the collector writes on a profile's timeline, inside the current transaction. */
+  #appendTimelineEvent(event: TimelineEvent, recordedAt: string): void {
+    this.#noteSource(EXHAUST_EVENT_SOURCE);
+    const message = {
+      type: 'track',
+      event: event.event,
+      messageId: event.messageId,
+      timestamp: event.at,
+      properties: event.properties,
+      context: { library: { name: EXHAUST_EVENT_SOURCE } },
+    };
+    const seq = this.#nextSeq++;
+    this.#sql.seen.run(messageHash(EXHAUST_EVENT_SOURCE, event.messageId), seq);
+    this.#sql.insertEvent.run(
+      seq,
+      EXHAUST_EVENT_SOURCE,
+      event.messageId,
+      'track',
+      event.event,
+      event.at,
+      recordedAt,
+      event.fragmentId,
+      JSON.stringify(message),
+    );
+  }
+
+  /** A write transaction that may append events: seq and the known sources roll back with it. */
+  #writeEvents<T>(transaction: () => T): T {
+    const seqBefore = this.#nextSeq;
+    const sourcesBefore = new Set(this.#sources);
+    try {
+      return this.#write(() => this.#db.transaction(transaction).immediate());
+    } catch (error) {
+      this.#nextSeq = seqBefore;
+      this.#sources.clear();
+      for (const name of sourcesBefore) this.#sources.add(name);
+      throw error;
+    }
   }
 
   #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
@@ -460,8 +518,41 @@ export class SqliteEngine implements SyncStore {
     return this.#write(() => this.#db.transaction(() => this.#identity.unmerge(ref)).immediate());
   }
 
-  erase(ref: ProfileRef, options: { suppress: boolean }) {
-    return this.#write(() => this.#db.transaction(() => this.#identity.erase(ref, options)).immediate());
+  erase(ref: ProfileRef, options: EraseOptions) {
+    return this.#write(() =>
+      this.#db
+        .transaction(() => {
+          // The addresses must be read before identity deletes them.
+          const addresses = (this.#identity.getProfile(ref)?.identifiers ?? [])
+            .filter((identifier) => identifier.type === 'email' || identifier.type === 'phone')
+            .map((identifier) => ({ kind: identifier.type as 'email' | 'phone', value: identifier.value }));
+          const result = this.#identity.erase(ref, options);
+          if (!result) return null;
+          const suppressContact = options.suppressContact ?? true;
+          return { ...result, ...this.#subscriptions.erase(addresses, suppressContact, result.deletionId) };
+        })
+        .immediate(),
+    );
+  }
+
+  changeSubscriptions(changes: SubscriptionChange[], recordedAt: string) {
+    return this.#writeEvents(() => this.#subscriptions.apply(changes, recordedAt));
+  }
+
+  readSubscriptionFacts(queries: SubscriptionQuery[]) {
+    return this.#subscriptions.facts(queries);
+  }
+
+  getSubscriptions(keys: SubscriptionKey[]) {
+    return this.#db.transaction(() => this.#subscriptions.states(keys)).deferred();
+  }
+
+  getSubscriptionHistory(key: SubscriptionKey) {
+    return this.#subscriptions.history(key);
+  }
+
+  listSubscriptions(query: SubscriptionExportQuery) {
+    return this.#subscriptions.list(query);
   }
 
   seedAccess(seed: AccessSeed): void {
@@ -498,7 +589,11 @@ export class SqliteEngine implements SyncStore {
   }
 
   listAdminKeys() {
-    return this.#access.listAdminKeys();
+    return this.#access.listKeys('admin');
+  }
+
+  listSenderKeys() {
+    return this.#access.listKeys('sender');
   }
 
   listDeletions(query: PageQuery) {

@@ -3,10 +3,11 @@
  * transaction together with its `schema_version` row, so a crash mid-migration
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
-import { ACCESS_MIGRATION_SQL } from './access.js';
+import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
 import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
+import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
 
 export interface Migration {
   version: number;
@@ -109,5 +110,11 @@ export const MIGRATIONS: Migration[] = [
     version: 6,
     name: 'console: recent rejected messages',
     sql: REJECTIONS_MIGRATION_SQL,
+  },
+  {
+    version: 7,
+    name: 'subscriptions: states, history, contact suppressions; sender keys',
+    rebuildsTables: true,
+    sql: `${SUBSCRIPTIONS_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
   },
 ];

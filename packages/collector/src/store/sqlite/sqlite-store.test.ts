@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeConsoleContract } from '../console.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
+import { describeSubscriptionsContract } from '../subscriptions.contract.js';
 import { migrate, SqliteEngine } from './engine.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -19,6 +20,8 @@ describeStoreContract('sqlite inline', () => createSqliteStore({ file: freshFile
 describeStoreContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
 describeConsoleContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
 describeConsoleContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
+describeSubscriptionsContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
+describeSubscriptionsContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
 
 describe('sqlite store', () => {
   it('keeps committed events and dedupe across a reopen', async () => {
@@ -48,6 +51,34 @@ describe('sqlite store', () => {
     expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('keeps every key when migration 30 rebuilds access_keys for sender keys', async () => {
+    const file = freshFile();
+    // The database as the previous release left it: access tables without the 'sender' kind.
+    const before = new BetterSqlite3(file);
+    migrate(
+      before,
+      MIGRATIONS.filter((m) => m.version < 30),
+    );
+    before.exec(`
+      INSERT INTO access_sources VALUES ('src_1', 'web', '["*"]', 1, 0, 'then', 'then');
+      INSERT INTO access_keys VALUES ('key_w', 'write', 'src_1', '${'w'.padEnd(64, '0')}', 'wk_…w', 0, 'then', 'later');
+      INSERT INTO access_keys VALUES ('key_a', 'admin', NULL, '${'a'.padEnd(64, '0')}', 'ak_…a', 1, 'then', NULL);
+    `);
+    before.close();
+    const store = await createSqliteStore({ file, mode: 'inline' });
+    expect((await store.getAccessSnapshot(null))?.keys).toEqual([
+      { hash: 'a'.padEnd(64, '0'), owner: { kind: 'admin' } },
+    ]);
+    expect((await store.getSource('src_1'))?.keys).toMatchObject([{ id: 'key_w', revokedAt: 'later' }]);
+    expect(
+      await store.addKey(
+        { kind: 'sender' },
+        { id: 'key_s', hash: 's'.padEnd(64, '0'), hint: 'sk_…s', createdAt: 'now' },
+      ),
+    ).toMatchObject({ id: 'key_s' });
+    await store.close();
   });
 
   it('rolls back a failing request alone inside a group commit', () => {

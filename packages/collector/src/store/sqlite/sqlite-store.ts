@@ -96,6 +96,12 @@ function storeOver(
     searchProfiles: call('searchProfiles'),
     listConsentHistory: call('listConsentHistory'),
     describe: call('describe'),
+    listSenderKeys: call('listSenderKeys'),
+    changeSubscriptions: call('changeSubscriptions'),
+    readSubscriptionFacts: call('readSubscriptionFacts'),
+    getSubscriptions: call('getSubscriptions'),
+    getSubscriptionHistory: call('getSubscriptionHistory'),
+    listSubscriptions: call('listSubscriptions'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {

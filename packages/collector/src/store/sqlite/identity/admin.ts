@@ -19,6 +19,9 @@ import {
 } from './graph.js';
 import { redactIdentifiers } from './redact.js';
 
+/** What identity erased; the engine adds what the subscriptions erased. */
+export type IdentityDeletion = Omit<DeletionResult, 'subscriptions' | 'contactSuppressed'>;
+
 const IN_FRAGMENTS = 'IN (SELECT value FROM json_each(?))';
 
 /** `into` survives whatever the ages; limits are bypassed (an operator decided). */
@@ -69,7 +72,7 @@ export function unmerge(ctx: IdentityContext, ref: ProfileRef): UnmergeOutcome |
  * holding profiles are separate fragments and stay, but one held for an erased
  * identifier keeps it only hashed (see `unnameHoldings`).
  */
-export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress: boolean }): DeletionResult | null {
+export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress: boolean }): IdentityDeletion | null {
   const root = rootOfRef(ctx, ref);
   if (!root) return null;
   const { db } = ctx;
@@ -106,7 +109,7 @@ export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress
   db.prepare(`UPDATE id_fragments SET merged_into = NULL WHERE id ${IN_FRAGMENTS}`).run(fragments);
   db.prepare(`DELETE FROM id_fragments WHERE id ${IN_FRAGMENTS}`).run(fragments);
 
-  const result: DeletionResult = {
+  const result: IdentityDeletion = {
     deletionId: newPublicId('del'),
     profiles: ids.length,
     identifiers: erasedIdentifiers,

@@ -17,7 +17,7 @@ import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
-import { erase, forceMerge, unmerge } from './admin.js';
+import { erase, forceMerge, type IdentityDeletion, unmerge } from './admin.js';
 import { listDeletions, listSuppressionStats } from './audit.js';
 import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
@@ -46,7 +46,7 @@ export interface SqliteIdentity {
   searchProfiles(query: string, limit: number): Profile[];
   listConsentHistory(ref: ProfileRef): ConsentRecord[] | null;
   /** Must run inside a transaction (the engine opens one). */
-  erase(ref: ProfileRef, o: { suppress: boolean }): DeletionResult | null;
+  erase(ref: ProfileRef, o: { suppress: boolean }): IdentityDeletion | null;
   listDeletions(q: PageQuery): Page<DeletionRecord>;
   listSuppressionStats(q: PageQuery): Page<SuppressionStat>;
 }
