@@ -529,7 +529,9 @@ export class SqliteEngine implements SyncStore {
           const result = this.#identity.erase(ref, options);
           if (!result) return null;
           const suppressContact = options.suppressContact ?? true;
-          return { ...result, ...this.#subscriptions.erase(addresses, suppressContact, result.deletionId) };
+          const extras = this.#subscriptions.erase(addresses, suppressContact, result.deletionId);
+          this.#identity.recordDeletionExtras(result.deletionId, extras);
+          return { ...result, ...extras };
         })
         .immediate(),
     );

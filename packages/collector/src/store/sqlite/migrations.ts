@@ -117,4 +117,12 @@ export const MIGRATIONS: Migration[] = [
     rebuildsTables: true,
     sql: `${SUBSCRIPTIONS_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
   },
+  {
+    version: 8,
+    name: 'deletion log: subscription rows erased and addresses contact-suppressed',
+    sql: `
+      ALTER TABLE id_deletions ADD COLUMN subscriptions INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE id_deletions ADD COLUMN contact_suppressed INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

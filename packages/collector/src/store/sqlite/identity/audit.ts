@@ -20,7 +20,8 @@ export function listDeletions(ctx: IdentityContext, query: PageQuery): Page<Dele
   const rows = ctx.db
     .prepare(
       `SELECT d.id, d.public_id AS deletionId, d.at, d.profiles, d.identifiers, d.events, d.trait_writes AS traitWrites,
-              d.consent_records AS consentRecords, d.merges, d.suppressed,
+              d.consent_records AS consentRecords, d.merges, d.suppressed, d.subscriptions,
+              d.contact_suppressed AS contactSuppressed,
               (SELECT COALESCE(SUM(s.dropped_events), 0) FROM id_suppressions s WHERE s.deletion_id = d.id) AS droppedEvents
        FROM id_deletions d WHERE d.id < ? ORDER BY d.id DESC LIMIT ?`,
     )
@@ -31,6 +32,20 @@ export function listDeletions(ctx: IdentityContext, query: PageQuery): Page<Dele
     data: page.map(({ id: _id, ...record }) => record),
     nextCursor: more ? encodeCursor(page.at(-1)!.id) : null,
   };
+}
+
+/**
+ * Adds what erasure removed beyond identity (subscription rows, contact suppressions) to the
+ * deletion record, in the erasure's transaction: the log then says all that the answer said.
+ */
+export function recordDeletionExtras(
+  ctx: IdentityContext,
+  deletionId: string,
+  extras: { subscriptions: number; contactSuppressed: number },
+): void {
+  ctx.db
+    .prepare('UPDATE id_deletions SET subscriptions = ?, contact_suppressed = ? WHERE public_id = ?')
+    .run(extras.subscriptions, extras.contactSuppressed, deletionId);
 }
 
 /** Suppression entries that dropped something, most recent drop first. */

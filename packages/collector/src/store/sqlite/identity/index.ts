@@ -18,7 +18,7 @@ import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { erase, forceMerge, type IdentityDeletion, unmerge } from './admin.js';
-import { listDeletions, listSuppressionStats } from './audit.js';
+import { listDeletions, listSuppressionStats, recordDeletionExtras } from './audit.js';
 import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
 import { type IdentityResolution, resolveEvent } from './resolve.js';
@@ -49,6 +49,7 @@ export interface SqliteIdentity {
   erase(ref: ProfileRef, o: { suppress: boolean }): IdentityDeletion | null;
   listDeletions(q: PageQuery): Page<DeletionRecord>;
   listSuppressionStats(q: PageQuery): Page<SuppressionStat>;
+  recordDeletionExtras(deletionId: string, extras: { subscriptions: number; contactSuppressed: number }): void;
 }
 
 /**
@@ -83,6 +84,7 @@ export function createSqliteIdentity(db: Database, config: IdentityConfig | unde
     merge: (from, into) => forceMerge(ctx, from, into),
     unmerge: (ref) => unmerge(ctx, ref),
     erase: (ref, options) => erase(ctx, ref, options),
+    recordDeletionExtras: (deletionId, extras) => recordDeletionExtras(ctx, deletionId, extras),
     listDeletions: (query) => listDeletions(ctx, query),
     listSuppressionStats: (query) => listSuppressionStats(ctx, query),
   };
