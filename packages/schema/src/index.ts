@@ -5,6 +5,23 @@
  */
 
 export type {
+  AudienceCondition,
+  AudienceDefinition,
+  AudienceReference,
+  ComputedPredicate,
+  ComputedTraitDefinition,
+  ComputedTraitKind,
+  CountOp,
+  DefinitionIssueCode,
+  EventCondition,
+  EventMatch,
+  PredicateOp,
+  ScoreRule,
+  TraitPredicate,
+  WhereClause,
+} from './activation.js';
+export { COMPUTED_TRAIT_KINDS, COUNT_OPS, DEFINITION_ISSUE_CODES, PREDICATE_OPS } from './activation.js';
+export type {
   ApiErrorBody,
   ApiIssue,
   ConsentState,
