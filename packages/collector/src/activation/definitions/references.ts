@@ -19,9 +19,9 @@ export function traitRoot(path: string): string {
 }
 
 function walk(node: AudienceCondition, refs: References): void {
-  if ('all' in node) node.all.forEach((child) => walk(child, refs));
-  else if ('any' in node) node.any.forEach((child) => walk(child, refs));
-  else if ('not' in node) walk(node.not, refs);
+  if ('all' in node || 'any' in node) {
+    for (const child of 'all' in node ? node.all : node.any) walk(child, refs);
+  } else if ('not' in node) walk(node.not, refs);
   else if ('trait' in node) {
     refs.traits.add(node.trait);
     refs.traits.add(traitRoot(node.trait));
