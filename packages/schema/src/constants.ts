@@ -65,6 +65,9 @@ export const API_ERROR_CODES = [
   'profile_not_found',
   'identifier_required',
   'conflict',
+  'invalid_definition',
+  'computed_trait_not_found',
+  'audience_not_found',
   'shutting_down',
   'internal_error',
 ] as const;
@@ -111,3 +114,7 @@ export type MergeReason = (typeof MERGE_REASONS)[number];
 /** Identifier types with a fixed meaning; any other lower-case type is custom (`context.externalIds`). */
 export const BUILTIN_IDENTIFIER_TYPES = ['userId', 'email', 'phone', 'deviceId', 'anonymousId'] as const;
 export type BuiltinIdentifierType = (typeof BUILTIN_IDENTIFIER_TYPES)[number];
+
+/** Why a profile entered or left an audience (`reason` of `Audience Entered` / `Audience Exited`). */
+export const AUDIENCE_CHANGE_REASONS = ['event', 'time', 'merge', 'unmerge', 'definition'] as const;
+export type AudienceChangeReason = (typeof AUDIENCE_CHANGE_REASONS)[number];

@@ -24,6 +24,14 @@ export { COMPUTED_TRAIT_KINDS, COUNT_OPS, DEFINITION_ISSUE_CODES, PREDICATE_OPS 
 export type {
   ApiErrorBody,
   ApiIssue,
+  AudienceChange,
+  AudienceMember,
+  AudienceResource,
+  ComputedTraitResource,
+  DefinitionMeta,
+  DefinitionStatus,
+  ProfileActivation,
+  ProfileView,
   ConsentState,
   DeletionResult,
   EventWarning,
@@ -37,6 +45,7 @@ export type {
 } from './api.js';
 export type {
   ApiErrorCode,
+  AudienceChangeReason,
   BuiltinIdentifierType,
   IngestLimits,
   MergeReason,
@@ -45,6 +54,7 @@ export type {
 } from './constants.js';
 export {
   API_ERROR_CODES,
+  AUDIENCE_CHANGE_REASONS,
   BUILTIN_IDENTIFIER_TYPES,
   DEFAULT_LIMITS,
   MAX_BATCH_EVENTS,

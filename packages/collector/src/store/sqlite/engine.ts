@@ -8,7 +8,20 @@ import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/sche
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { EventQuery, IncomingEvent, IngestOutcome, PageQuery, ProfileRef, Store } from '../store.js';
+import type {
+  ChangeQuery,
+  ClaimDueInput,
+  DefinitionKind,
+  EventQuery,
+  IncomingEvent,
+  IngestOutcome,
+  PageQuery,
+  ProfileActivationState,
+  ProfileRef,
+  SaveDefinitionInput,
+  Store,
+} from '../store.js';
+import { EXHAUST_SOURCE, SqliteActivation, type SystemEvent } from './activation/index.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
@@ -92,6 +105,7 @@ export class SqliteEngine implements SyncStore {
   readonly #db: Database;
   readonly #identity: SqliteIdentity;
   readonly #identityConfig: IdentityConfig;
+  readonly #activation: SqliteActivation;
   #nextSeq: number;
   #closed = false;
   /** Sources known to have sent, mirrored from the `sources` table. */
@@ -150,6 +164,7 @@ export class SqliteEngine implements SyncStore {
         ),
       };
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
+      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event));
     } catch (error) {
       db.close();
       throw error;
@@ -172,18 +187,23 @@ export class SqliteEngine implements SyncStore {
     const sourcesBefore = new Set(this.#sources);
     sql.begin.run();
     this.#identity.beginGroup();
+    const activation = this.#activation;
+    activation.beginGroup();
     try {
       for (const events of requests) {
         sql.savepoint.run();
         const seqBefore = this.#nextSeq;
         try {
           const value = events.map((event) => this.#ingestOne(event));
+          // Definitions are evaluated once per touched profile per request, in its savepoint.
+          if (activation.active) activation.flushRequest(Date.now());
           sql.release.run();
           results.push({ ok: true, value });
         } catch (error) {
           sql.rollbackTo.run();
           sql.release.run();
           this.#nextSeq = seqBefore;
+          activation.discardRequest();
           // Rowids of rolled-back fragments will be given again: forget what was cached about them.
           this.#identity.beginGroup();
           results.push({ ok: false, error });
@@ -243,7 +263,31 @@ export class SqliteEngine implements SyncStore {
       event.payload,
     );
     this.#recordWarnings(event, warnings);
+    if (this.#activation.active && resolution.rootId !== null) {
+      this.#activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
+    }
     return { status: 'stored', profileId: resolution.profileId, warnings };
+  }
+
+  /** Appends an event the collector writes itself (an audience lifecycle event) to the timeline. */
+  #appendSystemEvent(event: SystemEvent): void {
+    if (!this.#sources.has(EXHAUST_SOURCE)) {
+      this.#sql.addSource.run(EXHAUST_SOURCE);
+      this.#sources.add(EXHAUST_SOURCE);
+    }
+    const seq = this.#nextSeq++;
+    this.#sql.seen.run(messageHash(EXHAUST_SOURCE, event.messageId), seq);
+    this.#sql.insertEvent.run(
+      seq,
+      EXHAUST_SOURCE,
+      event.messageId,
+      'track',
+      event.eventName,
+      event.at,
+      event.at,
+      event.fragmentId,
+      event.payload,
+    );
   }
 
   #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
@@ -314,15 +358,98 @@ export class SqliteEngine implements SyncStore {
   }
 
   merge(from: ProfileRef, into: ProfileRef) {
-    return this.#db.transaction(() => this.#identity.merge(from, into)).immediate();
+    return this.#transaction(() => {
+      const outcome = this.#identity.merge(from, into);
+      if (outcome) this.#activation.afterMerge(outcome.survivor, outcome.merged, Date.now());
+      return outcome;
+    });
   }
 
   unmerge(ref: ProfileRef) {
-    return this.#db.transaction(() => this.#identity.unmerge(ref)).immediate();
+    return this.#transaction(() => {
+      const outcome = this.#identity.unmerge(ref);
+      if (outcome && outcome !== 'not_merged') this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
+      return outcome;
+    });
   }
 
   erase(ref: ProfileRef, options: { suppress: boolean }) {
-    return this.#db.transaction(() => this.#identity.erase(ref, options)).immediate();
+    return this.#transaction(() => {
+      const fragments = this.#identity.profileFragments(ref);
+      const result = this.#identity.erase(ref, options);
+      if (result && fragments) this.#activation.erase(fragments);
+      return result;
+    });
+  }
+
+  /**
+   * An immediate transaction for an admin or scheduler operation. Lifecycle events take seqs:
+   * a rollback gives them back, and forgets cached definitions it may have changed.
+   */
+  #transaction<T>(fn: () => T): T {
+    const seqBefore = this.#nextSeq;
+    try {
+      return this.#db.transaction(fn).immediate();
+    } catch (error) {
+      this.#nextSeq = seqBefore;
+      this.#activation.forgetDefinitions();
+      throw error;
+    }
+  }
+
+  // --- activation ---
+
+  getDefinitions() {
+    return this.#activation.refresh().snapshot;
+  }
+
+  saveDefinition(input: SaveDefinitionInput) {
+    return this.#transaction(() => this.#activation.saveDefinition(input));
+  }
+
+  deleteDefinition(input: { kind: DefinitionKind; key: string; expectedVersion: number }) {
+    return this.#transaction(() => this.#activation.deleteDefinition(input.kind, input.key, input.expectedVersion));
+  }
+
+  getProfileActivation(ref: ProfileRef): ProfileActivationState | null {
+    const profile = this.#identity.getProfileRoot(ref);
+    if (!profile) return null;
+    return { profileId: profile.publicId, ...this.#activation.profileState(profile.id, Date.now()) };
+  }
+
+  listAudienceMembers(key: string, query: PageQuery) {
+    return this.#activation.members(key, query);
+  }
+
+  listAudienceChanges(key: string, query: ChangeQuery) {
+    return this.#activation.changes(key, query);
+  }
+
+  audienceSizes() {
+    return this.#activation.sizes();
+  }
+
+  explainAudience(ref: ProfileRef, key: string, now: number) {
+    const profile = this.#identity.getProfileRoot(ref);
+    if (!profile) return null;
+    const explain = this.#activation.explain(profile.id, key, now);
+    return explain === 'unknown_audience' ? explain : { profileId: profile.publicId, explain };
+  }
+
+  claimDue(input: ClaimDueInput) {
+    return this.#transaction(() => this.#activation.claimDue(input));
+  }
+
+  reevaluate(input: { profileIds: string[]; owner: string; now: number }) {
+    return this.#transaction(() => this.#activation.reevaluate(input.profileIds, input.now));
+  }
+
+  nextDueAt() {
+    return this.#activation.nextDueAt();
+  }
+
+  backfillStep(input: { now: number; limit: number }) {
+    return this.#transaction(() => this.#activation.backfillStep(input.now, input.limit));
   }
 
   ping(): void {

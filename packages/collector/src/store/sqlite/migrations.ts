@@ -3,6 +3,7 @@
  * transaction together with its `schema_version` row, so a crash mid-migration
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
+import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 
 export interface Migration {
@@ -91,5 +92,11 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX id_fragments_canonical ON id_fragments (canonical_id);
       CREATE INDEX id_fragments_merged_into ON id_fragments (merged_into);
     `,
+  },
+  {
+    // NOTE: 10, not 4: migrations 4-9 are being written on other branches; the lead renumbers on merge.
+    version: 10,
+    name: 'activation: definitions, computed values, audience memberships and changes, due re-evaluations',
+    sql: ACTIVATION_MIGRATION_SQL,
   },
 ];
