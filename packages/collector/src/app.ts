@@ -7,6 +7,7 @@
  */
 import type { IngestLimits } from '@exhaust/schema';
 import { Hono } from 'hono';
+import { DEFAULT_MAX_WINDOW_MS } from './activation/durations.js';
 import type { Keyring } from './auth/keyring.js';
 import { ApiError, createErrorRenderer, renderNotFound } from './errors.js';
 import { requireAdmin } from './http/admin-guard.js';
@@ -14,6 +15,8 @@ import { ingestCors } from './http/cors.js';
 import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
+import { createAudienceRoutes } from './routes/audiences.js';
+import { createComputedTraitRoutes } from './routes/computed-traits.js';
 import { createEventRoutes } from './routes/events.js';
 import { createHealthRoutes } from './routes/health.js';
 import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
@@ -26,6 +29,8 @@ export interface AppDeps {
   keyring: Keyring;
   limits: IngestLimits;
   ipPolicy: IpPolicy;
+  /** Config `activation`; default: windows up to 400 days. */
+  activation?: { maxWindowMs: number };
   /** Default: silent. */
   logger?: Logger;
   /** Collector clock; default `new Date()`. */
@@ -34,7 +39,17 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
 }
 
-const ADMIN_PATHS = ['/v1/events', '/v1/events/*', '/v1/profiles', '/v1/profiles/*', '/v1/merges'];
+const ADMIN_PATHS = [
+  '/v1/events',
+  '/v1/events/*',
+  '/v1/profiles',
+  '/v1/profiles/*',
+  '/v1/merges',
+  '/v1/computed-traits',
+  '/v1/computed-traits/*',
+  '/v1/audiences',
+  '/v1/audiences/*',
+];
 
 export function createApp(deps: AppDeps): Hono<IngestEnv> {
   const logger = deps.logger ?? silentLogger;
@@ -65,6 +80,9 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createHealthRoutes({ store: deps.store }));
   app.route('/', createProfileRoutes({ store: deps.store }));
   app.route('/', createMergeRoutes({ store: deps.store }));
+  const maxWindowMs = deps.activation?.maxWindowMs ?? DEFAULT_MAX_WINDOW_MS;
+  app.route('/', createComputedTraitRoutes({ store: deps.store, maxWindowMs }));
+  app.route('/', createAudienceRoutes({ store: deps.store, maxWindowMs }));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz']) {
     app.all(path, (c) => {

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import { createActivationScheduler } from './activation/scheduler.js';
 import { createApp } from './app.js';
 import { createKeyring } from './auth/keyring.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
@@ -89,6 +90,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     keyring: createKeyring(config.sources, config.adminKeys),
     limits: config.limits,
     ipPolicy: config.ip,
+    activation: config.activation,
     logger,
     isShuttingDown: () => shuttingDown,
   });
@@ -105,6 +107,9 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     await store.close();
     throw error;
   }
+  // Time-driven audience changes and backfills: the due rows are in the store, this is the alarm clock.
+  const scheduler = createActivationScheduler({ store, logger });
+  scheduler.start();
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
@@ -124,6 +129,8 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
         // Keep-alive connections without a request in flight would hold close() open.
         server.closeIdleConnections();
       });
+      // Before the store closes: a pass in flight finishes, so no claimed row stays leased.
+      await scheduler.stop();
       await store.close();
       logger.info('closed');
     })();

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
 import { z } from 'zod';
+import { parseDuration } from '../activation/durations.js';
 import type { SourceConfig } from '../auth/keyring.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
@@ -23,6 +24,19 @@ export const sourceConfigSchema = z.strictObject({
     .default([]),
 });
 
+/** `activation`: limits of computed traits and audiences. */
+export const activationConfigSchema = z
+  .strictObject({
+    /** Longest `within` / `halfLife` a definition may use, as a duration ("400d"). */
+    maxWindow: z
+      .string()
+      .refine((text) => parseDuration(text) !== null, 'a duration such as "400d", "12h", "45s"')
+      .default('400d'),
+  })
+  .transform(({ maxWindow }) => ({ maxWindowMs: parseDuration(maxWindow) as number }));
+
+export type ActivationConfig = z.output<typeof activationConfigSchema>;
+
 export const configFileSchema = z
   .strictObject({
     sources: z.array(sourceConfigSchema).default([]),
@@ -39,6 +53,7 @@ export const configFileSchema = z
       .default({}),
     ip: z.enum(IP_POLICIES).default('truncate'),
     identity: identityConfigSchema.default(identityConfigSchema.parse({})),
+    activation: activationConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -70,6 +85,7 @@ export interface CollectorConfig {
   limits: IngestLimits;
   ip: IpPolicy;
   identity: IdentityConfig;
+  activation: ActivationConfig;
 }
 
 export class ConfigError extends Error {

@@ -3,12 +3,13 @@
  * profiles, their timeline and merge history, unmerge and erase. A ref is a
  * profile id or `type:value`, URL-encoded as one path segment.
  */
-import type { WarningCode } from '@exhaust/schema';
+import type { ProfileView, WarningCode } from '@exhaust/schema';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
 import type { ProfileRef, Store } from '../store/store.js';
+import { definitionNotFound } from './definition-writes.js';
 import { pageQuerySchema, parseQuery } from './query.js';
 
 const eraseQuerySchema = z.object({
@@ -46,9 +47,30 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
 
   app.get('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
-    const profile = await store.getProfile(ref);
+    const [profile, activation] = await Promise.all([store.getProfile(ref), store.getProfileActivation(ref)]);
     if (!profile) throw profileNotFound(text);
-    return c.json(profile);
+    const view: ProfileView = {
+      ...profile,
+      computed: activation?.computed ?? {},
+      computedAt: activation?.computedAt ?? null,
+      audiences: activation?.audiences ?? [],
+    };
+    return c.json(view);
+  });
+
+  app.get('/v1/profiles/:ref/audiences/:key/explain', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const key = c.req.param('key');
+    const now = Date.now();
+    const explained = await store.explainAudience(ref, key, now);
+    if (!explained) throw profileNotFound(text);
+    if (explained === 'unknown_audience') throw definitionNotFound('audience', key);
+    return c.json({
+      profileId: explained.profileId,
+      audience: key,
+      at: new Date(now).toISOString(),
+      ...explained.explain,
+    });
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {

@@ -368,7 +368,8 @@ export class SqliteEngine implements SyncStore {
   unmerge(ref: ProfileRef) {
     return this.#transaction(() => {
       const outcome = this.#identity.unmerge(ref);
-      if (outcome && outcome !== 'not_merged') this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
+      if (outcome && outcome !== 'not_merged')
+        this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
       return outcome;
     });
   }

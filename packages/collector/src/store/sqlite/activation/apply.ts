@@ -9,7 +9,7 @@ import type { AudienceChangeReason } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
 import { evaluateProfile, type ScoreDecay } from '../../../activation/index.js';
 import type { DefinitionsView } from './definitions.js';
-import { EXHAUST_SOURCE, type FactLoader } from './facts.js';
+import type { FactLoader } from './facts.js';
 
 export const AUDIENCE_ENTERED = 'Audience Entered';
 export const AUDIENCE_EXITED = 'Audience Exited';
@@ -48,7 +48,8 @@ const SQL = {
   upsertProfile: `INSERT INTO activation_profiles (profile_id, evaluated_ms, due_ms, lease_owner, lease_until_ms)
     VALUES (?, ?, ?, NULL, NULL) ON CONFLICT (profile_id) DO UPDATE SET evaluated_ms = excluded.evaluated_ms,
     due_ms = excluded.due_ms, lease_owner = NULL, lease_until_ms = NULL`,
-  unschedule: 'UPDATE activation_profiles SET due_ms = NULL, lease_owner = NULL, lease_until_ms = NULL WHERE profile_id = ?',
+  unschedule:
+    'UPDATE activation_profiles SET due_ms = NULL, lease_owner = NULL, lease_until_ms = NULL WHERE profile_id = ?',
 } as const;
 
 export class ActivationWriter {

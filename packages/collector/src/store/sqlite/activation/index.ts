@@ -24,9 +24,9 @@ import { ActivationWriter, decayedValue, type SystemEvent } from './apply.js';
 import { DefinitionStore, type DefinitionsView } from './definitions.js';
 import { FactLoader } from './facts.js';
 
-export { ACTIVATION_MIGRATION_SQL } from './schema.js';
-export { EXHAUST_SOURCE } from './facts.js';
 export type { SystemEvent } from './apply.js';
+export { EXHAUST_SOURCE } from './facts.js';
+export { ACTIVATION_MIGRATION_SQL } from './schema.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -191,7 +191,12 @@ export class SqliteActivation {
   /** Erasure: every activation row of these fragments goes, and nothing is emitted. */
   erase(fragmentIds: readonly number[]): void {
     const ids = JSON.stringify(fragmentIds);
-    for (const table of ['activation_computed', 'activation_memberships', 'activation_changes', 'activation_profiles']) {
+    for (const table of [
+      'activation_computed',
+      'activation_memberships',
+      'activation_changes',
+      'activation_profiles',
+    ]) {
       this.#db.prepare(`DELETE FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).run(ids);
     }
   }
