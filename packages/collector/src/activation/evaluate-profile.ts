@@ -1,6 +1,5 @@
 /** Evaluates every computed trait and audience for one profile at one instant, and when each next changes. */
 import type { MessageType } from '@exhaust/schema';
-import { nodeChangesAt } from './audiences/evaluate-audience.js';
 import { computedTraitReferences, conditionReferences } from './definitions/references.js';
 import { EvaluationContext } from './evaluation-context.js';
 import type { ComputedValue, Definitions, Evaluation, ProfileFacts } from './facts.js';

@@ -63,7 +63,7 @@ describe('parseAudience refuses with path and code', () => {
     [
       'unknown op deep in the tree',
       audience('a', {
-        all: [{ trait: 'plan', op: 'exists' }, { any: [{ trait: 'plan', op: 'matches', value: 'x' }] }],
+        all: [{ trait: 'plan', op: 'exists' }, { any: [{ trait: 'plan', op: 'matches', value: 'x' } as never] }],
       }),
       [{ path: ['condition', 'all', 1, 'any', 0, 'op'], code: 'unknown_op' }],
     ],
@@ -79,7 +79,7 @@ describe('parseAudience refuses with path and code', () => {
     ],
     [
       'bad count',
-      audience('a', { event: 'x', count: { op: 'in', value: [1] } }),
+      audience('a', { event: 'x', count: { op: 'in', value: [1] } } as never),
       [{ path: ['condition', 'count', 'op'], code: 'unknown_op' }],
     ],
     [

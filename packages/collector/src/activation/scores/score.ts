@@ -9,7 +9,7 @@ import type { ComputedTraitDefinition, EventMatch, PredicateOp, TraitPredicate }
 import { parseDuration } from '../durations.js';
 import type { ScoreDecay } from '../facts.js';
 import { applyOp, readPath } from '../operators.js';
-import { compareEvents, matchesWhere, timelineOfTimes } from '../traits/event-timeline.js';
+import { matchesWhere, timelineOfTimes } from '../traits/event-timeline.js';
 import type { TraitInput, TraitSeries } from '../traits/trait-series.js';
 
 const DAY_MS = 86_400_000;

@@ -34,7 +34,7 @@ function evaluate(definition: Omit<ComputedTraitDefinition, 'key'>, events = EVE
 }
 
 const base = { event: 'Order Completed' } as const;
-const big = { where: [{ property: 'total', op: 'gte', value: 50 }] } as const;
+const big: Pick<ComputedTraitDefinition, 'where'> = { where: [{ property: 'total', op: 'gte', value: 50 }] };
 
 describe('computed traits over all history, in a window, and filtered', () => {
   const table: [string, Omit<ComputedTraitDefinition, 'key'>, JsonValue, number | null][] = [
