@@ -7,7 +7,7 @@
  */
 import type { AudienceChangeReason } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { evaluateProfile, type ScoreDecay } from '../../../activation/index.js';
+import { evaluateProfile } from '../../../activation/index.js';
 import type { DefinitionsView } from './definitions.js';
 import type { FactLoader } from './facts.js';
 
@@ -107,7 +107,7 @@ export class ActivationWriter {
         meta !== undefined &&
         !meta.emitOnCreate &&
         rootId <= meta.backfillUpto &&
-        (previous === undefined || previous.evaluated_ms < meta.createdMs);
+        (previous === undefined || previous.evaluated_ms <= meta.createdMs);
       if (silent) continue;
       publicId ??= this.#sql.publicId.pluck().get(rootId) as string;
       this.#emit(rootId, publicId, key, meta?.createdMs ?? 0, seq, membership.member, reason, now);
@@ -167,11 +167,4 @@ export class ActivationWriter {
     };
     this.#append({ fragmentId: rootId, messageId, eventName, at, payload: JSON.stringify(message) });
   }
-}
-
-/** A decaying score's value at `now`, rounded like the engine rounds it (2 decimals). */
-export function decayedValue(decay: ScoreDecay, now: number): number {
-  const raw = decay.fixed + decay.amount * 2 ** (-(now - decay.at) / decay.halfLifeMs);
-  const clamped = Math.min(decay.max ?? Number.POSITIVE_INFINITY, Math.max(decay.min ?? Number.NEGATIVE_INFINITY, raw));
-  return Math.round(clamped * 100) / 100;
 }

@@ -30,9 +30,9 @@ interface FactRow {
 export class FactLoader {
   readonly #traits: Statement<[number]>;
   readonly #allEvents: Statement<[number]>;
-  readonly #someEvents: Statement<[number, string, string]>;
-  /** json_each arguments of the current view's relevant names and types, built once per view. */
-  #filter: { version: number; names: string; types: string } | null = null;
+  readonly #someEvents: Statement<[number, string]>;
+  /** json_each argument of the current view's relevant track event names, built once per view. */
+  #filter: { version: number; names: string } | null = null;
 
   constructor(db: Database) {
     this.#traits = db.prepare(
@@ -43,7 +43,7 @@ export class FactLoader {
     );
     this.#someEvents = db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE fragment_id IN (${COMPONENT}) AND source <> '${EXHAUST_SOURCE}'
-       AND (event IN (SELECT value FROM json_each(?)) OR type IN (SELECT value FROM json_each(?)))`,
+       AND event IN (SELECT value FROM json_each(?))`,
     );
   }
 
@@ -54,13 +54,9 @@ export class FactLoader {
     if (view.relevant.all) rows = this.#allEvents.all(rootId) as FactRow[];
     else {
       if (this.#filter?.version !== view.version) {
-        this.#filter = {
-          version: view.version,
-          names: JSON.stringify([...view.relevant.names]),
-          types: JSON.stringify([...view.relevant.types]),
-        };
+        this.#filter = { version: view.version, names: JSON.stringify([...view.relevant.names]) };
       }
-      rows = this.#someEvents.all(rootId, this.#filter.names, this.#filter.types) as FactRow[];
+      rows = this.#someEvents.all(rootId, this.#filter.names) as FactRow[];
     }
     const events: FactEvent[] = rows.map((row) => ({
       messageId: row.messageId,

@@ -7,7 +7,7 @@
  */
 import type { AudienceChange, AudienceChangeReason, AudienceMember, JsonValue, Page } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { type ExplainNode, explainAudience, type ScoreDecay } from '../../../activation/index.js';
+import { type ExplainNode, explainAudience, type ScoreDecay, scoreAt } from '../../../activation/index.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
 import type {
   BackfillProgress,
@@ -20,7 +20,7 @@ import type {
   SaveDefinitionOutcome,
 } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
-import { ActivationWriter, decayedValue, type SystemEvent } from './apply.js';
+import { ActivationWriter, type SystemEvent } from './apply.js';
 import { DefinitionStore, type DefinitionsView } from './definitions.js';
 import { FactLoader } from './facts.js';
 
@@ -119,9 +119,9 @@ export class SqliteActivation {
   /** Notes a stored, attached event; evaluation waits for the end of its request (same savepoint). */
   noteEvent(event: PreparedEvent, rootId: number, mergedRoots: readonly number[]): void {
     const { relevant, traits } = this.#view;
+    // Definitions name track events only: `relevant.types` are the types of those names.
     const matters =
       relevant.all ||
-      relevant.types.has(event.type) ||
       (event.eventName !== null && relevant.names.has(event.eventName)) ||
       event.traitWrites.some((write) => traits.has(write.key));
     for (const loser of mergedRoots) this.#mergedAway.add(loser);
@@ -233,7 +233,10 @@ export class SqliteActivation {
     const computed: Record<string, JsonValue> = {};
     const rows = this.#sql.computedOf!.all(rootId) as { key: string; value: string; decay: string | null }[];
     for (const row of rows) {
-      computed[row.key] = row.decay ? decayedValue(JSON.parse(row.decay) as ScoreDecay, now) : JSON.parse(row.value);
+      // A decaying score is shown as it is now, not as it was at the last evaluation (2 decimals, as evaluated).
+      computed[row.key] = row.decay
+        ? Math.round(scoreAt(JSON.parse(row.decay) as ScoreDecay, now) * 100) / 100 || 0
+        : JSON.parse(row.value);
     }
     const evaluated = this.#sql.profileRow!.get(rootId) as { evaluated_ms: number } | undefined;
     const members = this.#sql.membersOf!.all(rootId) as { key: string; enteredMs: number }[];
