@@ -16,5 +16,7 @@ const collector = await startCollector({
   // BENCH_STORE_MODE=inline measures the engine on the HTTP thread, for comparison.
   storeMode: process.env.BENCH_STORE_MODE === 'inline' ? 'inline' : 'worker',
 });
-process.stdout.write(`${JSON.stringify({ url: collector.url, writeKey: collector.writeKey })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url: collector.url, writeKey: collector.writeKey, adminKey: collector.adminKey })}\n`,
+);
 process.on('SIGTERM', () => collector.close().then(() => process.exit(0)));

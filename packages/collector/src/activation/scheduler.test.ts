@@ -46,7 +46,9 @@ describe('activation scheduler over HTTP', () => {
     expect(lag).toBeGreaterThanOrEqual(0);
     expect(lag).toBeLessThan(TIME_CHANGE_GUARANTEE_MS);
     const timeline = await collector.admin(`/v1/profiles/${encodeURIComponent('anonymousId:a')}/events`);
-    const names = (await timeline.json()).data.map((e: { message: { event?: string } }) => e.message.event);
+    const names = ((await timeline.json()) as { data: { message: { event?: string } }[] }).data.map(
+      (e: { message: { event?: string } }) => e.message.event,
+    );
     expect(names).toEqual(['Audience Exited', 'Audience Entered', 'Ping']);
   });
 

@@ -59,7 +59,7 @@ export function trackAt(
 /** Sends messages in one batch; throws unless every one was stored (or a known duplicate). */
 export async function send(collector: TestCollector, ...messages: Record<string, unknown>[]): Promise<Json> {
   const response = await collector.send('/v1/batch', { batch: messages });
-  const body = await response.json();
+  const body = (await response.json()) as Json;
   if (response.status !== 200 || body.rejected.length > 0) throw new Error(`batch: ${JSON.stringify(body)}`);
   return body;
 }
