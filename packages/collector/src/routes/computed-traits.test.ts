@@ -6,6 +6,7 @@
  * wiring from ingest to the profile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigFile } from '../config/config-schema.js';
 import { startTestCollector, type TestCollector } from '../test/harness.js';
 import { admin, create, profile, send, trackAt, waitLive } from './activation-http.support.js';
 
@@ -224,5 +225,37 @@ describe('computed traits over HTTP', () => {
   it('takes the admin key only', async () => {
     const answer = await collector.send('/v1/computed-traits', { key: 'x', kind: 'count', event: 'X' });
     expect(answer.status).toBe(403);
+  });
+});
+
+describe('config activation.maxWindow', () => {
+  it('bounds every window and half-life; a malformed one stops the start', async () => {
+    expect(() => parseConfigFile({ activation: { maxWindow: '5x' } })).toThrow(/activation\.maxWindow/);
+    expect(parseConfigFile({}).activation).toEqual({ maxWindowMs: 400 * 24 * 3_600_000 });
+    const collector = await startTestCollector({ config: { activation: { maxWindow: '1h' } } });
+    try {
+      const long = await admin(collector, 'POST', '/v1/computed-traits', {
+        key: 'decaying',
+        kind: 'score',
+        rules: [{ when: { event: 'X' }, points: 1 }],
+        halfLife: '2h',
+      });
+      expect(long.status).toBe(400);
+      expect(long.body.error.issues).toContainEqual(
+        expect.objectContaining({ path: ['halfLife'], code: 'window_too_long' }),
+      );
+      expect(
+        (
+          await admin(collector, 'POST', '/v1/computed-traits', {
+            key: 'hourly',
+            kind: 'count',
+            event: 'X',
+            within: '1h',
+          })
+        ).status,
+      ).toBe(201);
+    } finally {
+      await collector.stop();
+    }
   });
 });
