@@ -9,7 +9,7 @@ import { WORKLOADS } from './ingest-workloads.mjs';
 import { CONNECTIONS, measure, RUN_SECONDS, RUNS, startServer, stopServer } from './lib/ingest-run.mjs';
 
 /** The workloads measured with and without definitions (the identity-heavy one is ingest.bench's). */
-const MEASURED_WORKLOADS = ['track, batch 20', 'track, batch 1'];
+const MEASURED_WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'track, batch 20|track, batch 1').split('|');
 /** Timed exits whose lag is measured. */
 const TIMED_EXITS = 1000;
 /** Events per request while sending them (each its own profile). */
@@ -74,6 +74,16 @@ const AUDIENCES = [
     condition: { all: [{ audience: 'viewers' }, { trait: 'plan', op: 'eq', value: 'pro' }] },
   },
 ];
+
+/**
+ * The same audiences, each also requiring a trait no bench visitor has: every definition is still
+ * evaluated on every event, but nobody enters. Separates the cost of evaluating from the cost of
+ * recording membership changes (a lifecycle event, a change and a membership row each).
+ */
+const AUDIENCES_NOBODY_ENTERS = AUDIENCES.map((audience) => ({
+  ...audience,
+  condition: { all: [audience.condition, { trait: 'plan', op: 'eq', value: 'enterprise' }] },
+}));
 
 async function adminRequest(server, method, path, body) {
   const response = await fetch(`${server.url}${path}`, {
@@ -148,20 +158,19 @@ try {
     const plain = await startServer('collector-server.mjs', [join(dir, `${rows.length}.db`)]);
     const plainResult = await measure(plain, workload);
     await stopServer(plain);
-    const defined = await startServer('collector-server.mjs', [join(dir, `${rows.length + 1}.db`)]);
-    await define(defined, COMPUTED_TRAITS, AUDIENCES);
-    const definedResult = await measure(defined, workload);
-    await stopServer(defined);
     rows.push({ workload: name, server: 'collector, nothing defined', ...plainResult, ratio: 1 });
-    rows.push({
-      workload: name,
-      server: 'collector, 10 traits + 10 audiences',
-      ...definedResult,
-      ratio: definedResult.eventsPerSecond / plainResult.eventsPerSecond,
-    });
-    console.log(
-      `${name}: ${definedResult.eventsPerSecond} ev/s with definitions vs ${plainResult.eventsPerSecond} plain`,
-    );
+    for (const [label, audiences] of [
+      ['10 traits + 10 audiences', AUDIENCES],
+      ['same, nobody enters', AUDIENCES_NOBODY_ENTERS],
+    ]) {
+      const defined = await startServer('collector-server.mjs', [join(dir, `${rows.length}.db`)]);
+      await define(defined, COMPUTED_TRAITS, audiences);
+      const result = await measure(defined, workload);
+      await stopServer(defined);
+      const ratio = result.eventsPerSecond / plainResult.eventsPerSecond;
+      rows.push({ workload: name, server: `collector, ${label}`, ...result, ratio });
+      console.log(`${name}: ${result.eventsPerSecond} ev/s with ${label} vs ${plainResult.eventsPerSecond} plain`);
+    }
   }
   const probe = await startServer('collector-server.mjs', [join(dir, 'lag.db')]);
   try {
