@@ -36,63 +36,55 @@ interface Touched {
   merged: boolean;
 }
 
+const SQL = {
+  canonicalOf: 'SELECT canonical_id FROM id_fragments WHERE id = ?',
+  fragmentByPublicId: 'SELECT id, canonical_id FROM id_fragments WHERE public_id = ?',
+  publicId: 'SELECT public_id FROM id_fragments WHERE id = ?',
+  profileRow: 'SELECT evaluated_ms, computed, decays FROM activation_profiles WHERE profile_id = ?',
+  membersOf: `SELECT audience_key AS key, entered_ms AS enteredMs FROM activation_memberships
+     WHERE profile_id = ? AND member = 1 ORDER BY audience_key`,
+  members: `SELECT m.profile_id AS id, f.public_id AS profileId, m.entered_ms AS enteredMs
+     FROM activation_memberships m JOIN id_fragments f ON f.id = m.profile_id
+     WHERE m.audience_key = ? AND m.member = 1 AND m.profile_id > ? ORDER BY m.profile_id LIMIT ?`,
+  changes: `SELECT c.id, f.public_id AS profileId, c.seq, c.entered, c.reason, c.at_ms AS atMs, c.message_id AS messageId
+     FROM activation_changes c JOIN id_fragments f ON f.id = c.profile_id
+     WHERE c.audience_key = ? AND c.id > ? ORDER BY c.id LIMIT ?`,
+  sizes: 'SELECT audience_key AS key, COUNT(*) AS n FROM activation_memberships WHERE member = 1 GROUP BY audience_key',
+  claim: `UPDATE activation_profiles SET lease_owner = ?, lease_until_ms = ? WHERE profile_id IN (
+       SELECT profile_id FROM activation_profiles WHERE due_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms <= ?)
+       ORDER BY due_ms LIMIT ?) RETURNING profile_id`,
+  nextDue: 'SELECT MIN(due_ms) FROM activation_profiles WHERE due_ms IS NOT NULL AND lease_until_ms IS NULL',
+  nextLeaseEnd:
+    'SELECT MIN(lease_until_ms) FROM activation_profiles WHERE lease_until_ms IS NOT NULL AND due_ms IS NOT NULL',
+  backfillCursor: 'SELECT backfill_cursor FROM activation_meta WHERE id = 1',
+  setBackfillCursor: 'UPDATE activation_meta SET backfill_cursor = ? WHERE id = 1',
+  backfillRoots: 'SELECT id FROM id_fragments WHERE id > ? AND id <= ? AND canonical_id = id ORDER BY id LIMIT ?',
+  deleteMembershipsKey: 'DELETE FROM activation_memberships WHERE audience_key = ?',
+  deleteChangesKey: 'DELETE FROM activation_changes WHERE audience_key = ?',
+  backfillTarget: "SELECT COALESCE(MAX(backfill_upto), 0) FROM activation_definitions WHERE status = 'backfilling'",
+  eraseMemberships: 'DELETE FROM activation_memberships WHERE profile_id IN (SELECT value FROM json_each(?))',
+  // NOTE: a scan (no index by profile, see the schema): erasure is rare, ingest writes every index.
+  eraseChanges: 'DELETE FROM activation_changes WHERE profile_id IN (SELECT value FROM json_each(?))',
+  eraseProfiles: 'DELETE FROM activation_profiles WHERE profile_id IN (SELECT value FROM json_each(?))',
+} as const;
+
 export class SqliteActivation {
-  readonly #db: Database;
   readonly #definitions: DefinitionStore;
   readonly #writer: ActivationWriter;
   readonly #facts: FactLoader;
   readonly #touched = new Map<number, Touched>();
   readonly #mergedAway = new Set<number>();
   #view: DefinitionsView;
-  readonly #sql: Record<string, Statement<unknown[]>>;
+  readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
 
   constructor(db: Database, append: (event: SystemEvent) => void) {
-    this.#db = db;
     this.#definitions = new DefinitionStore(db);
     this.#facts = new FactLoader(db);
     this.#writer = new ActivationWriter(db, this.#facts, append);
     this.#view = this.#definitions.view();
-    this.#sql = {
-      canonicalOf: db.prepare('SELECT canonical_id FROM id_fragments WHERE id = ?'),
-      fragmentByPublicId: db.prepare('SELECT id, canonical_id FROM id_fragments WHERE public_id = ?'),
-      publicId: db.prepare('SELECT public_id FROM id_fragments WHERE id = ?'),
-      profileRow: db.prepare('SELECT evaluated_ms, computed, decays FROM activation_profiles WHERE profile_id = ?'),
-      membersOf: db.prepare(
-        `SELECT audience_key AS key, entered_ms AS enteredMs FROM activation_memberships
-         WHERE profile_id = ? AND member = 1 ORDER BY audience_key`,
-      ),
-      members: db.prepare(
-        `SELECT m.profile_id AS id, f.public_id AS profileId, m.entered_ms AS enteredMs
-         FROM activation_memberships m JOIN id_fragments f ON f.id = m.profile_id
-         WHERE m.audience_key = ? AND m.member = 1 AND m.profile_id > ? ORDER BY m.profile_id LIMIT ?`,
-      ),
-      changes: db.prepare(
-        `SELECT c.id, f.public_id AS profileId, c.seq, c.entered, c.reason, c.at_ms AS atMs, c.message_id AS messageId
-         FROM activation_changes c JOIN id_fragments f ON f.id = c.profile_id
-         WHERE c.audience_key = ? AND c.id > ? ORDER BY c.id LIMIT ?`,
-      ),
-      sizes: db.prepare(
-        'SELECT audience_key AS key, COUNT(*) AS n FROM activation_memberships WHERE member = 1 GROUP BY audience_key',
-      ),
-      claim: db.prepare(
-        `UPDATE activation_profiles SET lease_owner = ?, lease_until_ms = ? WHERE profile_id IN (
-           SELECT profile_id FROM activation_profiles WHERE due_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms <= ?)
-           ORDER BY due_ms LIMIT ?) RETURNING profile_id`,
-      ),
-      nextDue: db.prepare(
-        'SELECT MIN(due_ms) FROM activation_profiles WHERE due_ms IS NOT NULL AND lease_until_ms IS NULL',
-      ),
-      nextLeaseEnd: db.prepare(
-        'SELECT MIN(lease_until_ms) FROM activation_profiles WHERE lease_until_ms IS NOT NULL AND due_ms IS NOT NULL',
-      ),
-      backfillCursor: db.prepare('SELECT backfill_cursor FROM activation_meta WHERE id = 1'),
-      setBackfillCursor: db.prepare('UPDATE activation_meta SET backfill_cursor = ? WHERE id = 1'),
-      backfillRoots: db.prepare(
-        'SELECT id FROM id_fragments WHERE id > ? AND id <= ? AND canonical_id = id ORDER BY id LIMIT ?',
-      ),
-      deleteMembershipsKey: db.prepare('DELETE FROM activation_memberships WHERE audience_key = ?'),
-      deleteChangesKey: db.prepare('DELETE FROM activation_changes WHERE audience_key = ?'),
-    };
+    const prepared: Partial<Record<keyof typeof SQL, Statement<unknown[]>>> = {};
+    for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
+    this.#sql = prepared as Record<keyof typeof SQL, Statement<unknown[]>>;
   }
 
   /** The current definitions (re-read when their version moved). */
@@ -142,7 +134,7 @@ export class SqliteActivation {
     for (const loser of this.#mergedAway) this.#writer.retire(view, loser, 'merge', now);
     const roots = new Map<number, Touched>();
     for (const [id, touched] of this.#touched) {
-      const root = this.#sql.canonicalOf!.pluck().get(id) as number | undefined;
+      const root = this.#sql.canonicalOf.pluck().get(id) as number | undefined;
       if (root === undefined) continue;
       const seen = roots.get(root);
       if (seen) {
@@ -189,9 +181,9 @@ export class SqliteActivation {
   /** Erasure: every activation row of these fragments goes, and nothing is emitted. */
   erase(fragmentIds: readonly number[]): void {
     const ids = JSON.stringify(fragmentIds);
-    for (const table of ['activation_memberships', 'activation_changes', 'activation_profiles']) {
-      this.#db.prepare(`DELETE FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).run(ids);
-    }
+    this.#sql.eraseMemberships.run(ids);
+    this.#sql.eraseChanges.run(ids);
+    this.#sql.eraseProfiles.run(ids);
   }
 
   // --- definitions ---
@@ -207,8 +199,8 @@ export class SqliteActivation {
     if (outcome === 'deleted') {
       // A deleted trait's values are hidden on read and dropped at each profile's next evaluation.
       if (kind === 'audience') {
-        this.#sql.deleteMembershipsKey!.run(key);
-        this.#sql.deleteChangesKey!.run(key);
+        this.#sql.deleteMembershipsKey.run(key);
+        this.#sql.deleteChangesKey.run(key);
       }
     }
     this.refresh();
@@ -224,7 +216,7 @@ export class SqliteActivation {
 
   profileState(rootId: number, now: number): Omit<ProfileActivationState, 'profileId'> {
     const computed: Record<string, JsonValue> = {};
-    const evaluated = this.#sql.profileRow!.get(rootId) as
+    const evaluated = this.#sql.profileRow.get(rootId) as
       | { evaluated_ms: number; computed: string; decays: string | null }
       | undefined;
     if (evaluated) {
@@ -238,7 +230,7 @@ export class SqliteActivation {
         computed[key] = decay ? Math.round(scoreAt(decay, now) * 100) / 100 || 0 : values[key]!;
       }
     }
-    const members = this.#sql.membersOf!.all(rootId) as { key: string; enteredMs: number }[];
+    const members = this.#sql.membersOf.all(rootId) as { key: string; enteredMs: number }[];
     return {
       computed,
       computedAt: evaluated ? iso(evaluated.evaluated_ms) : null,
@@ -249,7 +241,7 @@ export class SqliteActivation {
   members(key: string, query: PageQuery): Page<AudienceMember> | null {
     if (!this.refresh().defs.audiences.has(key)) return null;
     const after = query.cursor ? decodeCursor(query.cursor) : 0;
-    const rows = this.#sql.members!.all(key, after, query.limit + 1) as {
+    const rows = this.#sql.members.all(key, after, query.limit + 1) as {
       id: number;
       profileId: string;
       enteredMs: number;
@@ -265,7 +257,7 @@ export class SqliteActivation {
   changes(key: string, query: ChangeQuery): Page<AudienceChange> | null {
     if (!this.refresh().defs.audiences.has(key)) return null;
     const after = query.since ? decodeCursor(query.since) : 0;
-    const rows = this.#sql.changes!.all(key, after, query.limit) as {
+    const rows = this.#sql.changes.all(key, after, query.limit) as {
       id: number;
       profileId: string;
       seq: number;
@@ -290,7 +282,7 @@ export class SqliteActivation {
   sizes(): Record<string, number> {
     const sizes: Record<string, number> = {};
     for (const key of this.refresh().defs.audiences.keys()) sizes[key] = 0;
-    for (const row of this.#sql.sizes!.all() as { key: string; n: number }[]) {
+    for (const row of this.#sql.sizes.all() as { key: string; n: number }[]) {
       if (row.key in sizes) sizes[row.key] = row.n;
     }
     return sizes;
@@ -305,15 +297,15 @@ export class SqliteActivation {
   // --- scheduling (each inside the engine's transaction) ---
 
   claimDue({ now, owner, leaseMs, limit }: ClaimDueInput): string[] {
-    const ids = this.#sql.claim!.pluck().all(owner, now + leaseMs, now, now, limit) as number[];
-    return ids.map((id) => this.#sql.publicId!.pluck().get(id) as string | undefined).filter((id) => id !== undefined);
+    const ids = this.#sql.claim.pluck().all(owner, now + leaseMs, now, now, limit) as number[];
+    return ids.map((id) => this.#sql.publicId.pluck().get(id) as string | undefined).filter((id) => id !== undefined);
   }
 
   reevaluate(profileIds: readonly string[], now: number): number {
     const view = this.refresh();
     let evaluated = 0;
     for (const publicId of profileIds) {
-      const row = this.#sql.fragmentByPublicId!.get(publicId) as { id: number; canonical_id: number } | undefined;
+      const row = this.#sql.fragmentByPublicId.get(publicId) as { id: number; canonical_id: number } | undefined;
       if (!row) continue;
       if (row.canonical_id !== row.id) {
         this.#writer.unschedule(row.id);
@@ -326,8 +318,8 @@ export class SqliteActivation {
   }
 
   nextDueAt(): number | null {
-    const due = this.#sql.nextDue!.pluck().get() as number | null;
-    const leaseEnd = this.#sql.nextLeaseEnd!.pluck().get() as number | null;
+    const due = this.#sql.nextDue.pluck().get() as number | null;
+    const leaseEnd = this.#sql.nextLeaseEnd.pluck().get() as number | null;
     if (due === null) return leaseEnd;
     return leaseEnd === null ? due : Math.min(due, leaseEnd);
   }
@@ -339,25 +331,18 @@ export class SqliteActivation {
   backfillStep(now: number, limit: number): BackfillProgress {
     const view = this.refresh();
     if (!view.anyBackfilling) return { evaluated: 0, remaining: false };
-    const target = Math.max(
-      0,
-      ...this.#db
-        .prepare("SELECT backfill_upto FROM activation_definitions WHERE status = 'backfilling'")
-        .pluck()
-        .all()
-        .map(Number),
-    );
-    const cursor = this.#sql.backfillCursor!.pluck().get() as number;
-    const roots = this.#sql.backfillRoots!.pluck().all(cursor, target, limit) as number[];
+    const target = this.#sql.backfillTarget.pluck().get() as number;
+    const cursor = this.#sql.backfillCursor.pluck().get() as number;
+    const roots = this.#sql.backfillRoots.pluck().all(cursor, target, limit) as number[];
     for (const root of roots) this.#writer.evaluate(view, root, 'definition', now);
     const next = roots.length < limit ? target : roots.at(-1)!;
-    this.#sql.setBackfillCursor!.run(next);
+    this.#sql.setBackfillCursor.run(next);
     if (next >= target) this.#definitions.finishBackfill(next);
     return { evaluated: roots.length, remaining: this.refresh().anyBackfilling };
   }
 
   #fragmentId(publicId: string): number | undefined {
-    const row = this.#sql.fragmentByPublicId!.get(publicId) as { id: number } | undefined;
+    const row = this.#sql.fragmentByPublicId.get(publicId) as { id: number } | undefined;
     return row?.id;
   }
 }
