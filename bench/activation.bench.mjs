@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WORKLOADS } from './ingest-workloads.mjs';
-import { CONNECTIONS, measure, RUN_SECONDS, RUNS, startServer, stopServer } from './lib/ingest-run.mjs';
+import {
+  CONNECTIONS,
+  medianOf,
+  RUN_SECONDS,
+  RUNS,
+  runOnce,
+  startServer,
+  stopServer,
+  WARMUP_SECONDS,
+} from './lib/ingest-run.mjs';
 
 /** The workloads measured with and without definitions (the identity-heavy one is ingest.bench's). */
 const MEASURED_WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'track, batch 20|track, batch 1').split('|');
@@ -155,21 +164,35 @@ let lags;
 try {
   for (const name of MEASURED_WORKLOADS) {
     const workload = WORKLOADS.find((w) => w.name === name);
-    const plain = await startServer('collector-server.mjs', [join(dir, `${rows.length}.db`)]);
-    const plainResult = await measure(plain, workload);
-    await stopServer(plain);
-    rows.push({ workload: name, server: 'collector, nothing defined', ...plainResult, ratio: 1 });
-    for (const [label, audiences] of [
-      ['10 traits + 10 audiences', AUDIENCES],
-      ['same, nobody enters', AUDIENCES_NOBODY_ENTERS],
-    ]) {
-      const defined = await startServer('collector-server.mjs', [join(dir, `${rows.length}.db`)]);
-      await define(defined, COMPUTED_TRAITS, audiences);
-      const result = await measure(defined, workload);
-      await stopServer(defined);
-      const ratio = result.eventsPerSecond / plainResult.eventsPerSecond;
-      rows.push({ workload: name, server: `collector, ${label}`, ...result, ratio });
-      console.log(`${name}: ${result.eventsPerSecond} ev/s with ${label} vs ${plainResult.eventsPerSecond} plain`);
+    // The three collectors run side by side (idle ones cost nothing) and are measured in turn, run
+    // after run: on a shared machine, load drifts over minutes, and interleaving spreads it evenly.
+    const configs = [
+      { label: 'nothing defined', audiences: null },
+      { label: '10 traits + 10 audiences', audiences: AUDIENCES },
+      { label: 'same, nobody enters', audiences: AUDIENCES_NOBODY_ENTERS },
+    ];
+    for (const config of configs) {
+      config.server = await startServer('collector-server.mjs', [join(dir, `${name}-${config.label}.db`)]);
+      if (config.audiences) await define(config.server, COMPUTED_TRAITS, config.audiences);
+      await runOnce(config.server, workload, WARMUP_SECONDS);
+      config.runs = [];
+    }
+    for (let i = 0; i < RUNS; i++) {
+      for (const config of configs) config.runs.push(await runOnce(config.server, workload));
+    }
+    const plain = medianOf(configs[0].runs);
+    for (const config of configs) {
+      await stopServer(config.server);
+      const result = medianOf(config.runs);
+      rows.push({
+        workload: name,
+        server: `collector, ${config.label}`,
+        ...result,
+        ratio: result.eventsPerSecond / plain.eventsPerSecond,
+      });
+      console.log(
+        `${name}, ${config.label}: ${result.eventsPerSecond} ev/s (runs: ${config.runs.map((r) => r.eventsPerSecond).join(', ')})`,
+      );
     }
   }
   const probe = await startServer('collector-server.mjs', [join(dir, 'lag.db')]);

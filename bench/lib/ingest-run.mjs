@@ -47,22 +47,30 @@ function load(server, workload, seconds) {
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** Events/s and latency of one workload against one server: median of RUNS runs after a warm-up. */
-export async function measure(server, workload) {
-  await load(server, workload, WARMUP_SECONDS);
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = await load(server, workload, RUN_SECONDS);
-    if (r.non2xx || r.errors) console.error(`  ! ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-    runs.push({
-      eventsPerSecond: (r.requests.average * workload.eventsPerRequest) | 0,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-    });
-  }
+/** One run of `seconds` against the server: events/s and latency percentiles. */
+export async function runOnce(server, workload, seconds = RUN_SECONDS) {
+  const r = await load(server, workload, seconds);
+  if (r.non2xx || r.errors) console.error(`  ! ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+  return {
+    eventsPerSecond: (r.requests.average * workload.eventsPerRequest) | 0,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+  };
+}
+
+/** Medians of each figure over several runs. */
+export function medianOf(runs) {
   return {
     eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
   };
+}
+
+/** Events/s and latency of one workload against one server: median of RUNS runs after a warm-up. */
+export async function measure(server, workload) {
+  await load(server, workload, WARMUP_SECONDS);
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await runOnce(server, workload));
+  return medianOf(runs);
 }
