@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IngestLimits } from '@exhaust/schema';
 import { Hono } from 'hono';
+import { DEFAULT_MAX_WINDOW_MS } from './activation/durations.js';
 import type { Keyring } from './auth/keyring.js';
 import { ApiError, createErrorRenderer, renderNotFound } from './errors.js';
 import { requireAdmin } from './http/admin-guard.js';
@@ -18,6 +19,8 @@ import { createIngestService } from './ingest/ingest-service.js';
 import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
 import { createAdminKeyRoutes } from './routes/admin-keys.js';
+import { createAudienceRoutes } from './routes/audiences.js';
+import { createComputedTraitRoutes } from './routes/computed-traits.js';
 import { createConsoleRoutes, findConsoleDir } from './routes/console.js';
 import { createDeletionRoutes } from './routes/deletions.js';
 import { createEventRoutes } from './routes/events.js';
@@ -49,6 +52,8 @@ export interface AppDeps {
   identity?: IdentityConfig;
   /** Folder of the built console; default `findConsoleDir()` (null serves a "not built" page). */
   consoleDir?: string | null;
+  /** Config `activation`; default: windows up to 400 days. */
+  activation?: { maxWindowMs: number };
   /** Default: silent. */
   logger?: Logger;
   /** Collector clock; default `new Date()`. */
@@ -88,6 +93,10 @@ const ADMIN_PATHS = [
   '/v1/settings',
   '/v1/sender-keys',
   '/v1/sender-keys/*',
+  '/v1/computed-traits',
+  '/v1/computed-traits/*',
+  '/v1/audiences',
+  '/v1/audiences/*',
 ];
 /** Admin paths whose other methods answer 405 (rather than 404). */
 const ADMIN_METHOD_PATHS = [
@@ -157,6 +166,9 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createSenderKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));
   app.route('/', createSubscriptionRoutes({ store: deps.store, keyring: deps.keyring, subscriptions, now }));
   app.route('/', createUnsubscribeRoutes({ subscriptions }));
+  const maxWindowMs = deps.activation?.maxWindowMs ?? DEFAULT_MAX_WINDOW_MS;
+  app.route('/', createComputedTraitRoutes({ store: deps.store, maxWindowMs }));
+  app.route('/', createAudienceRoutes({ store: deps.store, maxWindowMs }));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz', ...ADMIN_METHOD_PATHS]) {
     app.all(path, (c) => {

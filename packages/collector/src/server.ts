@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import { createActivationScheduler } from './activation/scheduler.js';
 import { createApp } from './app.js';
 import { accessSeedOf } from './auth/access-seed.js';
 import { createStoreKeyring, type Keyring } from './auth/keyring.js';
@@ -119,6 +120,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     subscriptions: config.subscriptions,
     signingKeys,
     publicUrl: config.publicUrl,
+    activation: config.activation,
     logger,
     isShuttingDown: () => shuttingDown,
   });
@@ -146,6 +148,9 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     await store.close();
     throw error;
   }
+  // Time-driven audience changes and backfills: the due rows are in the store, this is the alarm clock.
+  const scheduler = createActivationScheduler({ store, logger });
+  scheduler.start();
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
@@ -165,6 +170,8 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
         // Keep-alive connections without a request in flight would hold close() open.
         server.closeIdleConnections();
       });
+      // Before the store closes: a pass in flight finishes, so no claimed row stays leased.
+      await scheduler.stop();
       keyring.close();
       await store.close();
       logger.info('closed');

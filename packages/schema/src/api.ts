@@ -2,8 +2,11 @@
  * Shapes of the collector's HTTP answers, shared by the collector (which
  * produces them) and clients and tests (which read them).
  */
+
+import type { AudienceDefinition, ComputedTraitDefinition } from './activation.js';
 import type {
   ApiErrorCode,
+  AudienceChangeReason,
   IngestLimits,
   MergeReason,
   RejectionCode,
@@ -14,7 +17,7 @@ import type {
   SubscriptionStatus,
   WarningCode,
 } from './constants.js';
-import type { JsonObject, Message, MessageType } from './messages.js';
+import type { JsonObject, JsonValue, Message, MessageType } from './messages.js';
 
 /** One problem with a request, naming the field by its path. */
 export interface ApiIssue {
@@ -432,3 +435,49 @@ export interface SubscriptionImportResult {
   /** Rows not applied, by CSV line (1 = the header), with why. */
   skipped: { line: number; reason: SubscriptionSkipReason | 'invalid'; message?: string }[];
 }
+
+/** Progress of a computed trait or audience: `backfilling` while stored profiles are being (re)evaluated. */
+export type DefinitionStatus = 'backfilling' | 'live';
+
+/** What the collector adds to a stored definition. */
+export interface DefinitionMeta {
+  status: DefinitionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A computed trait as `/v1/computed-traits` answers it. */
+export type ComputedTraitResource = ComputedTraitDefinition & DefinitionMeta;
+
+/** An audience as `/v1/audiences` answers it; `size` is its current member count. */
+export type AudienceResource = AudienceDefinition & DefinitionMeta & { size: number };
+
+/** One member of `GET /v1/audiences/{key}/members`. */
+export interface AudienceMember {
+  profileId: string;
+  enteredAt: string;
+}
+
+/** One entry of `GET /v1/audiences/{key}/changes`: exactly one `Audience Entered` / `Audience Exited` event. */
+export interface AudienceChange {
+  profileId: string;
+  /** Per (profile, audience), increasing by one with each change of membership. */
+  seq: number;
+  change: 'entered' | 'exited';
+  reason: AudienceChangeReason;
+  /** When the change was recorded. */
+  at: string;
+  /** `messageId` of the lifecycle event on the profile's timeline. */
+  messageId: string;
+}
+
+/** What `GET /v1/profiles/{ref}` adds to a profile: computed traits and audience memberships. */
+export interface ProfileActivation {
+  computed: Record<string, JsonValue>;
+  /** When the computed values were last evaluated; null before the first evaluation. */
+  computedAt: string | null;
+  audiences: { key: string; enteredAt: string }[];
+}
+
+/** `GET /v1/profiles/{ref}`. */
+export type ProfileView = Profile & ProfileActivation;

@@ -80,6 +80,9 @@ export const API_ERROR_CODES = [
   'identifier_required',
   'subscription_not_found',
   'conflict',
+  'invalid_definition',
+  'computed_trait_not_found',
+  'audience_not_found',
   'shutting_down',
   'store_unavailable',
   'internal_error',
@@ -167,3 +170,7 @@ export type SubscriptionSkipReason = (typeof SUBSCRIPTION_SKIP_REASONS)[number];
 export const SUBSCRIPTION_CONFLICT_WINDOW_MS = 10_000;
 /** Most addresses in one `POST /v1/subscriptions/check`. */
 export const MAX_SUBSCRIPTION_CHECK_ADDRESSES = 1000;
+
+/** Why a profile entered or left an audience (`reason` of `Audience Entered` / `Audience Exited`). */
+export const AUDIENCE_CHANGE_REASONS = ['event', 'time', 'merge', 'unmerge', 'definition'] as const;
+export type AudienceChangeReason = (typeof AUDIENCE_CHANGE_REASONS)[number];

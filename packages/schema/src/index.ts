@@ -5,12 +5,40 @@
  */
 
 export type {
+  AudienceCondition,
+  AudienceDefinition,
+  AudienceReference,
+  ComputedPredicate,
+  ComputedTraitDefinition,
+  ComputedTraitKind,
+  CountOp,
+  DefinitionIssueCode,
+  EventCondition,
+  EventMatch,
+  PredicateOp,
+  ScoreRule,
+  TraitPredicate,
+  WhereClause,
+} from './activation.js';
+export {
+  COMPUTED_TRAIT_KINDS,
+  COUNT_OPS,
+  DEFINITION_ISSUE_CODES,
+  PREDICATE_OPS,
+} from './activation.js';
+export type {
   ApiErrorBody,
   ApiIssue,
+  AudienceChange,
+  AudienceMember,
+  AudienceResource,
   CollectorSettings,
+  ComputedTraitResource,
   ConsentRecord,
   ConsentState,
   CreatedKey,
+  DefinitionMeta,
+  DefinitionStatus,
   DeletionRecord,
   DeletionResult,
   EventNotFoundBody,
@@ -24,7 +52,9 @@ export type {
   OverviewStats,
   Page,
   Profile,
+  ProfileActivation,
   ProfileIdentifier,
+  ProfileView,
   RecentRejection,
   RejectedMessage,
   Source,
@@ -49,6 +79,7 @@ export type {
 } from './api.js';
 export type {
   ApiErrorCode,
+  AudienceChangeReason,
   BuiltinIdentifierType,
   IngestLimits,
   MergeReason,
@@ -62,6 +93,7 @@ export type {
 } from './constants.js';
 export {
   API_ERROR_CODES,
+  AUDIENCE_CHANGE_REASONS,
   BUILTIN_IDENTIFIER_TYPES,
   CLOCK_SKEW_STEP_MS,
   CLOCK_SKEW_TOLERANCE_MS,

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
 import { z } from 'zod';
+import { parseDuration } from '../activation/durations.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
 import {
@@ -44,6 +45,19 @@ export interface SourceConfig {
   allowedOrigins: string[];
 }
 
+/** `activation`: limits of computed traits and audiences. */
+export const activationConfigSchema = z
+  .strictObject({
+    /** Longest `within` / `halfLife` a definition may use, as a duration ("400d"). */
+    maxWindow: z
+      .string()
+      .refine((text) => parseDuration(text) !== null, 'a duration such as "400d", "12h", "45s"')
+      .default('400d'),
+  })
+  .transform(({ maxWindow }) => ({ maxWindowMs: parseDuration(maxWindow) as number }));
+
+export type ActivationConfig = z.output<typeof activationConfigSchema>;
+
 export const configFileSchema = z
   .strictObject({
     sources: z.array(sourceConfigSchema).default([]),
@@ -67,6 +81,7 @@ export const configFileSchema = z
      */
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     subscriptions: subscriptionsConfigSchema.default(DEFAULT_SUBSCRIPTIONS_CONFIG),
+    activation: activationConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -101,6 +116,7 @@ export interface CollectorConfig {
   server: ServerConfig;
   publicUrl?: string | undefined;
   subscriptions: SubscriptionsConfig;
+  activation: ActivationConfig;
 }
 
 export class ConfigError extends Error {

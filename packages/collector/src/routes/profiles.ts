@@ -3,13 +3,14 @@
  * profiles, their timeline and merge history, unmerge and erase. A ref is a
  * profile id or `type:value`, URL-encoded as one path segment.
  */
-import type { WarningCode } from '@exhaust/schema';
+import type { ProfileView, WarningCode } from '@exhaust/schema';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
 import type { ProfileRef, Store } from '../store/store.js';
 import type { SubscriptionService } from '../subscriptions/service.js';
+import { definitionNotFound } from './definition-writes.js';
 import { noQuerySchema, pageQuerySchema, parseQuery } from './query.js';
 
 /** Most profiles a search answers. */
@@ -68,10 +69,33 @@ export function createProfileRoutes({
   app.get('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
     parseQuery(noQuerySchema, c.req.query());
-    const profile = await store.getProfile(ref);
+    const [profile, activation] = await Promise.all([store.getProfile(ref), store.getProfileActivation(ref)]);
     if (!profile) throw profileNotFound(text);
-    // Opt-outs belong to addresses: the profile shows those of its email and phone identifiers.
-    return c.json({ ...profile, subscriptions: await subscriptions.ofIdentifiers(profile.identifiers) });
+    const view: ProfileView = {
+      ...profile,
+      computed: activation?.computed ?? {},
+      computedAt: activation?.computedAt ?? null,
+      audiences: activation?.audiences ?? [],
+      // Opt-outs belong to addresses: the profile shows those of its email and phone identifiers.
+      subscriptions: await subscriptions.ofIdentifiers(profile.identifiers),
+    };
+    return c.json(view);
+  });
+
+  app.get('/v1/profiles/:ref/audiences/:key/explain', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const key = c.req.param('key');
+    parseQuery(noQuerySchema, c.req.query());
+    const now = Date.now();
+    const explained = await store.explainAudience(ref, key, now);
+    if (!explained) throw profileNotFound(text);
+    if (explained === 'unknown_audience') throw definitionNotFound('audience', key);
+    return c.json({
+      profileId: explained.profileId,
+      audience: key,
+      at: new Date(now).toISOString(),
+      ...explained.explain,
+    });
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {

@@ -5,7 +5,12 @@
  * Nothing here may mention SQLite, rowids, statements or transactions.
  */
 import type {
+  AudienceChange,
+  AudienceDefinition,
+  AudienceMember,
+  ComputedTraitDefinition,
   ConsentRecord,
+  DefinitionStatus,
   DeletionRecord,
   DeletionResult,
   EventWarning,
@@ -17,6 +22,7 @@ import type {
   MessageType,
   Page,
   Profile,
+  ProfileActivation,
   RecentRejection,
   Source,
   StoredEvent,
@@ -35,6 +41,8 @@ import type { CheckFacts } from '../subscriptions/precedence.js';
 
 /** Rejected messages the store remembers (the newest ones); older ones are forgotten. */
 export const MAX_RECENT_REJECTIONS = 1000;
+
+import type { ExplainNode } from '../activation/index.js';
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
 export interface IncomingEvent {
@@ -245,6 +253,73 @@ export interface EraseOptions {
   suppressContact?: boolean;
 }
 
+/** The two kinds of activation definitions; each has its own key space. */
+export type DefinitionKind = 'computedTrait' | 'audience';
+
+export type AnyDefinition =
+  | { kind: 'computedTrait'; definition: ComputedTraitDefinition }
+  | { kind: 'audience'; definition: AudienceDefinition };
+
+/** A stored definition with its lifecycle. Times are ISO 8601. */
+export interface DefinitionRecord<T> {
+  definition: T;
+  status: DefinitionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Every activation definition at one definitions version. The version grows
+ * with every create, replace and delete: writers pass the version they
+ * validated against, so two concurrent writes cannot build a cycle.
+ */
+export interface DefinitionsSnapshot {
+  version: number;
+  computedTraits: DefinitionRecord<ComputedTraitDefinition>[];
+  audiences: DefinitionRecord<AudienceDefinition>[];
+}
+
+export type SaveDefinitionInput = AnyDefinition & {
+  /** `create` fails with `exists` when the key is taken; `replace` with `not_found` when it is not. */
+  mode: 'create' | 'replace';
+  /** The snapshot version the definition was validated against. */
+  expectedVersion: number;
+  /** Epoch ms, the definition's createdAt/updatedAt. */
+  now: number;
+};
+
+export type SaveDefinitionOutcome =
+  | { status: 'saved'; record: DefinitionRecord<ComputedTraitDefinition | AudienceDefinition> }
+  | { status: 'exists' | 'not_found' | 'version_changed' };
+
+export interface ChangeQuery {
+  limit: number;
+  /** A `nextCursor` of an earlier answer; absent = from the start. */
+  since?: string | null;
+}
+
+/** What a profile's activation looks like, with the id of the canonical profile it belongs to. */
+export interface ProfileActivationState extends ProfileActivation {
+  profileId: string;
+}
+
+export interface ClaimDueInput {
+  /** Epoch ms: rows due at or before it are claimable. */
+  now: number;
+  /** Who holds the claimed rows (one random id per process). */
+  owner: string;
+  /** How long the claim holds; another owner may claim the row after that. */
+  leaseMs: number;
+  limit: number;
+}
+
+export interface BackfillProgress {
+  /** Profiles evaluated by this step. */
+  evaluated: number;
+  /** True while some definition is still backfilling. */
+  remaining: boolean;
+}
+
 export interface Store {
   /**
    * Stores one request's events. Resolves only after they are durably
@@ -365,6 +440,50 @@ export interface Store {
   describe(): Promise<{ kind: string }>;
   /** Every sender key, oldest first, revoked included. */
   listSenderKeys(): Promise<KeyInfo[]>;
+
+  // --- Activation (issue 9): definitions, state, scheduled re-evaluation, backfill ---
+
+  /** Every definition and the definitions version. */
+  getDefinitions(): Promise<DefinitionsSnapshot>;
+  /**
+   * Creates or replaces a definition (already validated against `expectedVersion`) and
+   * starts its backfill: status `backfilling` until every stored profile is evaluated.
+   */
+  saveDefinition(input: SaveDefinitionInput): Promise<SaveDefinitionOutcome>;
+  /** Deletes a definition and every value or membership derived from it (no lifecycle events). */
+  deleteDefinition(input: {
+    kind: DefinitionKind;
+    key: string;
+    expectedVersion: number;
+  }): Promise<'deleted' | 'not_found' | 'version_changed'>;
+  /** Computed values and memberships of the canonical profile behind a ref; null when the ref matches nothing. */
+  getProfileActivation(ref: ProfileRef): Promise<ProfileActivationState | null>;
+  /** Current members, oldest profile first; null when the audience is unknown. */
+  listAudienceMembers(key: string, query: PageQuery): Promise<Page<AudienceMember> | null>;
+  /**
+   * Changes of membership in recording order after `since`; `nextCursor` is where to resume
+   * (never null, so a poller can always continue). Null when the audience is unknown.
+   */
+  listAudienceChanges(key: string, query: ChangeQuery): Promise<Page<AudienceChange> | null>;
+  /** Member count per audience key. */
+  audienceSizes(): Promise<Record<string, number>>;
+  /** The audience's condition tree evaluated for the profile at `now` (epoch ms). */
+  explainAudience(
+    ref: ProfileRef,
+    key: string,
+    now: number,
+  ): Promise<{ profileId: string; explain: ExplainNode } | 'unknown_audience' | null>;
+  /** Leases profiles whose next change is due; answers their profile ids. */
+  claimDue(input: ClaimDueInput): Promise<string[]>;
+  /**
+   * Re-evaluates claimed profiles at `now` (reason `time`), writes what changed and
+   * their next due time, and releases the owner's lease. Answers how many were evaluated.
+   */
+  reevaluate(input: { profileIds: string[]; owner: string; now: number }): Promise<number>;
+  /** Epoch ms of the earliest due (or lease expiry) row; null when nothing is scheduled. */
+  nextDueAt(): Promise<number | null>;
+  /** Evaluates the next chunk of profiles for definitions still backfilling (in one transaction). */
+  backfillStep(input: { now: number; limit: number }): Promise<BackfillProgress>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

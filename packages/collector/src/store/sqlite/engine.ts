@@ -21,6 +21,9 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
 import type {
   AccessSeed,
+  ChangeQuery,
+  ClaimDueInput,
+  DefinitionKind,
   EraseOptions,
   EventQuery,
   EventsAfter,
@@ -32,7 +35,9 @@ import type {
   NewKey,
   NewSource,
   PageQuery,
+  ProfileActivationState,
   ProfileRef,
+  SaveDefinitionInput,
   SourceChanges,
   Store,
   SubscriptionExportQuery,
@@ -40,6 +45,7 @@ import type {
   SubscriptionQuery,
 } from '../store.js';
 import { createSqliteAccess, type SqliteAccess } from './access.js';
+import { EXHAUST_SOURCE, SqliteActivation, type SystemEvent } from './activation/index.js';
 import { createSqliteActivity, type SqliteActivity } from './activity.js';
 import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
@@ -47,9 +53,6 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
 import { createSqliteSubscriptions, type SqliteSubscriptions, type TimelineEvent } from './subscriptions/index.js';
-
-/** Source of the events the collector itself writes on timelines (subscription changes). */
-export const EXHAUST_EVENT_SOURCE = 'exhaust';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -175,6 +178,7 @@ export class SqliteEngine implements SyncStore {
   readonly #subscriptions: SqliteSubscriptions;
   readonly #identityConfig: IdentityConfig;
   readonly #maxPropertyScanRows: number | undefined;
+  readonly #activation: SqliteActivation;
   #nextSeq: number;
   #closed = false;
   /** Why the last write failed on storage (disk full, I/O error); null once a write succeeds. */
@@ -244,6 +248,7 @@ export class SqliteEngine implements SyncStore {
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
       // SQLite gives a new -wal/-shm the database's mode; ones left by an older collector may be looser.
       restrictCompanionFiles(options.file);
+      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event));
     } catch (error) {
       db.close();
       throw error;
@@ -277,6 +282,8 @@ export class SqliteEngine implements SyncStore {
     const seqBefore = this.#nextSeq;
     const sourcesBefore = new Set(this.#sources);
     this.#identity.beginGroup();
+    const activation = this.#activation;
+    activation.beginGroup();
     try {
       sql.begin.run();
       for (const events of requests) {
@@ -284,6 +291,8 @@ export class SqliteEngine implements SyncStore {
         const seqBeforeRequest = this.#nextSeq;
         try {
           const value = events.map((event) => this.#ingestOne(event));
+          // Definitions are evaluated once per touched profile per request, in its savepoint.
+          if (activation.active) activation.flushRequest(Date.now());
           sql.release.run();
           results.push({ ok: true, value });
         } catch (error) {
@@ -292,6 +301,7 @@ export class SqliteEngine implements SyncStore {
           sql.rollbackTo.run();
           sql.release.run();
           this.#nextSeq = seqBeforeRequest;
+          activation.discardRequest();
           // Rowids of rolled-back fragments will be given again: forget what was cached about them.
           this.#identity.beginGroup();
           results.push({ ok: false, error });
@@ -403,47 +413,51 @@ export class SqliteEngine implements SyncStore {
     );
     if (event.subscriptions) this.#subscriptions.apply(event.subscriptions, event.receivedAt);
     this.#recordWarnings(event, warnings);
+    if (this.#activation.active && resolution.rootId !== null) {
+      this.#activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
+    }
     return { status: 'stored', profileId: resolution.profileId, warnings };
   }
 
-  /** A track event the collector writes on a profile's timeline, inside the current transaction. */
+  /** A track event the collector writes on a profile's timeline (subscription changes), inside the current transaction. */
   #appendTimelineEvent(event: TimelineEvent, recordedAt: string): void {
-    this.#noteSource(EXHAUST_EVENT_SOURCE);
     const message = {
       type: 'track',
       event: event.event,
       messageId: event.messageId,
       timestamp: event.at,
       properties: event.properties,
-      context: { library: { name: EXHAUST_EVENT_SOURCE } },
+      context: { library: { name: EXHAUST_SOURCE } },
     };
-    const seq = this.#nextSeq++;
-    this.#sql.seen.run(messageHash(EXHAUST_EVENT_SOURCE, event.messageId), seq);
-    this.#sql.insertEvent.run(
-      seq,
-      EXHAUST_EVENT_SOURCE,
-      event.messageId,
-      'track',
-      event.event,
-      event.at,
-      recordedAt,
-      event.fragmentId,
-      JSON.stringify(message),
-    );
+    this.#appendSystemEvent({
+      messageId: event.messageId,
+      eventName: event.event,
+      at: event.at,
+      receivedAt: recordedAt,
+      fragmentId: event.fragmentId,
+      payload: JSON.stringify(message),
+    });
   }
 
-  /** A write transaction that may append events: seq and the known sources roll back with it. */
-  #writeEvents<T>(transaction: () => T): T {
-    const seqBefore = this.#nextSeq;
-    const sourcesBefore = new Set(this.#sources);
-    try {
-      return this.#write(() => this.#db.transaction(transaction).immediate());
-    } catch (error) {
-      this.#nextSeq = seqBefore;
-      this.#sources.clear();
-      for (const name of sourcesBefore) this.#sources.add(name);
-      throw error;
-    }
+  /**
+   * Appends an event the collector writes itself (audience lifecycle, subscription change) to a
+   * timeline, inside the current transaction. Its source, `exhaust`, never triggers evaluation.
+   */
+  #appendSystemEvent(event: SystemEvent & { receivedAt?: string }): void {
+    this.#noteSource(EXHAUST_SOURCE);
+    const seq = this.#nextSeq++;
+    this.#sql.seen.run(messageHash(EXHAUST_SOURCE, event.messageId), seq);
+    this.#sql.insertEvent.run(
+      seq,
+      EXHAUST_SOURCE,
+      event.messageId,
+      'track',
+      event.eventName,
+      event.at,
+      event.receivedAt ?? event.at,
+      event.fragmentId,
+      event.payload,
+    );
   }
 
   #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
@@ -511,34 +525,114 @@ export class SqliteEngine implements SyncStore {
   }
 
   merge(from: ProfileRef, into: ProfileRef) {
-    return this.#write(() => this.#db.transaction(() => this.#identity.merge(from, into)).immediate());
+    return this.#transaction(() => {
+      const outcome = this.#identity.merge(from, into);
+      if (outcome?.merged) this.#activation.afterMerge(outcome.survivor, outcome.merged, Date.now());
+      return outcome;
+    });
   }
 
   unmerge(ref: ProfileRef) {
-    return this.#write(() => this.#db.transaction(() => this.#identity.unmerge(ref)).immediate());
+    return this.#transaction(() => {
+      const outcome = this.#identity.unmerge(ref);
+      if (outcome && outcome !== 'not_merged')
+        this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
+      return outcome;
+    });
   }
 
   erase(ref: ProfileRef, options: EraseOptions) {
-    return this.#write(() =>
-      this.#db
-        .transaction(() => {
-          // The addresses must be read before identity deletes them.
-          const addresses = (this.#identity.getProfile(ref)?.identifiers ?? [])
-            .filter((identifier) => identifier.type === 'email' || identifier.type === 'phone')
-            .map((identifier) => ({ kind: identifier.type as 'email' | 'phone', value: identifier.value }));
-          const result = this.#identity.erase(ref, options);
-          if (!result) return null;
-          const suppressContact = options.suppressContact ?? true;
-          const extras = this.#subscriptions.erase(addresses, suppressContact, result.deletionId);
-          this.#identity.recordDeletionExtras(result.deletionId, extras);
-          return { ...result, ...extras };
-        })
-        .immediate(),
-    );
+    return this.#transaction(() => {
+      const fragments = this.#identity.profileFragments(ref);
+      // The addresses must be read before identity deletes them.
+      const addresses = (this.#identity.getProfile(ref)?.identifiers ?? [])
+        .filter((identifier) => identifier.type === 'email' || identifier.type === 'phone')
+        .map((identifier) => ({ kind: identifier.type as 'email' | 'phone', value: identifier.value }));
+      const result = this.#identity.erase(ref, options);
+      if (!result) return null;
+      if (fragments) this.#activation.erase(fragments);
+      const extras = this.#subscriptions.erase(addresses, options.suppressContact ?? true, result.deletionId);
+      this.#identity.recordDeletionExtras(result.deletionId, extras);
+      return { ...result, ...extras };
+    });
+  }
+
+  /**
+   * An immediate write transaction for an admin, scheduler or subscription operation. The events
+   * it may append take seqs and may name a new source: a rollback gives them back, and forgets
+   * cached definitions it may have changed. A storage failure answers `store_unavailable`.
+   */
+  #transaction<T>(fn: () => T): T {
+    const seqBefore = this.#nextSeq;
+    const sourcesBefore = new Set(this.#sources);
+    try {
+      return this.#write(() => this.#db.transaction(fn).immediate());
+    } catch (error) {
+      this.#nextSeq = seqBefore;
+      this.#sources.clear();
+      for (const name of sourcesBefore) this.#sources.add(name);
+      this.#activation.forgetDefinitions();
+      throw error;
+    }
+  }
+
+  // --- activation ---
+
+  getDefinitions() {
+    return this.#activation.refresh().snapshot;
+  }
+
+  saveDefinition(input: SaveDefinitionInput) {
+    return this.#transaction(() => this.#activation.saveDefinition(input));
+  }
+
+  deleteDefinition(input: { kind: DefinitionKind; key: string; expectedVersion: number }) {
+    return this.#transaction(() => this.#activation.deleteDefinition(input.kind, input.key, input.expectedVersion));
+  }
+
+  getProfileActivation(ref: ProfileRef): ProfileActivationState | null {
+    const profile = this.#identity.getProfileRoot(ref);
+    if (!profile) return null;
+    return { profileId: profile.publicId, ...this.#activation.profileState(profile.id, Date.now()) };
+  }
+
+  listAudienceMembers(key: string, query: PageQuery) {
+    return this.#activation.members(key, query);
+  }
+
+  listAudienceChanges(key: string, query: ChangeQuery) {
+    return this.#activation.changes(key, query);
+  }
+
+  audienceSizes() {
+    return this.#activation.sizes();
+  }
+
+  explainAudience(ref: ProfileRef, key: string, now: number) {
+    const profile = this.#identity.getProfileRoot(ref);
+    if (!profile) return null;
+    const explain = this.#activation.explain(profile.id, key, now);
+    return explain === 'unknown_audience' ? explain : { profileId: profile.publicId, explain };
+  }
+
+  claimDue(input: ClaimDueInput) {
+    return this.#transaction(() => this.#activation.claimDue(input));
+  }
+
+  reevaluate(input: { profileIds: string[]; owner: string; now: number }) {
+    return this.#transaction(() => this.#activation.reevaluate(input.profileIds, input.now));
+  }
+
+  nextDueAt() {
+    return this.#activation.nextDueAt();
+  }
+
+  backfillStep(input: { now: number; limit: number }) {
+    return this.#transaction(() => this.#activation.backfillStep(input.now, input.limit));
   }
 
   changeSubscriptions(changes: SubscriptionChange[], recordedAt: string) {
-    return this.#writeEvents(() => this.#subscriptions.apply(changes, recordedAt));
+    return this.#transaction(() => this.#subscriptions.apply(changes, recordedAt));
   }
 
   readSubscriptionFacts(queries: SubscriptionQuery[]) {

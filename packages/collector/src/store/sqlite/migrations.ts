@@ -4,6 +4,7 @@
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
 import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
+import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
@@ -124,5 +125,10 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE id_deletions ADD COLUMN subscriptions INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE id_deletions ADD COLUMN contact_suppressed INTEGER NOT NULL DEFAULT 0;
     `,
+  },
+  {
+    version: 9,
+    name: 'activation: definitions, computed values, audience memberships and changes, due re-evaluations',
+    sql: ACTIVATION_MIGRATION_SQL,
   },
 ];

@@ -102,6 +102,18 @@ function storeOver(
     getSubscriptions: call('getSubscriptions'),
     getSubscriptionHistory: call('getSubscriptionHistory'),
     listSubscriptions: call('listSubscriptions'),
+    getDefinitions: call('getDefinitions'),
+    saveDefinition: call('saveDefinition'),
+    deleteDefinition: call('deleteDefinition'),
+    getProfileActivation: call('getProfileActivation'),
+    listAudienceMembers: call('listAudienceMembers'),
+    listAudienceChanges: call('listAudienceChanges'),
+    audienceSizes: call('audienceSizes'),
+    explainAudience: call('explainAudience'),
+    claimDue: call('claimDue'),
+    reevaluate: call('reevaluate'),
+    nextDueAt: call('nextDueAt'),
+    backfillStep: call('backfillStep'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {

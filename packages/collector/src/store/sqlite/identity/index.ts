@@ -33,6 +33,8 @@ export interface SqliteIdentity {
   /** Runs inside the event's transaction; must not commit. */
   resolve(event: PreparedEvent, seq: number): IdentityResolution;
   getProfile(ref: ProfileRef): Profile | null;
+  /** The canonical fragment behind a ref (its row id and public id), for state keyed by it. */
+  getProfileRoot(ref: ProfileRef): { id: number; publicId: string } | null;
   listProfiles(q: PageQuery): Page<Profile>;
   /** Fragment ids of the merged profile, for the timeline; null when the ref matches nothing. */
   profileFragments(ref: ProfileRef): number[] | null;
@@ -64,6 +66,10 @@ export function createSqliteIdentity(db: Database, config: IdentityConfig | unde
     getProfile: (ref) => {
       const root = rootOfRef(ctx, ref);
       return root ? readProfile(ctx, root) : null;
+    },
+    getProfileRoot: (ref) => {
+      const root = rootOfRef(ctx, ref);
+      return root ? { id: root.id, publicId: root.public_id } : null;
     },
     listProfiles: (query) => listProfiles(ctx, query),
     profileFragments: (ref) => {

@@ -21,6 +21,10 @@ export interface IdentityResolution {
   fragmentId: number | null;
   /** Canonical profile of that fragment, answered in the ingest outcome. */
   profileId: string | null;
+  /** Canonical (root) fragment of that profile, for the stores that key state by it; null when unattached. */
+  rootId: number | null;
+  /** Roots this event merged away (into `rootId`). */
+  mergedRoots: number[];
   /** True drops the event whole (outcome `suppressed`): no event row is written. */
   suppressed: boolean;
   warnings: EventWarning[];
@@ -42,7 +46,7 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
         // identifier back into the warnings table would undo part of the erasure.
         const detail = `${identifier.type}:sha256:${hash.toString('hex').slice(0, SUPPRESSED_DETAIL_HEX_CHARS)}`;
         warnings.push({ code: 'suppressed', detail });
-        return { fragmentId: null, profileId: null, suppressed: true, warnings };
+        return { fragmentId: null, profileId: null, rootId: null, mergedRoots: [], suppressed: true, warnings };
       }
     }
   }
@@ -51,7 +55,9 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
   const plan = planResolution(extracted.identifiers, snapshot, config);
   warnings.push(...plan.warnings);
   const fragmentId = applyPlan(ctx, plan, event, seq);
-  if (fragmentId === null) return { fragmentId, profileId: null, suppressed: false, warnings };
+  if (fragmentId === null) {
+    return { fragmentId, profileId: null, rootId: null, mergedRoots: [], suppressed: false, warnings };
+  }
 
   writeTraitsAndConsent(ctx, fragmentId, event, seq);
   // An attached event's root is the plan's (post-merge) root; a new profile is its own root; a
@@ -64,7 +70,8 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
     profileId = ctx.sql.publicId.pluck().get(rootId) as string;
     ctx.group.publicIds.set(rootId, profileId);
   }
-  return { fragmentId, profileId, suppressed: false, warnings };
+  const mergedRoots = plan.kind === 'attach' ? plan.merges.map((merge) => merge.loser) : [];
+  return { fragmentId, profileId, rootId, mergedRoots, suppressed: false, warnings };
 }
 
 /** Applies the plan; answers the fragment the event is attributed to. */
