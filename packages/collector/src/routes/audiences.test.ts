@@ -195,7 +195,7 @@ describe('audiences over HTTP', () => {
     await send(collector, trackAt('m2', 'Purchase'));
     const [m1, m2] = [await profile(collector, 'anonymousId:m1'), await profile(collector, 'anonymousId:m2')];
     const merged = await admin(collector, 'POST', '/v1/merges', { from: 'anonymousId:m2', into: 'anonymousId:m1' });
-    expect(merged.body).toEqual({ survivor: m1.id, merged: m2.id });
+    expect(merged.body).toEqual({ survivor: m1.id, merged: m2.id, alreadyMerged: false });
     expect((await changes(collector, 'buyers')).map((c) => [c.profileId, c.change, c.reason])).toEqual([
       [m1.id, 'entered', 'event'],
       [m2.id, 'entered', 'event'],

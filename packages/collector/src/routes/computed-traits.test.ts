@@ -223,8 +223,15 @@ describe('computed traits over HTTP', () => {
   });
 
   it('takes the admin key only', async () => {
-    const answer = await collector.send('/v1/computed-traits', { key: 'x', kind: 'count', event: 'X' });
-    expect(answer.status).toBe(403);
+    // A write key is refused: sent the way ingest takes it (Basic) it is the wrong scheme, as Bearer it cannot read.
+    const basicAnswer = await collector.send('/v1/computed-traits', { key: 'x', kind: 'count', event: 'X' });
+    expect(basicAnswer.status).toBe(401);
+    const bearerAnswer = await collector.send(
+      '/v1/computed-traits',
+      { key: 'x', kind: 'count', event: 'X' },
+      { headers: { authorization: `Bearer ${collector.writeKey}` } },
+    );
+    expect(bearerAnswer.status).toBe(403);
   });
 });
 

@@ -243,7 +243,7 @@ export function describeActivationContract(name: string, open: StoreFactory): vo
       const [a] = await store.ingest([order('a', Date.now())]);
       const [b] = await store.ingest([order('b', Date.now())]);
       const merged = await store.merge({ id: b!.profileId! }, { id: a!.profileId! });
-      expect(merged).toEqual({ survivor: a!.profileId, merged: b!.profileId });
+      expect(merged).toEqual({ survivor: a!.profileId, merged: b!.profileId, alreadyMerged: false });
       const buyerChanges = (await store.listAudienceChanges('buyers', { limit: 10 }))!.data;
       expect(buyerChanges.map((c) => [c.profileId, c.change, c.reason, c.seq])).toEqual([
         [a!.profileId, 'entered', 'event', 1],

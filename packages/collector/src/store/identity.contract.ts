@@ -270,6 +270,8 @@ export function describeIdentityContract(name: string, open: StoreFactory): void
           consentRecords: 0,
           merges: 0,
           suppressed: 0,
+          subscriptions: 0,
+          contactSuppressed: 0,
           droppedEvents: 0,
         },
         expect.objectContaining({ deletionId: deletionIds[1], suppressed: 2, droppedEvents: 2 }),
