@@ -51,6 +51,7 @@ export type {
   MergeReason,
   RejectionCode,
   WarningCode,
+  WebhookAttemptError,
 } from './constants.js';
 export {
   API_ERROR_CODES,
@@ -70,6 +71,7 @@ export {
   MERGE_REASONS,
   REJECTION_CODES,
   WARNING_CODES,
+  WEBHOOK_ATTEMPT_ERRORS,
 } from './constants.js';
 export {
   aliasMessageSchema,
@@ -104,3 +106,24 @@ export type {
   TrackMessage,
 } from './messages.js';
 export { MESSAGE_TYPES } from './messages.js';
+export type {
+  AudienceChangeData,
+  ComputedChangeData,
+  EventReceivedData,
+  ProfileErasedData,
+  ProfileMergedData,
+  ProfileUnmergedData,
+  WebhookAttempt,
+  WebhookBody,
+  WebhookBodyType,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointInput,
+  WebhookEndpointPatch,
+  WebhookEventType,
+  WebhookFilter,
+  WebhookProfile,
+} from './webhooks.js';
+export { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from './webhooks.js';

@@ -4,13 +4,16 @@
  * (production: HTTP never waits on SQLite) or inline on the caller's thread.
  * Async concerns (group commit, RPC) live in `engine-host.ts`.
  */
-import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
+import type { EventWarning, MessageType, Page, StoredEvent, WebhookBodyType } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
   ChangeQuery,
+  ClaimDeliveriesInput,
   ClaimDueInput,
+  CreateWebhookInput,
+  DeliveryQuery,
   DefinitionKind,
   EventQuery,
   IncomingEvent,
@@ -18,13 +21,17 @@ import type {
   PageQuery,
   ProfileActivationState,
   ProfileRef,
+  RecordAttemptInput,
+  RotateSecretInput,
   SaveDefinitionInput,
   Store,
+  WebhookPatch,
 } from '../store.js';
 import { EXHAUST_SOURCE, SqliteActivation, type SystemEvent } from './activation/index.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
+import { SqliteWebhooks } from './webhooks/index.js';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -106,6 +113,7 @@ export class SqliteEngine implements SyncStore {
   readonly #identity: SqliteIdentity;
   readonly #identityConfig: IdentityConfig;
   readonly #activation: SqliteActivation;
+  readonly #webhooks: SqliteWebhooks;
   #nextSeq: number;
   #closed = false;
   /** Sources known to have sent, mirrored from the `sources` table. */
@@ -164,6 +172,7 @@ export class SqliteEngine implements SyncStore {
         ),
       };
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
+      this.#webhooks = new SqliteWebhooks(db);
       this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event));
     } catch (error) {
       db.close();
@@ -186,6 +195,7 @@ export class SqliteEngine implements SyncStore {
     const sql = this.#sql;
     const sourcesBefore = new Set(this.#sources);
     sql.begin.run();
+    this.#webhooks.refresh();
     this.#identity.beginGroup();
     const activation = this.#activation;
     activation.beginGroup();
@@ -266,7 +276,76 @@ export class SqliteEngine implements SyncStore {
     if (this.#activation.active && resolution.rootId !== null) {
       this.#activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
     }
+    const webhooks = this.#webhooks;
+    if (webhooks.wants('event.received')) this.#outboxEvent(event, resolution.profileId);
+    if (resolution.mergedRoots.length > 0 && webhooks.wants('profile.merged') && resolution.profileId !== null) {
+      for (const loser of resolution.mergedRoots) {
+        const merged = webhooks.publicId(loser);
+        if (merged !== null) this.#outboxMerged(resolution.profileId, merged, Date.now());
+      }
+    }
     return { status: 'stored', profileId: resolution.profileId, warnings };
+  }
+
+  /** `event.received`: the stored message is spliced in as it is, never parsed again. */
+  #outboxEvent(event: PreparedEvent, profileId: string | null): void {
+    const head = JSON.stringify({
+      messageId: event.messageId,
+      type: event.type,
+      source: event.source,
+      profileId,
+      receivedAt: event.receivedAt,
+    });
+    this.#webhooks.enqueue(
+      {
+        type: 'event.received',
+        timestamp: event.receivedAt,
+        dataJson: `${head.slice(0, -1)},"message":${event.payload}}`,
+        facets: { eventName: event.eventName, messageType: event.type },
+      },
+      Date.now(),
+    );
+  }
+
+  #outboxMerged(survivor: string, merged: string, now: number): void {
+    const data = { survivor, merged };
+    this.#webhooks.enqueue(
+      { type: 'profile.merged', timestamp: new Date(now).toISOString(), dataJson: JSON.stringify(data), facets: {} },
+      now,
+    );
+  }
+
+  /** `audience.entered` / `audience.exited`, from the lifecycle event the activation store appends. */
+  #outboxAudience(event: SystemEvent): void {
+    const entered = event.eventName === 'Audience Entered';
+    const type = entered ? 'audience.entered' : 'audience.exited';
+    if (!this.#webhooks.wants(type)) return;
+    const message = JSON.parse(event.payload) as {
+      properties: { reason: string };
+      context: { exhaust: { key: string; seq: number; profileId: string } };
+    };
+    const { key, seq, profileId } = message.context.exhaust;
+    const profile = this.#identity.getProfile({ id: profileId });
+    const data = {
+      audienceKey: key,
+      seq,
+      reason: message.properties.reason,
+      profile: {
+        id: profileId,
+        identifiers: (profile?.identifiers ?? []).map(({ type: t, value }) => ({ type: t, value })),
+        traits: profile?.traits ?? {},
+      },
+    };
+    this.#webhooks.enqueue(
+      {
+        type,
+        timestamp: event.at,
+        dataJson: JSON.stringify(data),
+        facets: { audienceKey: key },
+        ordering: { key: `${profileId}/${key}`, seq },
+      },
+      Date.now(),
+    );
   }
 
   /** Appends an event the collector writes itself (an audience lifecycle event) to the timeline. */
@@ -288,6 +367,7 @@ export class SqliteEngine implements SyncStore {
       event.fragmentId,
       event.payload,
     );
+    if (event.eventName === 'Audience Entered' || event.eventName === 'Audience Exited') this.#outboxAudience(event);
   }
 
   #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
@@ -361,6 +441,9 @@ export class SqliteEngine implements SyncStore {
     return this.#transaction(() => {
       const outcome = this.#identity.merge(from, into);
       if (outcome) this.#activation.afterMerge(outcome.survivor, outcome.merged, Date.now());
+      if (outcome && this.#webhooks.wants('profile.merged')) {
+        this.#outboxMerged(outcome.survivor, outcome.merged, Date.now());
+      }
       return outcome;
     });
   }
@@ -368,8 +451,19 @@ export class SqliteEngine implements SyncStore {
   unmerge(ref: ProfileRef) {
     return this.#transaction(() => {
       const outcome = this.#identity.unmerge(ref);
-      if (outcome && outcome !== 'not_merged')
+      if (outcome && outcome !== 'not_merged') {
         this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
+        const now = Date.now();
+        this.#webhooks.enqueue(
+          {
+            type: 'profile.unmerged',
+            timestamp: new Date(now).toISOString(),
+            dataJson: JSON.stringify({ detached: outcome.detached, from: outcome.from }),
+            facets: {},
+          },
+          now,
+        );
+      }
       return outcome;
     });
   }
@@ -379,6 +473,19 @@ export class SqliteEngine implements SyncStore {
       const fragments = this.#identity.profileFragments(ref);
       const result = this.#identity.erase(ref, options);
       if (result && fragments) this.#activation.erase(fragments);
+      if (result) {
+        // Only the deletion's id and counts: the person's identifiers are what was just erased.
+        const now = Date.now();
+        this.#webhooks.enqueue(
+          {
+            type: 'profile.erased',
+            timestamp: new Date(now).toISOString(),
+            dataJson: JSON.stringify(result),
+            facets: {},
+          },
+          now,
+        );
+      }
       return result;
     });
   }
@@ -390,10 +497,16 @@ export class SqliteEngine implements SyncStore {
   #transaction<T>(fn: () => T): T {
     const seqBefore = this.#nextSeq;
     try {
-      return this.#db.transaction(fn).immediate();
+      return this.#db
+        .transaction(() => {
+          this.#webhooks.refresh();
+          return fn();
+        })
+        .immediate();
     } catch (error) {
       this.#nextSeq = seqBefore;
       this.#activation.forgetDefinitions();
+      this.#webhooks.forget();
       throw error;
     }
   }
@@ -451,6 +564,60 @@ export class SqliteEngine implements SyncStore {
 
   backfillStep(input: { now: number; limit: number }) {
     return this.#transaction(() => this.#activation.backfillStep(input.now, input.limit));
+  }
+
+  // --- webhooks ---
+
+  createWebhook(input: CreateWebhookInput) {
+    return this.#transaction(() => this.#webhooks.create(input));
+  }
+
+  listWebhooks() {
+    return this.#webhooks.list();
+  }
+
+  getWebhook(id: string) {
+    return this.#webhooks.get(id);
+  }
+
+  updateWebhook(id: string, patch: WebhookPatch, now: number) {
+    return this.#transaction(() => this.#webhooks.update(id, patch, now));
+  }
+
+  deleteWebhook(id: string) {
+    return this.#transaction(() => this.#webhooks.delete(id));
+  }
+
+  rotateWebhookSecret(input: RotateSecretInput) {
+    return this.#transaction(() => this.#webhooks.rotateSecret(input));
+  }
+
+  enqueueWebhook(input: { endpointId: string; type: WebhookBodyType; data: unknown; now: number }) {
+    return this.#transaction(() => this.#webhooks.enqueueOne(input));
+  }
+
+  listDeliveries(endpointId: string, query: DeliveryQuery) {
+    return this.#webhooks.listDeliveries(endpointId, query);
+  }
+
+  retryDelivery(input: { endpointId: string; deliveryId: string; now: number }) {
+    return this.#transaction(() => this.#webhooks.retry(input.endpointId, input.deliveryId, input.now));
+  }
+
+  replayDeliveries(input: { endpointId: string; since: number; until: number; now: number }) {
+    return this.#transaction(() => this.#webhooks.replay(input.endpointId, input.since, input.until, input.now));
+  }
+
+  claimDeliveries(input: ClaimDeliveriesInput) {
+    return this.#transaction(() => this.#webhooks.claim(input));
+  }
+
+  recordDeliveryAttempt(input: RecordAttemptInput): void {
+    this.#transaction(() => this.#webhooks.record(input));
+  }
+
+  nextDeliveryAt() {
+    return this.#webhooks.nextDueAt();
   }
 
   ping(): void {

@@ -5,6 +5,7 @@
  */
 import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
+import { WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
 
 export interface Migration {
   version: number;
@@ -98,5 +99,11 @@ export const MIGRATIONS: Migration[] = [
     version: 10,
     name: 'activation: definitions, computed values, audience memberships and changes, due re-evaluations',
     sql: ACTIVATION_MIGRATION_SQL,
+  },
+  {
+    // NOTE: 20, not 11: other branches add migrations meanwhile; the lead renumbers on merge.
+    version: 20,
+    name: 'webhooks: endpoints, secrets, outbox deliveries and attempts',
+    sql: WEBHOOKS_MIGRATION_SQL,
   },
 ];
