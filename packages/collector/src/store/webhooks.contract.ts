@@ -174,6 +174,30 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       expect(bodies[0].data.merged).not.toBe(linking!.profileId);
     });
 
+    it('announces computed values that changed, filtered by trait key', async () => {
+      const hook = await endpoint(store, ['computed.changed'], { traits: ['orders'] });
+      const { version } = await store.getDefinitions();
+      for (const [i, key] of ['orders', 'other_orders'].entries()) {
+        await store.saveDefinition({
+          kind: 'computedTrait',
+          definition: { key, kind: 'count', event: 'Order Completed' },
+          mode: 'create',
+          expectedVersion: version + i,
+          now: Date.now(),
+        });
+      }
+      while ((await store.backfillStep({ now: Date.now(), limit: 100 })).remaining);
+      const [first] = await store.ingest([event('Order Completed', 'buyer')]);
+      await store.ingest([event('Order Completed', 'buyer')]);
+      await store.ingest([event('Page Viewed', 'buyer')]);
+      const bodies = (await store.listDeliveries(hook.id, { limit: 10 }))!.data.map((d) => JSON.parse(d.payload));
+      expect(bodies.map((b) => b.data).reverse()).toEqual([
+        { traitKey: 'orders', profileId: first!.profileId, value: 1, previous: null },
+        { traitKey: 'orders', profileId: first!.profileId, value: 2, previous: 1 },
+      ]);
+      expect(bodies[0].type).toBe('computed.changed');
+    });
+
     it('leases claimed deliveries to one owner at a time with the endpoint url and its secrets', async () => {
       const hook = await endpoint(store, ['event.received'], null, 'whsec_AAAA');
       await store.ingest([event('Order Completed')]);

@@ -13,8 +13,8 @@ import type {
   ClaimDeliveriesInput,
   ClaimDueInput,
   CreateWebhookInput,
-  DeliveryQuery,
   DefinitionKind,
+  DeliveryQuery,
   EventQuery,
   IncomingEvent,
   IngestOutcome,
@@ -173,7 +173,11 @@ export class SqliteEngine implements SyncStore {
       };
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
       this.#webhooks = new SqliteWebhooks(db);
-      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event));
+      this.#activation = new SqliteActivation(
+        db,
+        (event) => this.#appendSystemEvent(event),
+        (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
+      );
     } catch (error) {
       db.close();
       throw error;
@@ -311,6 +315,24 @@ export class SqliteEngine implements SyncStore {
     const data = { survivor, merged };
     this.#webhooks.enqueue(
       { type: 'profile.merged', timestamp: new Date(now).toISOString(), dataJson: JSON.stringify(data), facets: {} },
+      now,
+    );
+  }
+
+  /** `computed.changed`, ordered per profile and trait. */
+  #outboxComputed(rootId: number, key: string, previous: string | null, value: string, now: number): void {
+    if (!this.#webhooks.wants('computed.changed')) return;
+    const profileId = this.#webhooks.publicId(rootId);
+    if (profileId === null) return;
+    const head = JSON.stringify({ traitKey: key, profileId });
+    this.#webhooks.enqueue(
+      {
+        type: 'computed.changed',
+        timestamp: new Date(now).toISOString(),
+        dataJson: `${head.slice(0, -1)},"value":${value},"previous":${previous ?? 'null'}}`,
+        facets: { traitKey: key },
+        ordering: { key: `${profileId}/computed/${key}`, seq: null },
+      },
       now,
     );
   }

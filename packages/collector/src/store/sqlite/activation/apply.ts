@@ -24,6 +24,15 @@ export interface SystemEvent {
   payload: string;
 }
 
+/** Told of each computed value that changed (JSON texts; previous null when first computed): the webhook outbox. */
+export type ComputedChangeHook = (
+  rootId: number,
+  key: string,
+  previous: string | null,
+  value: string,
+  now: number,
+) => void;
+
 interface MembershipRow {
   audience_key: string;
   member: number;
@@ -56,13 +65,15 @@ export class ActivationWriter {
   readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
   readonly #facts: FactLoader;
   readonly #append: (event: SystemEvent) => void;
+  readonly #onComputed: ComputedChangeHook | undefined;
 
-  constructor(db: Database, facts: FactLoader, append: (event: SystemEvent) => void) {
+  constructor(db: Database, facts: FactLoader, append: (event: SystemEvent) => void, onComputed?: ComputedChangeHook) {
     const prepared: Partial<Record<keyof typeof SQL, Statement<unknown[]>>> = {};
     for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
     this.#sql = prepared as Record<keyof typeof SQL, Statement<unknown[]>>;
     this.#facts = facts;
     this.#append = append;
+    this.#onComputed = onComputed;
   }
 
   /** True once the profile was evaluated (then only relevant events re-evaluate it). */
@@ -84,6 +95,7 @@ export class ActivationWriter {
       if (stored.get(key) !== text || computed.decay) {
         this.#sql.upsertComputed.run(rootId, key, text, computed.decay ? JSON.stringify(computed.decay) : null);
       }
+      if (stored.get(key) !== text) this.#onComputed?.(rootId, key, stored.get(key) ?? null, text, now);
       stored.delete(key);
     }
     // Values of definitions deleted since the last evaluation.
