@@ -22,6 +22,7 @@ import { createHealthRoutes } from './routes/health.js';
 import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/ingest.js';
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
+import { createWebhookRoutes } from './routes/webhooks.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   ipPolicy: IpPolicy;
   /** Config `activation`; default: windows up to 400 days. */
   activation?: { maxWindowMs: number };
+  /** Config `webhooks` (only `allowHttp` matters here: which endpoint URLs are accepted); default https only. */
+  webhooks?: { allowHttp: boolean };
   /** Default: silent. */
   logger?: Logger;
   /** Collector clock; default `new Date()`. */
@@ -49,6 +52,8 @@ const ADMIN_PATHS = [
   '/v1/computed-traits/*',
   '/v1/audiences',
   '/v1/audiences/*',
+  '/v1/webhooks',
+  '/v1/webhooks/*',
 ];
 
 export function createApp(deps: AppDeps): Hono<IngestEnv> {
@@ -83,6 +88,7 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   const maxWindowMs = deps.activation?.maxWindowMs ?? DEFAULT_MAX_WINDOW_MS;
   app.route('/', createComputedTraitRoutes({ store: deps.store, maxWindowMs }));
   app.route('/', createAudienceRoutes({ store: deps.store, maxWindowMs }));
+  app.route('/', createWebhookRoutes({ store: deps.store, allowHttp: deps.webhooks?.allowHttp ?? false }));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz']) {
     app.all(path, (c) => {

@@ -9,6 +9,13 @@ import { parseDuration } from '../activation/durations.js';
 import type { SourceConfig } from '../auth/keyring.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
+import {
+  DEFAULT_CONCURRENCY_PER_ENDPOINT,
+  DEFAULT_DISABLE_AFTER_MS,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  type WebhooksConfig,
+} from '../webhooks/delivery-worker.js';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '../webhooks/schedule.js';
 
 /** Shortest key accepted: guessing must stay out of reach. */
 export const MIN_KEY_LENGTH = 16;
@@ -37,6 +44,28 @@ export const activationConfigSchema = z
 
 export type ActivationConfig = z.output<typeof activationConfigSchema>;
 
+/**
+ * `webhooks`: outgoing delivery. `allowHttp` and `allowPrivateNetworks` exist for
+ * self-hosted back offices on a private network and for tests; leave them off otherwise.
+ */
+export const webhooksConfigSchema = z.strictObject({
+  /** Accept http:// endpoint URLs (default: https only). */
+  allowHttp: z.boolean().default(false),
+  /** Deliver to loopback, private and link-local addresses (default: refused after DNS resolution). */
+  allowPrivateNetworks: z.boolean().default(false),
+  /** Per-request timeout: connect, answer and the first 1 KB of body. */
+  timeoutMs: positiveInt.max(120_000).default(DEFAULT_WEBHOOK_TIMEOUT_MS),
+  /** Requests in flight at once per endpoint. */
+  concurrencyPerEndpoint: positiveInt.max(64).default(DEFAULT_CONCURRENCY_PER_ENDPOINT),
+  /** Delay before each retry after a failed attempt; one more failure after the last marks it failed. */
+  retryScheduleMs: z
+    .array(z.number().int().nonnegative())
+    .max(50)
+    .default([...DEFAULT_RETRY_SCHEDULE_MS]),
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  disableAfterMs: positiveInt.default(DEFAULT_DISABLE_AFTER_MS),
+});
+
 export const configFileSchema = z
   .strictObject({
     sources: z.array(sourceConfigSchema).default([]),
@@ -54,6 +83,7 @@ export const configFileSchema = z
     ip: z.enum(IP_POLICIES).default('truncate'),
     identity: identityConfigSchema.default(identityConfigSchema.parse({})),
     activation: activationConfigSchema.prefault({}),
+    webhooks: webhooksConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -86,6 +116,7 @@ export interface CollectorConfig {
   ip: IpPolicy;
   identity: IdentityConfig;
   activation: ActivationConfig;
+  webhooks: WebhooksConfig;
 }
 
 export class ConfigError extends Error {
