@@ -21,7 +21,7 @@ export const DELIVERY_MIN_SLEEP_MS = 20;
 /** Requests in flight at once in this process, across endpoints. */
 export const MAX_IN_FLIGHT_DELIVERIES = 256;
 /** How much longer than the request timeout a claim holds (recording the attempt takes time too). */
-export const DELIVERY_LEASE_MARGIN_MS = 30_000;
+export const DELIVERY_LEASE_MARGIN_MS = 5_000;
 
 /** Default request timeout (Standard Webhooks suggests 15 to 30 s). */
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 15_000;
