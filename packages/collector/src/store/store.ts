@@ -339,8 +339,8 @@ export interface Store {
    * (profile and audience) has an earlier pending delivery to the same endpoint.
    */
   claimDeliveries(input: ClaimDeliveriesInput): Promise<ClaimedDelivery[]>;
-  /** Records one attempt and its verdict, releasing the lease. */
-  recordDeliveryAttempt(input: RecordAttemptInput): Promise<void>;
+  /** Records attempts and their verdicts, releasing the leases (one transaction for them all). */
+  recordDeliveryAttempts(inputs: RecordAttemptInput[]): Promise<void>;
   /** Epoch ms of the earliest pending delivery's next attempt (or lease expiry); null when none. */
   nextDeliveryAt(): Promise<number | null>;
 

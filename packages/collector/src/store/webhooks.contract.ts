@@ -217,9 +217,9 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       const [takenOver] = await store.claimDeliveries(claimInput({ now: now + 1000, owner: 'worker-2' }));
       expect(takenOver?.id).toBe(claimed!.id);
       // The first owner lost its lease: its late report is ignored.
-      await store.recordDeliveryAttempt(attempt(claimed!.id, { kind: 'delivered' }));
+      await store.recordDeliveryAttempts([attempt(claimed!.id, { kind: 'delivered' })]);
       expect((await store.listDeliveries(hook.id, { limit: 10 }))!.data[0]).toMatchObject({ status: 'pending' });
-      await store.recordDeliveryAttempt(attempt(claimed!.id, { kind: 'delivered' }, { owner: 'worker-2' }));
+      await store.recordDeliveryAttempts([attempt(claimed!.id, { kind: 'delivered' }, { owner: 'worker-2' })]);
       expect((await store.listDeliveries(hook.id, { limit: 10 }))!.data[0]).toMatchObject({
         status: 'delivered',
         nextAttemptAt: null,
@@ -238,7 +238,7 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       expect(first.filter((d) => d.endpointId === quiet.id)).toHaveLength(1);
       // Another claimer sees the same leases: still two in flight for `busy`.
       expect(await store.claimDeliveries(claimInput({ concurrencyPerEndpoint: 2, owner: 'worker-2' }))).toEqual([]);
-      await store.recordDeliveryAttempt(attempt(first[0]!.id, { kind: 'delivered' }));
+      await store.recordDeliveryAttempts([attempt(first[0]!.id, { kind: 'delivered' })]);
       const next = await store.claimDeliveries(claimInput({ concurrencyPerEndpoint: 2, owner: 'worker-2' }));
       expect(next).toHaveLength(1);
       expect(next[0]?.endpointId).toBe(busy.id);
@@ -288,11 +288,11 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       const claimed = await store.claimDeliveries(claimInput({ now }));
       expect(claimed.map((d) => JSON.parse(d.payload).type)).toEqual(['audience.entered']);
       // The first fails and waits for its retry: the exit still waits behind it.
-      await store.recordDeliveryAttempt(attempt(claimed[0]!.id, { kind: 'retry', at: now + 5000 }));
+      await store.recordDeliveryAttempts([attempt(claimed[0]!.id, { kind: 'retry', at: now + 5000 })]);
       expect(await store.claimDeliveries(claimInput({ now: now + 10 }))).toEqual([]);
       const retried = await store.claimDeliveries(claimInput({ now: now + 5000 }));
       expect(retried.map((d) => [d.id, d.attemptsInRound])).toEqual([[claimed[0]!.id, 1]]);
-      await store.recordDeliveryAttempt(attempt(retried[0]!.id, { kind: 'delivered' }));
+      await store.recordDeliveryAttempts([attempt(retried[0]!.id, { kind: 'delivered' })]);
       const after = await store.claimDeliveries(claimInput({ now: now + 5001 }));
       expect(after.map((d) => JSON.parse(d.payload).type)).toEqual(['audience.exited']);
     });
@@ -302,8 +302,8 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       const start = Date.now();
       await store.ingest([event('Order Completed'), event('Order Completed')]);
       const [a, b] = await store.claimDeliveries(claimInput());
-      await store.recordDeliveryAttempt(attempt(a!.id, { kind: 'retry', at: start + 60_000 }));
-      await store.recordDeliveryAttempt(attempt(b!.id, { kind: 'failed' }, { statusCode: null, error: 'timeout' }));
+      await store.recordDeliveryAttempts([attempt(a!.id, { kind: 'retry', at: start + 60_000 })]);
+      await store.recordDeliveryAttempts([attempt(b!.id, { kind: 'failed' }, { statusCode: null, error: 'timeout' })]);
       const failed = await store.listDeliveries(hook.id, { limit: 10, status: 'failed' });
       expect(failed?.data.map((d) => d.id)).toEqual([b!.id]);
       expect(failed?.data[0]?.attempts).toMatchObject([{ statusCode: null, error: 'timeout' }]);
@@ -321,7 +321,7 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       const again = await store.claimDeliveries(claimInput({ now: start + 1000 }));
       // The retry schedule starts over for a manual retry.
       expect(again.map((d) => [d.id, d.attemptsInRound])).toEqual([[b!.id, 0]]);
-      await store.recordDeliveryAttempt(attempt(b!.id, { kind: 'failed' }));
+      await store.recordDeliveryAttempts([attempt(b!.id, { kind: 'failed' })]);
 
       // Replay: only failed deliveries created in [since, until).
       expect(
@@ -347,9 +347,9 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       await store.ingest([event('A'), event('A'), event('B'), event('B')]);
       const claimed = await store.claimDeliveries(claimInput({ limit: 1, concurrencyPerEndpoint: 1 }));
       const goneDelivery = claimed.find((d) => d.endpointId === gone.id)!;
-      await store.recordDeliveryAttempt(
+      await store.recordDeliveryAttempts([
         attempt(goneDelivery.id, { kind: 'gone', reason: 'the receiver answered 410 Gone' }),
-      );
+      ]);
       expect(await store.getWebhook(gone.id)).toMatchObject({
         enabled: false,
         disabledReason: 'the receiver answered 410 Gone',
@@ -359,10 +359,10 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       const t0 = Date.now();
       const [b1] = await store.claimDeliveries(claimInput({ now: t0 + 1000, limit: 1 }));
       expect(b1?.endpointId).toBe(flaky.id);
-      await store.recordDeliveryAttempt(attempt(b1!.id, { kind: 'retry', at: t0 + 2000 }, { at: t0 }));
+      await store.recordDeliveryAttempts([attempt(b1!.id, { kind: 'retry', at: t0 + 2000 }, { at: t0 })]);
       const [b2] = await store.claimDeliveries(claimInput({ now: t0 + 2000, limit: 1 }));
       const late = t0 + 5 * DAY_MS;
-      await store.recordDeliveryAttempt(attempt(b2!.id, { kind: 'retry', at: late + 1000 }, { at: late }));
+      await store.recordDeliveryAttempts([attempt(b2!.id, { kind: 'retry', at: late + 1000 }, { at: late })]);
       const disabled = await store.getWebhook(flaky.id);
       expect(disabled).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('failed since') });
       expect((await store.listDeliveries(flaky.id, { limit: 10, status: 'pending' }))?.data).toEqual([]);
@@ -379,11 +379,14 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       await store.ingest([event('A'), event('B')]);
       const t0 = Date.now();
       const [a, b] = await store.claimDeliveries(claimInput({ now: t0 + 1000 }));
-      await store.recordDeliveryAttempt(attempt(a!.id, { kind: 'failed' }, { at: t0 }));
-      await store.recordDeliveryAttempt(attempt(b!.id, { kind: 'delivered' }, { at: t0 + DAY_MS }));
+      // Several attempts in one call, applied in order.
+      await store.recordDeliveryAttempts([
+        attempt(a!.id, { kind: 'failed' }, { at: t0 }),
+        attempt(b!.id, { kind: 'delivered' }, { at: t0 + DAY_MS }),
+      ]);
       await store.ingest([event('C')]);
       const [c] = await store.claimDeliveries(claimInput({ now: t0 + 6 * DAY_MS }));
-      await store.recordDeliveryAttempt(attempt(c!.id, { kind: 'failed' }, { at: t0 + 6 * DAY_MS }));
+      await store.recordDeliveryAttempts([attempt(c!.id, { kind: 'failed' }, { at: t0 + 6 * DAY_MS })]);
       expect(await store.getWebhook(hook.id)).toMatchObject({ enabled: true });
     });
 

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '../log.js';
-import type { ClaimedDelivery, DeliveryVerdict, Store } from '../store/store.js';
+import type { ClaimedDelivery, DeliveryVerdict, RecordAttemptInput, Store } from '../store/store.js';
 import { classifyAttempt } from './classify.js';
 import { createDeliverer, type Deliverer } from './deliverer.js';
 import { nextRetryDelay } from './schedule.js';
@@ -74,6 +74,34 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let timer: NodeJS.Timeout | null = null;
   let passing: Promise<void> | null = null;
   let again = false;
+  // Finished attempts wait here and are recorded together: one transaction (one fsync) for many.
+  const unrecorded: { input: RecordAttemptInput; done: () => void }[] = [];
+  let recording: Promise<void> | null = null;
+
+  const recordAll = async (): Promise<void> => {
+    while (unrecorded.length > 0) {
+      const batch = unrecorded.splice(0);
+      try {
+        await store.recordDeliveryAttempts(batch.map((entry) => entry.input));
+      } catch (error) {
+        // Unrecorded, the leases run out and the deliveries are sent again: at least once.
+        logger.warn('webhook attempts not recorded', { count: batch.length, error: String(error) });
+      }
+      for (const entry of batch) entry.done();
+    }
+  };
+  const startRecording = (): void => {
+    if (recording) return;
+    recording = recordAll().finally(() => {
+      recording = null;
+      if (unrecorded.length > 0) startRecording();
+    });
+  };
+  const record = (input: RecordAttemptInput) =>
+    new Promise<void>((resolve) => {
+      unrecorded.push({ input, done: resolve });
+      startRecording();
+    });
 
   const verdictFor = (delivery: ClaimedDelivery, outcome: Awaited<ReturnType<Deliverer['deliver']>>, at: number) => {
     const classification = classifyAttempt(outcome.result, at);
@@ -99,22 +127,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       secrets: delivery.secrets,
     });
     const { result } = outcome;
-    try {
-      await store.recordDeliveryAttempt({
-        id: delivery.id,
-        owner,
-        at,
-        statusCode: result.statusCode,
-        durationMs: outcome.durationMs,
-        response: outcome.response,
-        error: result.statusCode === null ? result.error : null,
-        verdict: verdictFor(delivery, outcome, now()),
-        disableAfterMs: config.disableAfterMs,
-      });
-    } catch (error) {
-      // Unrecorded, the lease runs out and the delivery is sent again: at least once.
-      logger.warn('webhook attempt not recorded', { id: delivery.id, error: String(error) });
-    }
+    await record({
+      id: delivery.id,
+      owner,
+      at,
+      statusCode: result.statusCode,
+      durationMs: outcome.durationMs,
+      response: outcome.response,
+      error: result.statusCode === null ? result.error : null,
+      verdict: verdictFor(delivery, outcome, now()),
+      disableAfterMs: config.disableAfterMs,
+    });
   };
 
   const pass = async (): Promise<void> => {

@@ -47,7 +47,7 @@ const STORE_METHODS_LIST = [
   'retryDelivery',
   'replayDeliveries',
   'claimDeliveries',
-  'recordDeliveryAttempt',
+  'recordDeliveryAttempts',
   'nextDeliveryAt',
   'ping',
   'close',

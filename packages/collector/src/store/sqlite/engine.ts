@@ -634,8 +634,10 @@ export class SqliteEngine implements SyncStore {
     return this.#transaction(() => this.#webhooks.claim(input));
   }
 
-  recordDeliveryAttempt(input: RecordAttemptInput): void {
-    this.#transaction(() => this.#webhooks.record(input));
+  recordDeliveryAttempts(inputs: RecordAttemptInput[]): void {
+    this.#transaction(() => {
+      for (const input of inputs) this.#webhooks.record(input);
+    });
   }
 
   nextDeliveryAt() {

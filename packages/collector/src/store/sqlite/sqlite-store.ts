@@ -97,7 +97,7 @@ function storeOver(
     retryDelivery: call('retryDelivery'),
     replayDeliveries: call('replayDeliveries'),
     claimDeliveries: call('claimDeliveries'),
-    recordDeliveryAttempt: call('recordDeliveryAttempt'),
+    recordDeliveryAttempts: call('recordDeliveryAttempts'),
     nextDeliveryAt: call('nextDeliveryAt'),
     ping: call('ping'),
     close: () => {

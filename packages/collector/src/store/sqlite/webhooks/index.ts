@@ -32,8 +32,8 @@ import type {
 
 export { WEBHOOKS_MIGRATION_SQL } from './schema.js';
 
-/** Due rows read per claim for each delivery wanted (the rest are skipped for order or concurrency). */
-const CLAIM_SCAN_FACTOR = 16;
+/** Due rows of one endpoint read per claim for each free slot (the rest wait behind an earlier one of their key). */
+const CLAIM_SCAN_FACTOR = 4;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -93,13 +93,17 @@ interface AttemptRow {
   error: string | null;
 }
 
-/** `msg_` plus 20 random base64url characters: the webhook-id, unique across collectors. */
-export const newDeliveryId = () => `msg_${randomBytes(15).toString('base64url')}`;
+/**
+ * The webhook-id, unique across collectors: `msg_`, the time in base 36 (9 characters, so ids sort by
+ * creation and the unique index grows at its end), then 16 random base64url characters.
+ */
+export const newDeliveryId = () =>
+  `msg_${Date.now().toString(36).padStart(9, '0')}${randomBytes(12).toString('base64url')}`;
 
 const SQL = {
   version: 'SELECT endpoints_version FROM webhook_meta WHERE id = 1',
   bump: 'UPDATE webhook_meta SET endpoints_version = endpoints_version + 1 WHERE id = 1',
-  enabledEndpoints: 'SELECT id, events, filter FROM webhook_endpoints WHERE enabled = 1 ORDER BY created_ms, id',
+  enabledEndpoints: 'SELECT id, url, events, filter FROM webhook_endpoints WHERE enabled = 1 ORDER BY created_ms, id',
   allEndpoints: 'SELECT * FROM webhook_endpoints ORDER BY created_ms, id',
   endpoint: 'SELECT * FROM webhook_endpoints WHERE id = ?',
   insertEndpoint: `INSERT INTO webhook_endpoints (id, url, events, filter, description, enabled, disabled_reason,
@@ -115,10 +119,11 @@ const SQL = {
   insertDelivery: `INSERT INTO webhook_deliveries (id, endpoint_id, type, payload, status, next_attempt_ms, created_ms,
     ordering_key, ordering_seq) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
   // next_attempt_ms doubles as the lease's end while leased, so MIN(next_attempt_ms) is the alarm.
-  due: `SELECT seq, id, endpoint_id, payload, attempts, round_start, ordering_key FROM webhook_deliveries
-    WHERE status = 'pending' AND next_attempt_ms <= ? ORDER BY next_attempt_ms, seq LIMIT ?`,
-  leasedPerEndpoint: `SELECT endpoint_id AS id, COUNT(*) AS n FROM webhook_deliveries
-    WHERE status = 'pending' AND lease_until_ms > ? GROUP BY endpoint_id`,
+  due: `SELECT seq, ordering_key FROM webhook_deliveries
+    WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_ms <= ? ORDER BY next_attempt_ms, seq LIMIT ?`,
+  leased: `SELECT COUNT(*) FROM webhook_deliveries
+    WHERE endpoint_id = ? AND lease_owner IS NOT NULL AND lease_until_ms > ?`,
+  claimedRow: 'SELECT id, payload, attempts, round_start FROM webhook_deliveries WHERE seq = ?',
   earlierPending: `SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ? AND ordering_key = ? AND status = 'pending'
     AND seq < ? LIMIT 1`,
   lease: 'UPDATE webhook_deliveries SET lease_owner = ?, lease_until_ms = ?, next_attempt_ms = ? WHERE seq = ?',
@@ -129,13 +134,13 @@ const SQL = {
     lease_until_ms = NULL WHERE seq = ?`,
   failingSince: 'UPDATE webhook_endpoints SET failing_since_ms = ? WHERE id = ?',
   disable: 'UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_ms = ? WHERE id = ?',
-  failPending: `UPDATE webhook_deliveries SET status = 'failed', next_attempt_ms = NULL
-    WHERE endpoint_id = ? AND status = 'pending' AND (lease_until_ms IS NULL OR lease_until_ms <= ?)`,
+  failPending: `UPDATE webhook_deliveries SET status = 'failed', next_attempt_ms = NULL, lease_owner = NULL,
+    lease_until_ms = NULL WHERE endpoint_id = ? AND status = 'pending' AND (lease_until_ms IS NULL OR lease_until_ms <= ?)`,
   requeueOne: `UPDATE webhook_deliveries SET status = 'pending', next_attempt_ms = ?, round_start = attempts,
     lease_owner = NULL, lease_until_ms = NULL WHERE endpoint_id = ? AND id = ?`,
   replay: `UPDATE webhook_deliveries SET status = 'pending', next_attempt_ms = ?, round_start = attempts
     WHERE endpoint_id = ? AND status = 'failed' AND created_ms >= ? AND created_ms < ?`,
-  nextDue: "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending'",
+  nextDue: "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'pending'",
   attemptsOf: `SELECT * FROM webhook_attempts WHERE delivery_seq IN (SELECT value FROM json_each(?))
     ORDER BY delivery_seq, id`,
   publicId: 'SELECT public_id FROM id_fragments WHERE id = ?',
@@ -328,40 +333,44 @@ export class SqliteWebhooks {
     return this.#sql.replay.run(now, endpointId, since, until).changes;
   }
 
+  /** Per enabled endpoint: as many due rows as it has free slots, skipping rows waiting behind their key. */
   claim(input: ClaimDeliveriesInput): ClaimedDelivery[] {
     const { now, owner, leaseMs, limit, concurrencyPerEndpoint } = input;
-    const leased = new Map(
-      (this.#sql.leasedPerEndpoint.all(now) as { id: string; n: number }[]).map((row) => [row.id, row.n]),
-    );
-    const urls = new Map<string, string | null>();
-    const urlOf = (id: string): string | null => {
-      if (!urls.has(id)) {
-        const row = this.#sql.endpoint.get(id) as EndpointRow | undefined;
-        urls.set(id, row && row.enabled === 1 ? row.url : null);
-      }
-      return urls.get(id) ?? null;
-    };
-    const candidates = this.#sql.due.all(now, limit * CLAIM_SCAN_FACTOR) as DeliveryRow[];
     const claimed: ClaimedDelivery[] = [];
-    for (const row of candidates) {
-      if (claimed.length >= limit) break;
-      const url = urlOf(row.endpoint_id);
-      if (url === null) continue;
-      const inFlight = leased.get(row.endpoint_id) ?? 0;
-      if (inFlight >= concurrencyPerEndpoint) continue;
-      if (row.ordering_key !== null && this.#sql.earlierPending.get(row.endpoint_id, row.ordering_key, row.seq)) {
-        continue;
+    const endpoints = this.#sql.enabledEndpoints.all() as Pick<EndpointRow, 'id' | 'url'>[];
+    for (const endpoint of endpoints) {
+      const room = Math.min(
+        concurrencyPerEndpoint - (this.#sql.leased.pluck().get(endpoint.id, now) as number),
+        limit - claimed.length,
+      );
+      if (room <= 0) continue;
+      const due = this.#sql.due.all(endpoint.id, now, room * CLAIM_SCAN_FACTOR) as Pick<
+        DeliveryRow,
+        'seq' | 'ordering_key'
+      >[];
+      let secrets: string[] | null = null;
+      let taken = 0;
+      for (const row of due) {
+        if (taken >= room) break;
+        if (row.ordering_key !== null && this.#sql.earlierPending.get(endpoint.id, row.ordering_key, row.seq)) {
+          continue;
+        }
+        this.#sql.lease.run(owner, now + leaseMs, now + leaseMs, row.seq);
+        const full = this.#sql.claimedRow.get(row.seq) as Pick<
+          DeliveryRow,
+          'id' | 'payload' | 'attempts' | 'round_start'
+        >;
+        secrets ??= this.#sql.secrets.pluck().all(endpoint.id, now) as string[];
+        claimed.push({
+          id: full.id,
+          endpointId: endpoint.id,
+          url: endpoint.url,
+          payload: full.payload,
+          attemptsInRound: full.attempts - full.round_start,
+          secrets,
+        });
+        taken += 1;
       }
-      this.#sql.lease.run(owner, now + leaseMs, now + leaseMs, row.seq);
-      leased.set(row.endpoint_id, inFlight + 1);
-      claimed.push({
-        id: row.id,
-        endpointId: row.endpoint_id,
-        url,
-        payload: row.payload,
-        attemptsInRound: row.attempts - row.round_start,
-        secrets: this.#sql.secrets.pluck().all(row.endpoint_id, now) as string[],
-      });
     }
     return claimed;
   }
@@ -396,8 +405,14 @@ export class SqliteWebhooks {
     this.#sql.bump.run();
   }
 
+  /** Only enabled endpoints' rows: what a disabled endpoint keeps pending must not wake the alarm. */
   nextDueAt(): number | null {
-    return (this.#sql.nextDue.pluck().get() as number | null) ?? null;
+    let next: number | null = null;
+    for (const { id } of this.#sql.enabledEndpoints.all() as Pick<EndpointRow, 'id'>[]) {
+      const due = this.#sql.nextDue.pluck().get(id) as number | null;
+      if (due !== null && (next === null || due < next)) next = due;
+    }
+    return next;
   }
 }
 

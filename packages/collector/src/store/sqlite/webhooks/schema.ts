@@ -58,7 +58,10 @@ export const WEBHOOKS_MIGRATION_SQL = `
     ordering_key TEXT,
     ordering_seq INTEGER
   );
-  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_ms) WHERE status = 'pending';
+  -- Claims and the alarm read due rows per endpoint; leases are counted per endpoint.
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint_id, next_attempt_ms, seq) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (endpoint_id, lease_until_ms)
+    WHERE lease_owner IS NOT NULL;
   CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
   CREATE INDEX webhook_deliveries_order ON webhook_deliveries (endpoint_id, ordering_key, seq)
     WHERE status = 'pending' AND ordering_key IS NOT NULL;
