@@ -4,24 +4,18 @@
 // run; (2) delivered webhooks/s from a backlog to a local receiver, at the
 // default per-endpoint concurrency and a higher one. Collector and load
 // generator are separate processes; the receiver (node:http, 204) is this one.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { WORKLOADS } from './ingest-workloads.mjs';
+import { CONNECTIONS, measure, RUN_SECONDS, RUNS, startServer, stopServer } from './lib/ingest-run.mjs';
 
-const CONNECTIONS = 50;
-const RUNS = 3;
-const RUN_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP_SECONDS = 1;
 /** Deliveries in the backlog measured by the delivery part. */
 const BACKLOG_DELIVERIES = Number(process.env.BENCH_WEBHOOK_BACKLOG ?? 5000);
 const WORKLOAD = WORKLOADS.find((w) => w.name === 'track, batch 20');
 
-const lib = (name) => fileURLToPath(new URL(`./lib/${name}`, import.meta.url));
 if (
   !process.env.BENCH_COLLECTOR_DIST &&
   !existsSync(fileURLToPath(new URL('../packages/collector/dist/index.js', import.meta.url)))
@@ -47,23 +41,9 @@ const receiver = createServer((req, res) => {
 await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
 
-async function startCollector(db, webhooks) {
+function startCollector(db, webhooks) {
   const config = { webhooks: { allowHttp: true, allowPrivateNetworks: true, ...webhooks } };
-  const child = spawn(process.execPath, [lib('collector-server.mjs'), db], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, BENCH_COLLECTOR_CONFIG: JSON.stringify(config) },
-  });
-  const first = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`collector exited with ${code}`)));
-  });
-  return { ...JSON.parse(first), child };
-}
-
-async function stopCollector(server) {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
+  return startServer('collector-server.mjs', [db], { ...process.env, BENCH_COLLECTOR_CONFIG: JSON.stringify(config) });
 }
 
 async function subscribe(server) {
@@ -75,33 +55,7 @@ async function subscribe(server) {
   if (res.status !== 201) throw new Error(`endpoint not created: ${res.status} ${await res.text()}`);
 }
 
-function load(server, seconds) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [lib('load.mjs'), server.url, server.writeKey, WORKLOAD.name, String(seconds), String(CONNECTIONS)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load exited ${code}`))));
-  });
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-async function ingestRate(server) {
-  await load(server, WARMUP_SECONDS);
-  const rates = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = await load(server, RUN_SECONDS);
-    if (r.non2xx || r.errors) console.error(`  ! ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-    rates.push((r.requests.average * WORKLOAD.eventsPerRequest) | 0);
-  }
-  return median(rates);
-}
+const ingestRate = async (server) => (await measure(server, WORKLOAD)).eventsPerSecond;
 
 async function deliveryRate(server) {
   received = 0;
@@ -136,7 +90,7 @@ const rows = [];
 try {
   const plain = await startCollector(join(dir, 'plain.db'));
   const plainRate = await ingestRate(plain);
-  await stopCollector(plain);
+  await stopServer(plain);
   rows.push({ case: 'ingest, no endpoint', 'events/s': plainRate, 'x plain': '1.00' });
 
   const hooked = await startCollector(join(dir, 'hooked.db'));
@@ -144,7 +98,7 @@ try {
   received = 0;
   const hookedRate = await ingestRate(hooked);
   const deliveredDuring = received;
-  await stopCollector(hooked);
+  await stopServer(hooked);
   rows.push({
     case: 'ingest, 1 event.received endpoint (every event)',
     'events/s': hookedRate,
@@ -156,7 +110,7 @@ try {
     const server = await startCollector(join(dir, `deliver-${concurrencyPerEndpoint}.db`), { concurrencyPerEndpoint });
     await subscribe(server);
     const rate = await deliveryRate(server);
-    await stopCollector(server);
+    await stopServer(server);
     rows.push({
       case: `delivered webhooks/s, 1 endpoint, concurrency ${concurrencyPerEndpoint}`,
       'events/s': rate,

@@ -24,6 +24,7 @@ export const MAX_DEFINITION_SAVE_ATTEMPTS = 5;
 type Definition = ComputedTraitDefinition | AudienceDefinition;
 
 const LABEL: Record<DefinitionKind, string> = { computedTrait: 'computed trait', audience: 'audience' };
+const A_LABEL: Record<DefinitionKind, string> = { computedTrait: 'a computed trait', audience: 'an audience' };
 
 export function definitionNotFound(kind: DefinitionKind, key: string): ApiError {
   return new ApiError(
@@ -97,7 +98,7 @@ export async function writeDefinition(input: WriteDefinitionInput): Promise<Defi
       case 'saved':
         return outcome.record;
       case 'exists': {
-        const message = `a ${LABEL[kind]} with the key ${JSON.stringify(definition.key)} exists; PUT replaces it`;
+        const message = `${A_LABEL[kind]} with the key ${JSON.stringify(definition.key)} exists; PUT replaces it`;
         throw new ApiError(409, 'conflict', message, {
           issues: [{ path: ['key'], message, code: 'definition_exists' }],
         });

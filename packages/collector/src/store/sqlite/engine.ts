@@ -173,11 +173,10 @@ export class SqliteEngine implements SyncStore {
       };
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
       this.#webhooks = new SqliteWebhooks(db);
-      this.#activation = new SqliteActivation(
-        db,
-        (event) => this.#appendSystemEvent(event),
-        (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
-      );
+      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event), {
+        active: () => this.#webhooks.wants('computed.changed'),
+        changed: (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
+      });
     } catch (error) {
       db.close();
       throw error;
@@ -321,7 +320,6 @@ export class SqliteEngine implements SyncStore {
 
   /** `computed.changed`, ordered per profile and trait. */
   #outboxComputed(rootId: number, key: string, previous: string | null, value: string, now: number): void {
-    if (!this.#webhooks.wants('computed.changed')) return;
     const profileId = this.#webhooks.publicId(rootId);
     if (profileId === null) return;
     const head = JSON.stringify({ traitKey: key, profileId });

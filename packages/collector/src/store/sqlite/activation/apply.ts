@@ -5,9 +5,9 @@
  * `Audience Entered` / `Audience Exited` event per change) and the profile's
  * next due instant. Runs inside the caller's transaction; never commits.
  */
-import type { AudienceChangeReason } from '@exhaust/schema';
+import type { AudienceChangeReason, JsonValue } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { evaluateProfile } from '../../../activation/index.js';
+import { evaluateProfile, type ScoreDecay } from '../../../activation/index.js';
 import type { DefinitionsView } from './definitions.js';
 import type { FactLoader } from './facts.js';
 
@@ -25,13 +25,11 @@ export interface SystemEvent {
 }
 
 /** Told of each computed value that changed (JSON texts; previous null when first computed): the webhook outbox. */
-export type ComputedChangeHook = (
-  rootId: number,
-  key: string,
-  previous: string | null,
-  value: string,
-  now: number,
-) => void;
+export interface ComputedChangeHook {
+  /** False when nobody listens: the previous values are then not even read. */
+  active(): boolean;
+  changed(rootId: number, key: string, previous: string | null, value: string, now: number): void;
+}
 
 interface MembershipRow {
   audience_key: string;
@@ -43,22 +41,21 @@ interface MembershipRow {
 const SQL = {
   publicId: 'SELECT public_id FROM id_fragments WHERE id = ?',
   profileRow: 'SELECT evaluated_ms FROM activation_profiles WHERE profile_id = ?',
-  computedOf: 'SELECT key, value FROM activation_computed WHERE profile_id = ?',
-  upsertComputed: `INSERT INTO activation_computed (profile_id, key, value, decay) VALUES (?, ?, ?, ?)
-    ON CONFLICT (profile_id, key) DO UPDATE SET value = excluded.value, decay = excluded.decay`,
-  deleteComputed: 'DELETE FROM activation_computed WHERE profile_id = ? AND key = ?',
-  deleteAllComputed: 'DELETE FROM activation_computed WHERE profile_id = ?',
+  computedOf: 'SELECT computed FROM activation_profiles WHERE profile_id = ?',
   membershipsOf: 'SELECT audience_key, member, seq, entered_ms FROM activation_memberships WHERE profile_id = ?',
   upsertMembership: `INSERT INTO activation_memberships (profile_id, audience_key, member, seq, entered_ms)
     VALUES (?, ?, ?, ?, ?) ON CONFLICT (profile_id, audience_key)
     DO UPDATE SET member = excluded.member, seq = excluded.seq, entered_ms = excluded.entered_ms`,
   insertChange: `INSERT INTO activation_changes (audience_key, profile_id, seq, entered, reason, at_ms, message_id)
     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  upsertProfile: `INSERT INTO activation_profiles (profile_id, evaluated_ms, due_ms, lease_owner, lease_until_ms)
-    VALUES (?, ?, ?, NULL, NULL) ON CONFLICT (profile_id) DO UPDATE SET evaluated_ms = excluded.evaluated_ms,
-    due_ms = excluded.due_ms, lease_owner = NULL, lease_until_ms = NULL`,
+  upsertProfile: `INSERT INTO activation_profiles
+    (profile_id, evaluated_ms, computed, decays, due_ms, lease_owner, lease_until_ms) VALUES (?, ?, ?, ?, ?, NULL, NULL)
+    ON CONFLICT (profile_id) DO UPDATE SET evaluated_ms = excluded.evaluated_ms, computed = excluded.computed,
+    decays = excluded.decays, due_ms = excluded.due_ms, lease_owner = NULL, lease_until_ms = NULL`,
   unschedule:
     'UPDATE activation_profiles SET due_ms = NULL, lease_owner = NULL, lease_until_ms = NULL WHERE profile_id = ?',
+  retire: `UPDATE activation_profiles SET computed = '{}', decays = NULL, due_ms = NULL, lease_owner = NULL,
+    lease_until_ms = NULL WHERE profile_id = ?`,
 } as const;
 
 export class ActivationWriter {
@@ -87,19 +84,13 @@ export class ActivationWriter {
     const evaluation = evaluateProfile(view.defs, facts);
     const previous = this.#sql.profileRow.get(rootId) as { evaluated_ms: number } | undefined;
 
-    const stored = new Map(
-      (this.#sql.computedOf.all(rootId) as { key: string; value: string }[]).map((row) => [row.key, row.value]),
-    );
+    const values: Record<string, JsonValue> = {};
+    let decays: Record<string, ScoreDecay> | null = null;
     for (const [key, computed] of Object.entries(evaluation.computed)) {
-      const text = JSON.stringify(computed.value ?? null);
-      if (stored.get(key) !== text || computed.decay) {
-        this.#sql.upsertComputed.run(rootId, key, text, computed.decay ? JSON.stringify(computed.decay) : null);
-      }
-      if (stored.get(key) !== text) this.#onComputed?.(rootId, key, stored.get(key) ?? null, text, now);
-      stored.delete(key);
+      values[key] = computed.value ?? null;
+      if (computed.decay) (decays ??= {})[key] = computed.decay;
     }
-    // Values of definitions deleted since the last evaluation.
-    for (const key of stored.keys()) this.#sql.deleteComputed.run(rootId, key);
+    if (this.#onComputed?.active()) this.#announceComputed(rootId, values, now);
 
     const memberships = new Map(
       (this.#sql.membershipsOf.all(rootId) as MembershipRow[]).map((row) => [row.audience_key, row]),
@@ -125,7 +116,13 @@ export class ActivationWriter {
       this.#emit(rootId, publicId, key, meta?.createdMs ?? 0, seq, membership.member, reason, now);
     }
 
-    this.#sql.upsertProfile.run(rootId, now, evaluation.nextChangeAt);
+    this.#sql.upsertProfile.run(
+      rootId,
+      now,
+      JSON.stringify(values),
+      decays && JSON.stringify(decays),
+      evaluation.nextChangeAt,
+    );
   }
 
   /**
@@ -144,8 +141,17 @@ export class ActivationWriter {
         this.#emit(rootId, publicId, row.audience_key, createdMs, seq, false, reason, now);
       }
     }
-    this.#sql.deleteAllComputed.run(rootId);
-    this.#sql.unschedule.run(rootId);
+    this.#sql.retire.run(rootId);
+  }
+
+  #announceComputed(rootId: number, values: Record<string, JsonValue>, now: number): void {
+    const stored = this.#sql.computedOf.pluck().get(rootId) as string | undefined;
+    const before = (stored === undefined ? {} : JSON.parse(stored)) as Record<string, JsonValue>;
+    for (const [key, value] of Object.entries(values)) {
+      const previous = key in before ? JSON.stringify(before[key]) : null;
+      const text = JSON.stringify(value);
+      if (previous !== text) this.#onComputed?.changed(rootId, key, previous, text, now);
+    }
   }
 
   /** Forgets a profile's schedule (merged away or gone). */

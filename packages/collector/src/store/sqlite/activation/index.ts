@@ -56,8 +56,7 @@ export class SqliteActivation {
       canonicalOf: db.prepare('SELECT canonical_id FROM id_fragments WHERE id = ?'),
       fragmentByPublicId: db.prepare('SELECT id, canonical_id FROM id_fragments WHERE public_id = ?'),
       publicId: db.prepare('SELECT public_id FROM id_fragments WHERE id = ?'),
-      profileRow: db.prepare('SELECT evaluated_ms FROM activation_profiles WHERE profile_id = ?'),
-      computedOf: db.prepare('SELECT key, value, decay FROM activation_computed WHERE profile_id = ? ORDER BY key'),
+      profileRow: db.prepare('SELECT evaluated_ms, computed, decays FROM activation_profiles WHERE profile_id = ?'),
       membersOf: db.prepare(
         `SELECT audience_key AS key, entered_ms AS enteredMs FROM activation_memberships
          WHERE profile_id = ? AND member = 1 ORDER BY audience_key`,
@@ -91,7 +90,6 @@ export class SqliteActivation {
       backfillRoots: db.prepare(
         'SELECT id FROM id_fragments WHERE id > ? AND id <= ? AND canonical_id = id ORDER BY id LIMIT ?',
       ),
-      deleteComputedKey: db.prepare('DELETE FROM activation_computed WHERE key = ?'),
       deleteMembershipsKey: db.prepare('DELETE FROM activation_memberships WHERE audience_key = ?'),
       deleteChangesKey: db.prepare('DELETE FROM activation_changes WHERE audience_key = ?'),
     };
@@ -191,12 +189,7 @@ export class SqliteActivation {
   /** Erasure: every activation row of these fragments goes, and nothing is emitted. */
   erase(fragmentIds: readonly number[]): void {
     const ids = JSON.stringify(fragmentIds);
-    for (const table of [
-      'activation_computed',
-      'activation_memberships',
-      'activation_changes',
-      'activation_profiles',
-    ]) {
+    for (const table of ['activation_memberships', 'activation_changes', 'activation_profiles']) {
       this.#db.prepare(`DELETE FROM ${table} WHERE profile_id IN (SELECT value FROM json_each(?))`).run(ids);
     }
   }
@@ -212,8 +205,8 @@ export class SqliteActivation {
   deleteDefinition(kind: DefinitionKind, key: string, expectedVersion: number) {
     const outcome = this.#definitions.remove(kind, key, expectedVersion);
     if (outcome === 'deleted') {
-      if (kind === 'computedTrait') this.#sql.deleteComputedKey!.run(key);
-      else {
+      // A deleted trait's values are hidden on read and dropped at each profile's next evaluation.
+      if (kind === 'audience') {
         this.#sql.deleteMembershipsKey!.run(key);
         this.#sql.deleteChangesKey!.run(key);
       }
@@ -231,14 +224,20 @@ export class SqliteActivation {
 
   profileState(rootId: number, now: number): Omit<ProfileActivationState, 'profileId'> {
     const computed: Record<string, JsonValue> = {};
-    const rows = this.#sql.computedOf!.all(rootId) as { key: string; value: string; decay: string | null }[];
-    for (const row of rows) {
-      // A decaying score is shown as it is now, not as it was at the last evaluation (2 decimals, as evaluated).
-      computed[row.key] = row.decay
-        ? Math.round(scoreAt(JSON.parse(row.decay) as ScoreDecay, now) * 100) / 100 || 0
-        : JSON.parse(row.value);
+    const evaluated = this.#sql.profileRow!.get(rootId) as
+      | { evaluated_ms: number; computed: string; decays: string | null }
+      | undefined;
+    if (evaluated) {
+      const values = JSON.parse(evaluated.computed) as Record<string, JsonValue>;
+      const decays = evaluated.decays ? (JSON.parse(evaluated.decays) as Record<string, ScoreDecay>) : {};
+      const defined = this.refresh().defs.computedTraits;
+      for (const key of Object.keys(values).sort()) {
+        if (!defined.has(key)) continue;
+        const decay = decays[key];
+        // A decaying score is shown as it is now, not as it was at the last evaluation (2 decimals, as evaluated).
+        computed[key] = decay ? Math.round(scoreAt(decay, now) * 100) / 100 || 0 : values[key]!;
+      }
     }
-    const evaluated = this.#sql.profileRow!.get(rootId) as { evaluated_ms: number } | undefined;
     const members = this.#sql.membersOf!.all(rootId) as { key: string; enteredMs: number }[];
     return {
       computed,

@@ -29,27 +29,21 @@ export const ACTIVATION_MIGRATION_SQL = `
     PRIMARY KEY (kind, key)
   ) WITHOUT ROWID;
 
-  -- Per evaluated profile: when it was last evaluated, and when it next changes with no new
-  -- event (due_at), claimed by a scheduler with a lease. The alarm clock reads due_at.
+  -- Per evaluated profile: when it was last evaluated, its computed values (one JSON object:
+  -- one row write per evaluation instead of one per trait), decaying scores' curves (so a reader
+  -- shows a score as it is now), and when it next changes with no new event (due_ms), claimed by
+  -- a scheduler with a lease. The alarm clock reads due_ms.
   CREATE TABLE activation_profiles (
     profile_id INTEGER PRIMARY KEY,
     evaluated_ms INTEGER NOT NULL,
+    computed TEXT NOT NULL,
+    decays TEXT,
     due_ms INTEGER,
     lease_owner TEXT,
     lease_until_ms INTEGER
   );
   CREATE INDEX activation_profiles_due ON activation_profiles (due_ms) WHERE due_ms IS NOT NULL;
   CREATE INDEX activation_profiles_lease ON activation_profiles (lease_until_ms) WHERE lease_until_ms IS NOT NULL;
-
-  -- Current computed values (JSON). decay: a decaying score's curve, so a reader can show its value now.
-  CREATE TABLE activation_computed (
-    profile_id INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    decay TEXT,
-    PRIMARY KEY (profile_id, key)
-  ) WITHOUT ROWID;
-  CREATE INDEX activation_computed_key ON activation_computed (key);
 
   -- Membership per (profile, audience); an exited row stays (member = 0) so seq keeps increasing.
   CREATE TABLE activation_memberships (
@@ -73,6 +67,7 @@ export const ACTIVATION_MIGRATION_SQL = `
     at_ms INTEGER NOT NULL,
     message_id TEXT NOT NULL
   );
+  -- NOTE: no index by profile: only erasure looks rows up that way, and every index is
+  -- written in the ingest transaction.
   CREATE INDEX activation_changes_audience ON activation_changes (audience_key, id);
-  CREATE INDEX activation_changes_profile ON activation_changes (profile_id);
 `;
