@@ -88,7 +88,10 @@ export class ActivationWriter {
     let decays: Record<string, ScoreDecay> | null = null;
     for (const [key, computed] of Object.entries(evaluation.computed)) {
       values[key] = computed.value ?? null;
-      if (computed.decay) (decays ??= {})[key] = computed.decay;
+      if (computed.decay) {
+        decays ??= {};
+        decays[key] = computed.decay;
+      }
     }
     if (this.#onComputed?.active()) this.#announceComputed(rootId, values, now);
 
