@@ -15,6 +15,8 @@ const collector = await startCollector({
   logLevel: 'warn',
   // BENCH_STORE_MODE=inline measures the engine on the HTTP thread, for comparison.
   storeMode: process.env.BENCH_STORE_MODE === 'inline' ? 'inline' : 'worker',
+  // BENCH_COLLECTOR_CONFIG: a config object as JSON (webhooks.bench.mjs allows its loopback receiver).
+  ...(process.env.BENCH_COLLECTOR_CONFIG ? { config: JSON.parse(process.env.BENCH_COLLECTOR_CONFIG) } : {}),
 });
 process.stdout.write(
   `${JSON.stringify({ url: collector.url, writeKey: collector.writeKey, adminKey: collector.adminKey })}\n`,

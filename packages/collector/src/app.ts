@@ -37,6 +37,7 @@ import { createStreamRoutes } from './routes/stream.js';
 import { createSubscriptionRoutes } from './routes/subscriptions.js';
 import { createSuppressionRoutes } from './routes/suppressions.js';
 import { createUnsubscribeRoutes } from './routes/unsubscribe.js';
+import { createWebhookRoutes } from './routes/webhooks.js';
 import type { Store } from './store/store.js';
 import { createSubscriptionService } from './subscriptions/service.js';
 import type { SigningKeys } from './subscriptions/signing-keys.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   consoleDir?: string | null;
   /** Config `activation`; default: windows up to 400 days. */
   activation?: { maxWindowMs: number };
+  /** Config `webhooks` (only `allowHttp` matters here: which endpoint URLs are accepted); default https only. */
+  webhooks?: { allowHttp: boolean };
   /** Default: silent. */
   logger?: Logger;
   /** Collector clock; default `new Date()`. */
@@ -97,6 +100,8 @@ const ADMIN_PATHS = [
   '/v1/computed-traits/*',
   '/v1/audiences',
   '/v1/audiences/*',
+  '/v1/webhooks',
+  '/v1/webhooks/*',
 ];
 /** Admin paths whose other methods answer 405 (rather than 404). */
 const ADMIN_METHOD_PATHS = [
@@ -169,6 +174,7 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   const maxWindowMs = deps.activation?.maxWindowMs ?? DEFAULT_MAX_WINDOW_MS;
   app.route('/', createComputedTraitRoutes({ store: deps.store, maxWindowMs }));
   app.route('/', createAudienceRoutes({ store: deps.store, maxWindowMs }));
+  app.route('/', createWebhookRoutes({ store: deps.store, allowHttp: deps.webhooks?.allowHttp ?? false }));
 
   for (const path of [...INGEST_PATHS, '/v1/events', '/healthz', ...ADMIN_METHOD_PATHS]) {
     app.all(path, (c) => {

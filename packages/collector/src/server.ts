@@ -18,6 +18,8 @@ import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import { loadSigningKeys } from './subscriptions/signing-keys.js';
+import { createDeliveryWorker } from './webhooks/delivery-worker.js';
+import { webhookUserAgent } from './webhooks/user-agent.js';
 
 /** Default port of `exhaust-collector serve`. */
 export const DEFAULT_PORT = 8787;
@@ -121,6 +123,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     signingKeys,
     publicUrl: config.publicUrl,
     activation: config.activation,
+    webhooks: config.webhooks,
     logger,
     isShuttingDown: () => shuttingDown,
   });
@@ -151,6 +154,9 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   // Time-driven audience changes and backfills: the due rows are in the store, this is the alarm clock.
   const scheduler = createActivationScheduler({ store, logger });
   scheduler.start();
+  // Outgoing webhooks: the outbox is in the store, this sends what is due.
+  const delivery = createDeliveryWorker({ store, config: config.webhooks, userAgent: webhookUserAgent(), logger });
+  delivery.start();
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
@@ -161,6 +167,8 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     closing ??= (async () => {
       shuttingDown = true;
       logger.info('shutting down');
+      // Stop claiming deliveries at once; requests in flight finish (bounded by their timeout) and are recorded.
+      const deliveryStopped = delivery.stop();
       await new Promise<void>((resolveClose) => {
         const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         server.close(() => {
@@ -172,6 +180,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       });
       // Before the store closes: a pass in flight finishes, so no claimed row stays leased.
       await scheduler.stop();
+      await deliveryStopped;
       keyring.close();
       await store.close();
       logger.info('closed');

@@ -83,6 +83,8 @@ export const API_ERROR_CODES = [
   'invalid_definition',
   'computed_trait_not_found',
   'audience_not_found',
+  'webhook_not_found',
+  'delivery_not_found',
   'shutting_down',
   'store_unavailable',
   'internal_error',
@@ -174,3 +176,13 @@ export const MAX_SUBSCRIPTION_CHECK_ADDRESSES = 1000;
 /** Why a profile entered or left an audience (`reason` of `Audience Entered` / `Audience Exited`). */
 export const AUDIENCE_CHANGE_REASONS = ['event', 'time', 'merge', 'unmerge', 'definition'] as const;
 export type AudienceChangeReason = (typeof AUDIENCE_CHANGE_REASONS)[number];
+
+/** Why a webhook attempt failed without a usable response (`error` of an attempt). */
+export const WEBHOOK_ATTEMPT_ERRORS = [
+  'timeout',
+  'connection_error',
+  'address_not_allowed',
+  'invalid_url',
+  'endpoint_disabled',
+] as const;
+export type WebhookAttemptError = (typeof WEBHOOK_ATTEMPT_ERRORS)[number];

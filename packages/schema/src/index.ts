@@ -90,6 +90,7 @@ export type {
   SubscriptionSource,
   SubscriptionStatus,
   WarningCode,
+  WebhookAttemptError,
 } from './constants.js';
 export {
   API_ERROR_CODES,
@@ -118,6 +119,7 @@ export {
   SUBSCRIPTION_SOURCES,
   SUBSCRIPTION_STATUSES,
   WARNING_CODES,
+  WEBHOOK_ATTEMPT_ERRORS,
 } from './constants.js';
 export {
   aliasMessageSchema,
@@ -154,3 +156,24 @@ export type {
   TrackMessage,
 } from './messages.js';
 export { MESSAGE_TYPES } from './messages.js';
+export type {
+  AudienceChangeData,
+  ComputedChangeData,
+  EventReceivedData,
+  ProfileErasedData,
+  ProfileMergedData,
+  ProfileUnmergedData,
+  WebhookAttempt,
+  WebhookBody,
+  WebhookBodyType,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointInput,
+  WebhookEndpointPatch,
+  WebhookEventType,
+  WebhookFilter,
+  WebhookProfile,
+} from './webhooks.js';
+export { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from './webhooks.js';

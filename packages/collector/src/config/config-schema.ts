@@ -13,6 +13,13 @@ import {
   type SubscriptionsConfig,
   subscriptionsConfigSchema,
 } from '../subscriptions/topics.js';
+import {
+  DEFAULT_CONCURRENCY_PER_ENDPOINT,
+  DEFAULT_DISABLE_AFTER_MS,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  type WebhooksConfig,
+} from '../webhooks/delivery-worker.js';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '../webhooks/schedule.js';
 import { type ServerConfig, serverConfigSchema } from './server-config.js';
 
 /** Shortest key accepted: guessing must stay out of reach. */
@@ -58,6 +65,28 @@ export const activationConfigSchema = z
 
 export type ActivationConfig = z.output<typeof activationConfigSchema>;
 
+/**
+ * `webhooks`: outgoing delivery. `allowHttp` and `allowPrivateNetworks` exist for
+ * self-hosted back offices on a private network and for tests; leave them off otherwise.
+ */
+export const webhooksConfigSchema = z.strictObject({
+  /** Accept http:// endpoint URLs (default: https only). */
+  allowHttp: z.boolean().default(false),
+  /** Deliver to loopback, private and link-local addresses (default: refused after DNS resolution). */
+  allowPrivateNetworks: z.boolean().default(false),
+  /** Per-request timeout: connect, answer and the first 1 KB of body. */
+  timeoutMs: positiveInt.max(120_000).default(DEFAULT_WEBHOOK_TIMEOUT_MS),
+  /** Requests in flight at once per endpoint. */
+  concurrencyPerEndpoint: positiveInt.max(64).default(DEFAULT_CONCURRENCY_PER_ENDPOINT),
+  /** Delay before each retry after a failed attempt; one more failure after the last marks it failed. */
+  retryScheduleMs: z
+    .array(z.number().int().nonnegative())
+    .max(50)
+    .default([...DEFAULT_RETRY_SCHEDULE_MS]),
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  disableAfterMs: positiveInt.default(DEFAULT_DISABLE_AFTER_MS),
+});
+
 export const configFileSchema = z
   .strictObject({
     sources: z.array(sourceConfigSchema).default([]),
@@ -82,6 +111,7 @@ export const configFileSchema = z
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     subscriptions: subscriptionsConfigSchema.default(DEFAULT_SUBSCRIPTIONS_CONFIG),
     activation: activationConfigSchema.prefault({}),
+    webhooks: webhooksConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -117,6 +147,7 @@ export interface CollectorConfig {
   publicUrl?: string | undefined;
   subscriptions: SubscriptionsConfig;
   activation: ActivationConfig;
+  webhooks: WebhooksConfig;
 }
 
 export class ConfigError extends Error {

@@ -35,6 +35,12 @@ import type {
   SubscriptionStatus,
   SuppressionStat,
   WarningCode,
+  WebhookBodyType,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEventType,
+  WebhookFilter,
 } from '@exhaust/schema';
 import type { SubscriptionChange } from '../subscriptions/model.js';
 import type { CheckFacts } from '../subscriptions/precedence.js';
@@ -320,6 +326,84 @@ export interface BackfillProgress {
   remaining: boolean;
 }
 
+/** A new endpoint, validated; the id and first secret are chosen by the caller. */
+export interface CreateWebhookInput {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  filter: WebhookFilter | null;
+  description: string | null;
+  enabled: boolean;
+  secret: string;
+  /** Epoch ms. */
+  now: number;
+}
+
+/** Fields to change; `enabled: true` also clears `disabledReason` and the failing streak. */
+export interface WebhookPatch {
+  url?: string;
+  events?: WebhookEventType[];
+  filter?: WebhookFilter | null;
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export interface RotateSecretInput {
+  id: string;
+  secret: string;
+  now: number;
+  /** How long every older secret keeps signing. */
+  overlapMs: number;
+}
+
+export interface DeliveryQuery {
+  limit: number;
+  cursor?: string | null;
+  status?: WebhookDeliveryStatus;
+}
+
+export interface ClaimDeliveriesInput extends ClaimDueInput {
+  /** Most deliveries of one endpoint leased at once (across every claimer). */
+  concurrencyPerEndpoint: number;
+}
+
+/** A leased delivery with what sending it needs. */
+export interface ClaimedDelivery {
+  id: string;
+  endpointId: string;
+  url: string;
+  /** The body, exactly as it must be sent and signed. */
+  payload: string;
+  /** Attempts made since the delivery was (re)queued: picks the retry delay after a failure. */
+  attemptsInRound: number;
+  /** Every secret that signs at the claim's `now`, newest first. */
+  secrets: string[];
+}
+
+/** What one attempt achieved, decided by the delivery worker. */
+export type DeliveryVerdict =
+  | { kind: 'delivered' }
+  /** Epoch ms of the next attempt. */
+  | { kind: 'retry'; at: number }
+  | { kind: 'failed' }
+  /** The receiver said it is gone (410): the delivery fails and the endpoint is disabled. */
+  | { kind: 'gone'; reason: string };
+
+export interface RecordAttemptInput {
+  id: string;
+  /** Only the lease holder records; an attempt by an owner whose lease was taken over is ignored. */
+  owner: string;
+  /** Epoch ms the attempt started. */
+  at: number;
+  statusCode: number | null;
+  durationMs: number;
+  response: string | null;
+  error: string | null;
+  verdict: DeliveryVerdict;
+  /** An endpoint failing every attempt for this long (since its last success) is disabled. */
+  disableAfterMs: number;
+}
+
 export interface Store {
   /**
    * Stores one request's events. Resolves only after they are durably
@@ -484,6 +568,42 @@ export interface Store {
   nextDueAt(): Promise<number | null>;
   /** Evaluates the next chunk of profiles for definitions still backfilling (in one transaction). */
   backfillStep(input: { now: number; limit: number }): Promise<BackfillProgress>;
+
+  // --- Webhooks (issue 10): endpoints, the outbox the store fills in the transactions that cause
+  // each change (ingest, merge, unmerge, erase, audience and computed changes), leased delivery ---
+
+  createWebhook(input: CreateWebhookInput): Promise<WebhookEndpoint>;
+  /** Oldest first. */
+  listWebhooks(): Promise<WebhookEndpoint[]>;
+  getWebhook(id: string): Promise<WebhookEndpoint | null>;
+  updateWebhook(id: string, patch: WebhookPatch, now: number): Promise<WebhookEndpoint | null>;
+  /** Deletes the endpoint with its deliveries and their attempts. */
+  deleteWebhook(id: string): Promise<boolean>;
+  /** Adds a signing secret; older ones keep signing for `overlapMs`. False when the endpoint is unknown. */
+  rotateWebhookSecret(input: RotateSecretInput): Promise<boolean>;
+  /** Queues one delivery for one endpoint whatever it subscribes to (the test ping); answers its id. */
+  enqueueWebhook(input: {
+    endpointId: string;
+    type: WebhookBodyType;
+    data: unknown;
+    now: number;
+  }): Promise<string | null>;
+  /** Newest first, with every attempt; null when the endpoint is unknown. */
+  listDeliveries(endpointId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery> | null>;
+  /** Makes one delivery due now (any status); its retry schedule starts over. */
+  retryDelivery(input: { endpointId: string; deliveryId: string; now: number }): Promise<boolean>;
+  /** Re-queues every failed delivery created in [since, until); answers how many, or null for an unknown endpoint. */
+  replayDeliveries(input: { endpointId: string; since: number; until: number; now: number }): Promise<number | null>;
+  /**
+   * Leases due pending deliveries of enabled endpoints, oldest due first, at most
+   * `concurrencyPerEndpoint` leased per endpoint, and never one whose ordering key
+   * (profile and audience) has an earlier pending delivery to the same endpoint.
+   */
+  claimDeliveries(input: ClaimDeliveriesInput): Promise<ClaimedDelivery[]>;
+  /** Records attempts and their verdicts, releasing the leases (one transaction for them all). */
+  recordDeliveryAttempts(inputs: RecordAttemptInput[]): Promise<void>;
+  /** Epoch ms of the earliest pending delivery's next attempt (or lease expiry); null when none. */
+  nextDeliveryAt(): Promise<number | null>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

@@ -13,6 +13,7 @@ import type {
   RecentRejection,
   StoredEvent,
   StreamedEvent,
+  WebhookBodyType,
 } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
@@ -22,8 +23,11 @@ import { StoreError } from '../errors.js';
 import type {
   AccessSeed,
   ChangeQuery,
+  ClaimDeliveriesInput,
   ClaimDueInput,
+  CreateWebhookInput,
   DefinitionKind,
+  DeliveryQuery,
   EraseOptions,
   EventQuery,
   EventsAfter,
@@ -37,12 +41,15 @@ import type {
   PageQuery,
   ProfileActivationState,
   ProfileRef,
+  RecordAttemptInput,
+  RotateSecretInput,
   SaveDefinitionInput,
   SourceChanges,
   Store,
   SubscriptionExportQuery,
   SubscriptionKey,
   SubscriptionQuery,
+  WebhookPatch,
 } from '../store.js';
 import { createSqliteAccess, type SqliteAccess } from './access.js';
 import { EXHAUST_SOURCE, SqliteActivation, type SystemEvent } from './activation/index.js';
@@ -53,6 +60,7 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
 import { createSqliteSubscriptions, type SqliteSubscriptions, type TimelineEvent } from './subscriptions/index.js';
+import { SqliteWebhooks } from './webhooks/index.js';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -179,6 +187,7 @@ export class SqliteEngine implements SyncStore {
   readonly #identityConfig: IdentityConfig;
   readonly #maxPropertyScanRows: number | undefined;
   readonly #activation: SqliteActivation;
+  readonly #webhooks: SqliteWebhooks;
   #nextSeq: number;
   #closed = false;
   /** Why the last write failed on storage (disk full, I/O error); null once a write succeeds. */
@@ -248,7 +257,11 @@ export class SqliteEngine implements SyncStore {
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
       // SQLite gives a new -wal/-shm the database's mode; ones left by an older collector may be looser.
       restrictCompanionFiles(options.file);
-      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event));
+      this.#webhooks = new SqliteWebhooks(db);
+      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event), {
+        active: () => this.#webhooks.wants('computed.changed'),
+        changed: (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
+      });
     } catch (error) {
       db.close();
       throw error;
@@ -286,6 +299,7 @@ export class SqliteEngine implements SyncStore {
     activation.beginGroup();
     try {
       sql.begin.run();
+      this.#webhooks.refresh();
       for (const events of requests) {
         sql.savepoint.run();
         const seqBeforeRequest = this.#nextSeq;
@@ -416,7 +430,93 @@ export class SqliteEngine implements SyncStore {
     if (this.#activation.active && resolution.rootId !== null) {
       this.#activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
     }
+    const webhooks = this.#webhooks;
+    if (webhooks.wants('event.received')) this.#outboxEvent(event, resolution.profileId);
+    if (resolution.mergedRoots.length > 0 && webhooks.wants('profile.merged') && resolution.profileId !== null) {
+      for (const loser of resolution.mergedRoots) {
+        const merged = webhooks.publicId(loser);
+        if (merged !== null) this.#outboxMerged(resolution.profileId, merged, Date.now());
+      }
+    }
     return { status: 'stored', profileId: resolution.profileId, warnings };
+  }
+
+  /** `event.received`: the stored message is spliced in as it is, never parsed again. */
+  #outboxEvent(event: PreparedEvent, profileId: string | null): void {
+    const head = JSON.stringify({
+      messageId: event.messageId,
+      type: event.type,
+      source: event.source,
+      profileId,
+      receivedAt: event.receivedAt,
+    });
+    this.#webhooks.enqueue(
+      {
+        type: 'event.received',
+        timestamp: event.receivedAt,
+        dataJson: `${head.slice(0, -1)},"message":${event.payload}}`,
+        facets: { eventName: event.eventName, messageType: event.type },
+      },
+      Date.now(),
+    );
+  }
+
+  #outboxMerged(survivor: string, merged: string, now: number): void {
+    const data = { survivor, merged };
+    this.#webhooks.enqueue(
+      { type: 'profile.merged', timestamp: new Date(now).toISOString(), dataJson: JSON.stringify(data), facets: {} },
+      now,
+    );
+  }
+
+  /** `computed.changed`, ordered per profile and trait. */
+  #outboxComputed(rootId: number, key: string, previous: string | null, value: string, now: number): void {
+    const profileId = this.#webhooks.publicId(rootId);
+    if (profileId === null) return;
+    const head = JSON.stringify({ traitKey: key, profileId });
+    this.#webhooks.enqueue(
+      {
+        type: 'computed.changed',
+        timestamp: new Date(now).toISOString(),
+        dataJson: `${head.slice(0, -1)},"value":${value},"previous":${previous ?? 'null'}}`,
+        facets: { traitKey: key },
+        ordering: { key: `${profileId}/computed/${key}`, seq: null },
+      },
+      now,
+    );
+  }
+
+  /** `audience.entered` / `audience.exited`, from the lifecycle event the activation store appends. */
+  #outboxAudience(event: SystemEvent): void {
+    const entered = event.eventName === 'Audience Entered';
+    const type = entered ? 'audience.entered' : 'audience.exited';
+    if (!this.#webhooks.wants(type)) return;
+    const message = JSON.parse(event.payload) as {
+      properties: { reason: string };
+      context: { exhaust: { key: string; seq: number; profileId: string } };
+    };
+    const { key, seq, profileId } = message.context.exhaust;
+    const profile = this.#identity.getProfile({ id: profileId });
+    const data = {
+      audienceKey: key,
+      seq,
+      reason: message.properties.reason,
+      profile: {
+        id: profileId,
+        identifiers: (profile?.identifiers ?? []).map(({ type: t, value }) => ({ type: t, value })),
+        traits: profile?.traits ?? {},
+      },
+    };
+    this.#webhooks.enqueue(
+      {
+        type,
+        timestamp: event.at,
+        dataJson: JSON.stringify(data),
+        facets: { audienceKey: key },
+        ordering: { key: `${profileId}/${key}`, seq },
+      },
+      Date.now(),
+    );
   }
 
   /** A track event the collector writes on a profile's timeline (subscription changes), inside the current transaction. */
@@ -458,6 +558,7 @@ export class SqliteEngine implements SyncStore {
       event.fragmentId,
       event.payload,
     );
+    if (event.eventName === 'Audience Entered' || event.eventName === 'Audience Exited') this.#outboxAudience(event);
   }
 
   #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
@@ -527,7 +628,10 @@ export class SqliteEngine implements SyncStore {
   merge(from: ProfileRef, into: ProfileRef) {
     return this.#transaction(() => {
       const outcome = this.#identity.merge(from, into);
-      if (outcome?.merged) this.#activation.afterMerge(outcome.survivor, outcome.merged, Date.now());
+      if (outcome?.merged) {
+        this.#activation.afterMerge(outcome.survivor, outcome.merged, Date.now());
+        if (this.#webhooks.wants('profile.merged')) this.#outboxMerged(outcome.survivor, outcome.merged, Date.now());
+      }
       return outcome;
     });
   }
@@ -535,8 +639,19 @@ export class SqliteEngine implements SyncStore {
   unmerge(ref: ProfileRef) {
     return this.#transaction(() => {
       const outcome = this.#identity.unmerge(ref);
-      if (outcome && outcome !== 'not_merged')
+      if (outcome && outcome !== 'not_merged') {
         this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
+        const now = Date.now();
+        this.#webhooks.enqueue(
+          {
+            type: 'profile.unmerged',
+            timestamp: new Date(now).toISOString(),
+            dataJson: JSON.stringify({ detached: outcome.detached, from: outcome.from }),
+            facets: {},
+          },
+          now,
+        );
+      }
       return outcome;
     });
   }
@@ -553,7 +668,19 @@ export class SqliteEngine implements SyncStore {
       if (fragments) this.#activation.erase(fragments);
       const extras = this.#subscriptions.erase(addresses, options.suppressContact ?? true, result.deletionId);
       this.#identity.recordDeletionExtras(result.deletionId, extras);
-      return { ...result, ...extras };
+      const deletion = { ...result, ...extras };
+      // Only the deletion's id and counts: the person's identifiers are what was just erased.
+      const now = Date.now();
+      this.#webhooks.enqueue(
+        {
+          type: 'profile.erased',
+          timestamp: new Date(now).toISOString(),
+          dataJson: JSON.stringify(deletion),
+          facets: {},
+        },
+        now,
+      );
+      return deletion;
     });
   }
 
@@ -566,12 +693,20 @@ export class SqliteEngine implements SyncStore {
     const seqBefore = this.#nextSeq;
     const sourcesBefore = new Set(this.#sources);
     try {
-      return this.#write(() => this.#db.transaction(fn).immediate());
+      return this.#write(() =>
+        this.#db
+          .transaction(() => {
+            this.#webhooks.refresh();
+            return fn();
+          })
+          .immediate(),
+      );
     } catch (error) {
       this.#nextSeq = seqBefore;
       this.#sources.clear();
       for (const name of sourcesBefore) this.#sources.add(name);
       this.#activation.forgetDefinitions();
+      this.#webhooks.forget();
       throw error;
     }
   }
@@ -781,6 +916,62 @@ export class SqliteEngine implements SyncStore {
 
   describe() {
     return { kind: 'sqlite' };
+  }
+
+  // --- webhooks ---
+
+  createWebhook(input: CreateWebhookInput) {
+    return this.#transaction(() => this.#webhooks.create(input));
+  }
+
+  listWebhooks() {
+    return this.#webhooks.list();
+  }
+
+  getWebhook(id: string) {
+    return this.#webhooks.get(id);
+  }
+
+  updateWebhook(id: string, patch: WebhookPatch, now: number) {
+    return this.#transaction(() => this.#webhooks.update(id, patch, now));
+  }
+
+  deleteWebhook(id: string) {
+    return this.#transaction(() => this.#webhooks.delete(id));
+  }
+
+  rotateWebhookSecret(input: RotateSecretInput) {
+    return this.#transaction(() => this.#webhooks.rotateSecret(input));
+  }
+
+  enqueueWebhook(input: { endpointId: string; type: WebhookBodyType; data: unknown; now: number }) {
+    return this.#transaction(() => this.#webhooks.enqueueOne(input));
+  }
+
+  listDeliveries(endpointId: string, query: DeliveryQuery) {
+    return this.#webhooks.listDeliveries(endpointId, query);
+  }
+
+  retryDelivery(input: { endpointId: string; deliveryId: string; now: number }) {
+    return this.#transaction(() => this.#webhooks.retry(input.endpointId, input.deliveryId, input.now));
+  }
+
+  replayDeliveries(input: { endpointId: string; since: number; until: number; now: number }) {
+    return this.#transaction(() => this.#webhooks.replay(input.endpointId, input.since, input.until, input.now));
+  }
+
+  claimDeliveries(input: ClaimDeliveriesInput) {
+    return this.#transaction(() => this.#webhooks.claim(input));
+  }
+
+  recordDeliveryAttempts(inputs: RecordAttemptInput[]): void {
+    this.#transaction(() => {
+      for (const input of inputs) this.#webhooks.record(input);
+    });
+  }
+
+  nextDeliveryAt() {
+    return this.#webhooks.nextDueAt();
   }
 
   /** Fails with `store_unavailable` while the last write failed on storage, until a write succeeds again. */

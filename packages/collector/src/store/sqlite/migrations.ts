@@ -9,6 +9,7 @@ import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
+import { WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
 
 export interface Migration {
   version: number;
@@ -130,5 +131,10 @@ export const MIGRATIONS: Migration[] = [
     version: 9,
     name: 'activation: definitions, computed values, audience memberships and changes, due re-evaluations',
     sql: ACTIVATION_MIGRATION_SQL,
+  },
+  {
+    version: 10,
+    name: 'webhooks: endpoints, secrets, outbox deliveries and attempts',
+    sql: WEBHOOKS_MIGRATION_SQL,
   },
 ];

@@ -24,6 +24,13 @@ export interface SystemEvent {
   payload: string;
 }
 
+/** Told of each computed value that changed (JSON texts; previous null when first computed): the webhook outbox. */
+export interface ComputedChangeHook {
+  /** False when nobody listens: the previous values are then not even read. */
+  active(): boolean;
+  changed(rootId: number, key: string, previous: string | null, value: string, now: number): void;
+}
+
 interface MembershipRow {
   audience_key: string;
   member: number;
@@ -34,6 +41,7 @@ interface MembershipRow {
 const SQL = {
   publicId: 'SELECT public_id FROM id_fragments WHERE id = ?',
   profileRow: 'SELECT evaluated_ms FROM activation_profiles WHERE profile_id = ?',
+  computedOf: 'SELECT computed FROM activation_profiles WHERE profile_id = ?',
   membershipsOf: 'SELECT audience_key, member, seq, entered_ms FROM activation_memberships WHERE profile_id = ?',
   upsertMembership: `INSERT INTO activation_memberships (profile_id, audience_key, member, seq, entered_ms)
     VALUES (?, ?, ?, ?, ?) ON CONFLICT (profile_id, audience_key)
@@ -54,13 +62,15 @@ export class ActivationWriter {
   readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
   readonly #facts: FactLoader;
   readonly #append: (event: SystemEvent) => void;
+  readonly #onComputed: ComputedChangeHook | undefined;
 
-  constructor(db: Database, facts: FactLoader, append: (event: SystemEvent) => void) {
+  constructor(db: Database, facts: FactLoader, append: (event: SystemEvent) => void, onComputed?: ComputedChangeHook) {
     const prepared: Partial<Record<keyof typeof SQL, Statement<unknown[]>>> = {};
     for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
     this.#sql = prepared as Record<keyof typeof SQL, Statement<unknown[]>>;
     this.#facts = facts;
     this.#append = append;
+    this.#onComputed = onComputed;
   }
 
   /** True once the profile was evaluated (then only relevant events re-evaluate it). */
@@ -83,6 +93,7 @@ export class ActivationWriter {
         decays[key] = computed.decay;
       }
     }
+    if (this.#onComputed?.active()) this.#announceComputed(rootId, values, now);
 
     const memberships = new Map(
       (this.#sql.membershipsOf.all(rootId) as MembershipRow[]).map((row) => [row.audience_key, row]),
@@ -134,6 +145,16 @@ export class ActivationWriter {
       }
     }
     this.#sql.retire.run(rootId);
+  }
+
+  #announceComputed(rootId: number, values: Record<string, JsonValue>, now: number): void {
+    const stored = this.#sql.computedOf.pluck().get(rootId) as string | undefined;
+    const before = (stored === undefined ? {} : JSON.parse(stored)) as Record<string, JsonValue>;
+    for (const [key, value] of Object.entries(values)) {
+      const previous = key in before ? JSON.stringify(before[key]) : null;
+      const text = JSON.stringify(value);
+      if (previous !== text) this.#onComputed?.changed(rootId, key, previous, text, now);
+    }
   }
 
   /** Forgets a profile's schedule (merged away or gone). */

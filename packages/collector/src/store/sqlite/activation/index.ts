@@ -20,11 +20,11 @@ import type {
   SaveDefinitionOutcome,
 } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
-import { ActivationWriter, type SystemEvent } from './apply.js';
+import { ActivationWriter, type ComputedChangeHook, type SystemEvent } from './apply.js';
 import { DefinitionStore, type DefinitionsView } from './definitions.js';
 import { FactLoader } from './facts.js';
 
-export type { SystemEvent } from './apply.js';
+export type { ComputedChangeHook, SystemEvent } from './apply.js';
 export { EXHAUST_SOURCE } from './facts.js';
 export { ACTIVATION_MIGRATION_SQL } from './schema.js';
 
@@ -77,10 +77,10 @@ export class SqliteActivation {
   #view: DefinitionsView;
   readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
 
-  constructor(db: Database, append: (event: SystemEvent) => void) {
+  constructor(db: Database, append: (event: SystemEvent) => void, onComputed?: ComputedChangeHook) {
     this.#definitions = new DefinitionStore(db);
     this.#facts = new FactLoader(db);
-    this.#writer = new ActivationWriter(db, this.#facts, append);
+    this.#writer = new ActivationWriter(db, this.#facts, append, onComputed);
     this.#view = this.#definitions.view();
     const prepared: Partial<Record<keyof typeof SQL, Statement<unknown[]>>> = {};
     for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
