@@ -6,7 +6,7 @@
  */
 import type {
   AudienceChange,
-  Profile,
+  ProfileView,
   StoredEvent,
   SubscriptionChangedData,
   SubscriptionLink,
@@ -48,7 +48,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 const put = (channel: string, address: string, body: unknown) =>
   call('PUT', `/v1/subscriptions/${channel}/${encodeURIComponent(address)}`, body);
-async function identify(userId: string, traits: Record<string, unknown>): Promise<Profile> {
+async function identify(userId: string, traits: Record<string, unknown>): Promise<ProfileView> {
   const sent = await collector.send('/v1/identify', {
     type: 'identify',
     userId,
@@ -57,7 +57,7 @@ async function identify(userId: string, traits: Record<string, unknown>): Promis
     timestamp: new Date().toISOString(),
   });
   expect(sent.status).toBe(200);
-  return call<Profile>('GET', `/v1/profiles/${encodeURIComponent(`userId:${userId}`)}`);
+  return call<ProfileView>('GET', `/v1/profiles/${encodeURIComponent(`userId:${userId}`)}`);
 }
 async function oneClick(address: string, topic?: string): Promise<void> {
   const { url } = await call<SubscriptionLink>('POST', '/v1/subscriptions/links', {
@@ -157,12 +157,12 @@ describe('audiences reading subscriptions', () => {
     expect(profile.audiences).toEqual([]);
 
     await put('email', email, { status: 'subscribed', source: 'api', at: at(1), topics: { offers: 'subscribed' } });
-    const member = await call<Profile>('GET', `/v1/profiles/${profile.id}`);
+    const member = await call<ProfileView>('GET', `/v1/profiles/${profile.id}`);
     expect(member.audiences).toEqual([{ key: 'offers_ok', enteredAt: expect.any(String) }]);
 
     await oneClick(email, 'offers');
     // No waiting: the exit was written in the one-click's own transaction.
-    expect((await call<Profile>('GET', `/v1/profiles/${profile.id}`)).audiences).toEqual([]);
+    expect((await call<ProfileView>('GET', `/v1/profiles/${profile.id}`)).audiences).toEqual([]);
     const changes = await call<{ data: AudienceChange[] }>('GET', '/v1/audiences/offers_ok/changes');
     expect(changes.data.filter((change) => change.profileId === profile.id).map((c) => [c.change, c.reason])).toEqual([
       ['entered', 'event'],
