@@ -93,6 +93,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   const store = await createSqliteStore({
     file: dbFile,
     identity: config.identity,
+    subscriptions: config.subscriptions,
     mode: options.storeMode ?? 'worker',
   });
 
