@@ -3,6 +3,7 @@
  * sent to `POST /v1/computed-traits` and `POST /v1/audiences`. The collector
  * validates them (with paths and codes) in `activation/definitions/`.
  */
+import type { ChurnPredicate } from './churn.js';
 import type { JsonValue } from './messages.js';
 
 /** Predicate operators shared by `where` filters, trait predicates and computed-trait predicates. */
@@ -104,7 +105,8 @@ export type AudienceCondition =
   | TraitPredicate
   | ComputedPredicate
   | EventCondition
-  | AudienceReference;
+  | AudienceReference
+  | ChurnPredicate;
 
 /** One score rule: points per matching event (engagement) or while a trait predicate holds (fit). */
 export interface ScoreRule {

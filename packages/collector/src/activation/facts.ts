@@ -2,7 +2,9 @@
  * What the activation engine reads about one profile and what it answers.
  * Time is always passed in (epoch ms); the engine never reads a clock.
  */
+
 import type { AudienceDefinition, ComputedTraitDefinition, JsonObject, JsonValue, MessageType } from '@exhaust/schema';
+import type { ChurnFacts } from './churn/outputs.js';
 
 /** One event of the profile, as the store hands it to the engine. */
 export interface FactEvent {
@@ -24,6 +26,8 @@ export interface ProfileFacts {
   events: readonly FactEvent[];
   /** Epoch ms. */
   now: number;
+  /** The current churn fit and the profile's purchases; absent when no audience reads churn or there is no fit. */
+  churn?: ChurnFacts | null;
 }
 
 export interface Definitions {

@@ -27,6 +27,8 @@ function walk(node: AudienceCondition, refs: References): void {
     refs.traits.add(traitRoot(node.trait));
   } else if ('computed' in node) refs.computed.add(node.computed);
   else if ('audience' in node) refs.audiences.add(node.audience);
+  // A churn node reads the purchase event of the current fit, which the store knows.
+  else if ('churn' in node) return;
   else refs.events.add(node.event);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { JsonObject, MessageType } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
+import type { ChurnFacts } from '../../../activation/churn/outputs.js';
 import type { FactEvent, ProfileFacts } from '../../../activation/index.js';
 import { resolveTraits } from '../../../identity/traits.js';
 import type { DefinitionsView } from './definitions.js';
@@ -34,7 +35,11 @@ export class FactLoader {
   /** json_each argument of the current view's relevant track event names, built once per view. */
   #filter: { version: number; names: string } | null = null;
 
-  constructor(db: Database) {
+  readonly #loadChurn: ((rootId: number, now: number) => ChurnFacts | null) | undefined;
+
+  /** @param loadChurn the current fit and the profile's purchases, when some audience or band tracking reads them */
+  constructor(db: Database, loadChurn?: (rootId: number, now: number) => ChurnFacts | null) {
+    this.#loadChurn = loadChurn;
     this.#traits = db.prepare(
       `SELECT key, value, ts_ms AS tsMs, seq FROM id_trait_writes WHERE fragment_id IN (${COMPONENT})`,
     );
@@ -65,6 +70,6 @@ export class FactLoader {
       at: Date.parse(row.ts),
       properties: row.props ? (JSON.parse(row.props) as JsonObject) : {},
     }));
-    return { traits, events, now };
+    return { traits, events, now, churn: this.#loadChurn?.(rootId, now) ?? null };
   }
 }
