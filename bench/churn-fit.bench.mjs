@@ -127,7 +127,7 @@ try {
   };
   // Load drift on a shared machine spreads evenly: the two states alternate, pass after pass. A fit
   // on an event nobody sends is `insufficient_data` and becomes current: no churn fields then.
-  const fit = async (body) => {
+  const refit = async (body) => {
     const answer = await fetch(`${collector.url}/v1/models/churn/fit`, { method: 'POST', headers: adminHeaders, body });
     if (answer.status !== 201) throw new Error(`fit: ${answer.status}`);
   };
@@ -138,7 +138,7 @@ try {
       [without, '{"event":"Never Sent"}'],
       [withFit, '{}'],
     ]) {
-      await fit(body);
+      await refit(body);
       const pass = await readPass();
       // The first round warms up and is not counted.
       if (run > 0) state.runs.push(pass.ms);
