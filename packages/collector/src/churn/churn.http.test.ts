@@ -123,6 +123,13 @@ describe('churn risk over HTTP', () => {
     expect(lateness).toBeGreaterThanOrEqual(0);
     expect(lateness).toBeLessThan(2_000);
     expect(change?.reason).toBe('time');
+
+    // A refit moves every figure: one without parameters (too few buyers of that event) empties the audience.
+    const empty = await create(collector, '/v1/models/churn/fit', { event: 'Never Sent' });
+    expect(empty.status).toBe('insufficient_data');
+    const exited = (all: AudienceChange[]) => all.find((c) => c.profileId === view.id && c.change === 'exited');
+    expect(exited(await waitForChanges(collector, 'at_risk', (all) => exited(all) !== undefined))).toBeDefined();
+    expect((await admin(collector, 'GET', '/v1/profiles/anonymousId%3Atarget')).body.churn).toBeNull();
   }, 60_000);
 
   it('recovers the simulated parameters: its log-likelihood beats the truth on the same summary', async () => {

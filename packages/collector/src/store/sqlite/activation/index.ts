@@ -36,8 +36,10 @@ interface ChurnState {
   reads: boolean;
   /** True when bands are tracked (a fit, and someone subscribes to `churn.risk_changed`). */
   tracking: boolean;
+  /** True when some audience has a churn condition (whether or not there is a fit). */
+  audiences: boolean;
 }
-const NO_CHURN: ChurnState = { fit: null, reads: false, tracking: false };
+const NO_CHURN: ChurnState = { fit: null, reads: false, tracking: false, audiences: false };
 
 export type { ComputedChangeHook, SystemEvent } from './apply.js';
 export { EXHAUST_SOURCE } from './facts.js';
@@ -134,7 +136,7 @@ export class SqliteActivation {
       this.#usesChurn.set(this.#view, uses);
     }
     const tracking = fitted !== null && this.#bands.active;
-    this.#churnState = { fit: fitted, reads: fitted !== null && (uses || tracking), tracking };
+    this.#churnState = { fit: fitted, reads: fitted !== null && (uses || tracking), tracking, audiences: uses };
   }
 
   #churnFacts(rootId: number, now: number): ChurnFacts | null {
@@ -150,11 +152,12 @@ export class SqliteActivation {
 
   /**
    * After a new fit: every evaluated profile is due now when churn is read, since new
-   * parameters move every churn figure (members may leave and others enter).
+   * parameters move every churn figure (members may leave and others enter). An
+   * `insufficient_data` fit also re-evaluates churn audiences: without parameters nobody matches.
    */
   afterChurnFit(now: number): void {
     this.refresh();
-    if (this.#churnState.reads) this.#sql.dueAll.run(now, now);
+    if (this.#churnState.reads || this.#churnState.audiences) this.#sql.dueAll.run(now, now);
   }
 
   // --- ingest ---
