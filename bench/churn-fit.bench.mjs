@@ -70,3 +70,89 @@ console.log(
   `per profile: P(alive) + E[Y(30d)] + E[Y(90d)]: median ${median(perProfile).toFixed(2)} µs ` +
     `(runs ${perProfile.map((t) => t.toFixed(2)).join(', ')} µs over ${PROFILES.toLocaleString('en')} profiles)`,
 );
+
+// The cost of the churn fields on a profile read: GET /v1/profiles/{ref} on a real collector
+// (worker-thread store, loopback HTTP), the same profiles read before and after a fit, in one run.
+// Without a fit the read pays one primary-key probe for the current fit; with one it also
+// summarises the profile's purchases (one query over its fragments' events) and computes
+// P(alive), E[Y(30d)], E[Y(90d)] and the explanation.
+const { startCollector } = await import(pathToFileURL(dist).href);
+const { mkdtempSync, rmSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const { join } = await import('node:path');
+const READ_PROFILES = 200;
+const READS_PER_PASS = 2_000;
+/** Measured passes per state (alternating). */
+const READ_RUNS = 5;
+const BATCH = 1_000;
+const dir = mkdtempSync(join(tmpdir(), 'exhaust-churn-bench-'));
+const collector = await startCollector({
+  port: 0,
+  db: join(dir, 'bench.db'),
+  logLevel: 'warn',
+  config: { churn: { minPurchasers: 100 } },
+});
+try {
+  const now = Date.now();
+  const population = simulateBgNbd({ params: TRUTH, customers: 2_000, seed: 3, asOf: now });
+  const messages = population.flatMap(({ purchases }, i) =>
+    purchases.map((at, n) => ({
+      type: 'track',
+      event: 'Order Completed',
+      anonymousId: `bench-${i}`,
+      messageId: `bench-${i}-${n}`,
+      timestamp: new Date(Math.floor(at)).toISOString(),
+      properties: { revenue: 20 },
+    })),
+  );
+  const basic = `Basic ${Buffer.from(`${collector.writeKey}:`).toString('base64')}`;
+  for (let i = 0; i < messages.length; i += BATCH) {
+    const response = await fetch(`${collector.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic },
+      body: JSON.stringify({ batch: messages.slice(i, i + BATCH) }),
+    });
+    if (!response.ok) throw new Error(`batch: ${response.status}`);
+  }
+  const adminHeaders = { authorization: `Bearer ${collector.adminKey}`, 'content-type': 'application/json' };
+  const readPass = async () => {
+    const start = performance.now();
+    let churned = 0;
+    for (let i = 0; i < READS_PER_PASS; i++) {
+      const ref = encodeURIComponent(`anonymousId:bench-${i % READ_PROFILES}`);
+      const body = await (await fetch(`${collector.url}/v1/profiles/${ref}`, { headers: adminHeaders })).json();
+      if (body.churn) churned += 1;
+    }
+    return { ms: (performance.now() - start) / READS_PER_PASS, churned };
+  };
+  // Load drift on a shared machine spreads evenly: the two states alternate, pass after pass. A fit
+  // on an event nobody sends is `insufficient_data` and becomes current: no churn fields then.
+  const refit = async (body) => {
+    const answer = await fetch(`${collector.url}/v1/models/churn/fit`, { method: 'POST', headers: adminHeaders, body });
+    if (answer.status !== 201) throw new Error(`fit: ${answer.status}`);
+  };
+  const without = { runs: [], churned: 0 };
+  const withFit = { runs: [], churned: 0 };
+  for (let run = 0; run <= READ_RUNS; run++) {
+    for (const [state, body] of [
+      [without, '{"event":"Never Sent"}'],
+      [withFit, '{}'],
+    ]) {
+      await refit(body);
+      const pass = await readPass();
+      // The first round warms up and is not counted.
+      if (run > 0) state.runs.push(pass.ms);
+      state.churned = pass.churned;
+    }
+  }
+  const show = ({ runs }) =>
+    `median ${(median(runs) * 1000).toFixed(0)} µs (runs ${runs.map((t) => (t * 1000).toFixed(0)).join(', ')} µs)`;
+  console.log(
+    `GET /v1/profiles/{ref}, ${READS_PER_PASS.toLocaleString('en')} sequential reads of ${READ_PROFILES} profiles: ` +
+      `without a fit ${show(without)}; with a fit (churn fields) ${show(withFit)}; ` +
+      `difference ${((median(withFit.runs) - median(without.runs)) * 1000).toFixed(0)} µs per read`,
+  );
+} finally {
+  await collector.close();
+  rmSync(dir, { recursive: true, force: true });
+}

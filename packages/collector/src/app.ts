@@ -11,6 +11,8 @@ import type { IngestLimits } from '@exhaust/schema';
 import { Hono } from 'hono';
 import { DEFAULT_MAX_WINDOW_MS } from './activation/durations.js';
 import type { Keyring } from './auth/keyring.js';
+import { DEFAULT_CHURN_CONFIG } from './churn/config.js';
+import { type ChurnService, createChurnService } from './churn/service.js';
 import { ApiError, createErrorRenderer, renderNotFound } from './errors.js';
 import { requireAdmin } from './http/admin-guard.js';
 import { ingestCors } from './http/cors.js';
@@ -20,6 +22,7 @@ import type { IpPolicy } from './ingest/ip.js';
 import { type Logger, silentLogger } from './log.js';
 import { createAdminKeyRoutes } from './routes/admin-keys.js';
 import { createAudienceRoutes } from './routes/audiences.js';
+import { createChurnRoutes } from './routes/churn.js';
 import { createComputedTraitRoutes } from './routes/computed-traits.js';
 import { createConsoleRoutes, findConsoleDir } from './routes/console.js';
 import { createDeletionRoutes } from './routes/deletions.js';
@@ -55,6 +58,8 @@ export interface AppDeps {
   consoleDir?: string | null;
   /** Config `activation`; default: windows up to 400 days. */
   activation?: { maxWindowMs: number };
+  /** Fits the churn model (built from config `churn`); default one over `DEFAULT_CHURN_CONFIG`. */
+  churn?: ChurnService;
   /** Config `webhooks` (only `allowHttp` matters here: which endpoint URLs are accepted); default https only. */
   webhooks?: { allowHttp: boolean };
   /** Default: silent. */
@@ -102,6 +107,7 @@ const ADMIN_PATHS = [
   '/v1/audiences/*',
   '/v1/webhooks',
   '/v1/webhooks/*',
+  '/v1/models/*',
 ];
 /** Admin paths whose other methods answer 405 (rather than 404). */
 const ADMIN_METHOD_PATHS = [
@@ -151,7 +157,9 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   app.route('/', createEventRoutes({ store: deps.store }));
   app.route('/', createHealthRoutes({ store: deps.store }));
   app.route('/', createHomeRoutes());
+  const churn = deps.churn ?? createChurnService({ store: deps.store, config: DEFAULT_CHURN_CONFIG });
   app.route('/', createProfileRoutes({ store: deps.store, subscriptions }));
+  app.route('/', createChurnRoutes({ store: deps.store, churn }));
   app.route('/', createMergeRoutes({ store: deps.store }));
   app.route('/', createSourceRoutes({ store: deps.store, keyring: deps.keyring, now }));
   app.route('/', createAdminKeyRoutes({ store: deps.store, keyring: deps.keyring, now }));

@@ -12,6 +12,8 @@ import { createActivationScheduler } from './activation/scheduler.js';
 import { createApp } from './app.js';
 import { accessSeedOf } from './auth/access-seed.js';
 import { createStoreKeyring, type Keyring } from './auth/keyring.js';
+import { createChurnRefitScheduler } from './churn/refit-scheduler.js';
+import { createChurnService } from './churn/service.js';
 import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js';
 import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resolve-config.js';
 import { timeoutCheckIntervalMs } from './config/server-config.js';
@@ -114,8 +116,10 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     throw error;
   }
 
+  const churn = createChurnService({ store, config: config.churn });
   const app = createApp({
     store,
+    churn,
     keyring,
     limits: config.limits,
     ipPolicy: config.ip,
@@ -155,6 +159,9 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   // Time-driven audience changes and backfills: the due rows are in the store, this is the alarm clock.
   const scheduler = createActivationScheduler({ store, logger });
   scheduler.start();
+  // The churn refit: its due row and lease are in the store too.
+  const refit = createChurnRefitScheduler({ store, churn, logger });
+  refit.start();
   // Outgoing webhooks: the outbox is in the store, this sends what is due.
   const delivery = createDeliveryWorker({ store, config: config.webhooks, userAgent: webhookUserAgent(), logger });
   delivery.start();
@@ -181,6 +188,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       });
       // Before the store closes: a pass in flight finishes, so no claimed row stays leased.
       await scheduler.stop();
+      await refit.stop();
       await deliveryStopped;
       keyring.close();
       await store.close();

@@ -3,6 +3,8 @@
  * sent to `POST /v1/computed-traits` and `POST /v1/audiences`. The collector
  * validates them (with paths and codes) in `activation/definitions/`.
  */
+
+import type { ChurnPredicate } from './churn.js';
 import type { SubscriptionChannel } from './constants.js';
 import type { JsonValue } from './messages.js';
 
@@ -116,7 +118,8 @@ export type AudienceCondition =
   | ComputedPredicate
   | EventCondition
   | AudienceReference
-  | SubscriptionCondition;
+  | SubscriptionCondition
+  | ChurnPredicate;
 
 /** One score rule: points per matching event (engagement) or while a trait predicate holds (fit). */
 export interface ScoreRule {

@@ -4,6 +4,7 @@
  */
 
 import type { AudienceDefinition, ComputedTraitDefinition } from './activation.js';
+import type { ProfileChurn } from './churn.js';
 import type {
   ApiErrorCode,
   AudienceChangeReason,
@@ -480,4 +481,4 @@ export interface ProfileActivation {
 }
 
 /** `GET /v1/profiles/{ref}`. */
-export type ProfileView = Profile & ProfileActivation;
+export type ProfileView = Profile & ProfileActivation & { churn: ProfileChurn | null };

@@ -85,6 +85,7 @@ export const API_ERROR_CODES = [
   'audience_not_found',
   'webhook_not_found',
   'delivery_not_found',
+  'churn_model_not_found',
   'shutting_down',
   'store_unavailable',
   'internal_error',

@@ -79,6 +79,17 @@ export type {
   WarningSummary,
 } from './api.js';
 export type {
+  ChurnFit,
+  ChurnFitInput,
+  ChurnFitStatus,
+  ChurnOp,
+  ChurnOutput,
+  ChurnPredicate,
+  ChurnRiskChangedData,
+  ProfileChurn,
+} from './churn.js';
+export { CHURN_OPS, CHURN_OUTPUTS } from './churn.js';
+export type {
   ApiErrorCode,
   AudienceChangeReason,
   BuiltinIdentifierType,

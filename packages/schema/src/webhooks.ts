@@ -17,6 +17,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'profile.erased',
   'event.received',
   'subscription.changed',
+  'churn.risk_changed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Every `type` a body can carry: the subscribable ones and the test ping. */

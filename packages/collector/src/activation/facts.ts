@@ -12,6 +12,7 @@ import type {
 } from '@exhaust/schema';
 import type { KeptForCheck } from '../subscriptions/precedence.js';
 import type { SubscriptionsConfig } from '../subscriptions/topics.js';
+import type { ChurnFacts } from './churn/outputs.js';
 
 /** One event of the profile, as the store hands it to the engine. */
 export interface FactEvent {
@@ -55,6 +56,8 @@ export interface ProfileFacts {
   now: number;
   /** Loaded only when some definition reads subscriptions (`readsSubscriptions`); absent = no address. */
   subscriptions?: SubscriptionFacts;
+  /** The current churn fit and the profile's purchases; absent when no audience reads churn or there is no fit. */
+  churn?: ChurnFacts | null;
 }
 
 export interface Definitions {

@@ -6,6 +6,7 @@
 import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
 import { z } from 'zod';
 import { parseDuration } from '../activation/durations.js';
+import { type ChurnConfig, churnConfigSchema } from '../churn/config.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
 import {
@@ -112,6 +113,7 @@ export const configFileSchema = z
     subscriptions: subscriptionsConfigSchema.default(DEFAULT_SUBSCRIPTIONS_CONFIG),
     activation: activationConfigSchema.prefault({}),
     webhooks: webhooksConfigSchema.prefault({}),
+    churn: churnConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -148,6 +150,7 @@ export interface CollectorConfig {
   subscriptions: SubscriptionsConfig;
   activation: ActivationConfig;
   webhooks: WebhooksConfig;
+  churn: ChurnConfig;
 }
 
 export class ConfigError extends Error {

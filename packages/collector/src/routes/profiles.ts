@@ -6,6 +6,7 @@
 import type { ProfileView, WarningCode } from '@exhaust/schema';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { profileChurn } from '../activation/churn/outputs.js';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
 import type { ProfileRef, Store } from '../store/store.js';
@@ -69,13 +70,23 @@ export function createProfileRoutes({
   app.get('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
     parseQuery(noQuerySchema, c.req.query());
-    const [profile, activation] = await Promise.all([store.getProfile(ref), store.getProfileActivation(ref)]);
+    const at = Date.now();
+    const [profile, activation, churnFacts] = await Promise.all([
+      store.getProfile(ref),
+      store.getProfileActivation(ref),
+      store.getProfileChurnFacts(ref, at),
+    ]);
     if (!profile) throw profileNotFound(text);
     const view: ProfileView = {
       ...profile,
       computed: activation?.computed ?? {},
       computedAt: activation?.computedAt ?? null,
       audiences: activation?.audiences ?? [],
+      // Computed at read time from the current fit: the figures move with time without a job.
+      churn:
+        churnFacts?.fit?.params && churnFacts.purchases
+          ? profileChurn(churnFacts.fit.params, churnFacts.purchases, at)
+          : null,
       // Opt-outs belong to addresses: the profile shows those of its email and phone identifiers.
       subscriptions: await subscriptions.ofIdentifiers(profile.identifiers),
     };

@@ -8,6 +8,7 @@ import type {
   AudienceChange,
   AudienceDefinition,
   AudienceMember,
+  ChurnFit,
   ComputedTraitDefinition,
   ConsentRecord,
   DefinitionStatus,
@@ -48,6 +49,7 @@ import type { CheckFacts } from '../subscriptions/precedence.js';
 /** Rejected messages the store remembers (the newest ones); older ones are forgotten. */
 export const MAX_RECENT_REJECTIONS = 1000;
 
+import type { ChurnPurchases } from '../activation/churn/outputs.js';
 import type { ExplainNode } from '../activation/index.js';
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
@@ -404,6 +406,35 @@ export interface RecordAttemptInput {
   disableAfterMs: number;
 }
 
+/** `readPurchaseSummaries`: purchases are track events of this name at or before `asOf` (epoch ms). */
+export interface PurchaseSummaryQuery {
+  event: string;
+  /** Monetary property; null: the first of `revenue`, `total`, `value` that is a number. */
+  valueProperty: string | null;
+  asOf: number;
+}
+
+/** One canonical profile's purchases, several on one UTC day counting as one purchase day. */
+export interface PurchaseSummaryRow {
+  profileId: string;
+  /** Distinct UTC days with a purchase (x = purchaseDays − 1). */
+  purchaseDays: number;
+  /** Epoch ms. */
+  firstPurchaseAt: number;
+  lastPurchaseAt: number;
+  /** Mean over the days that carried a value of that day's summed value; null when none did. */
+  meanValue: number | null;
+}
+
+/** A fit to keep; `nextRefitAt` re-arms the refit schedule and releases its lease. */
+export interface SaveChurnFitInput {
+  fit: Omit<ChurnFit, 'id'>;
+  /** Epoch ms at which the scheduled refit is next due. */
+  nextRefitAt: number;
+  /** Epoch ms: profiles whose churn figures the fit changes are made due at this instant. */
+  now: number;
+}
+
 export interface Store {
   /**
    * Stores one request's events. Resolves only after they are durably
@@ -568,6 +599,34 @@ export interface Store {
   nextDueAt(): Promise<number | null>;
   /** Evaluates the next chunk of profiles for definitions still backfilling (in one transaction). */
   backfillStep(input: { now: number; limit: number }): Promise<BackfillProgress>;
+
+  // --- Churn (issue 12): purchase summaries, fits kept with their time, the leased refit schedule ---
+
+  /** Per canonical profile with a purchase, its purchase summary: one aggregated query, profile id order. */
+  readPurchaseSummaries(query: PurchaseSummaryQuery): Promise<PurchaseSummaryRow[]>;
+  /**
+   * The current fit and the purchases of the canonical profile behind a ref, summarised at `now` with
+   * the fit's event and value property (purchases null without a fit or a purchase). Null when the
+   * ref matches nothing.
+   */
+  getProfileChurnFacts(
+    ref: ProfileRef,
+    now: number,
+  ): Promise<{ profileId: string; fit: ChurnFit | null; purchases: ChurnPurchases | null } | null>;
+  /**
+   * Keeps a fit (it becomes the current one), re-arms the refit schedule, and makes every evaluated
+   * profile due at `now` when some audience reads churn or bands are tracked (new parameters move
+   * every figure).
+   */
+  saveChurnFit(input: SaveChurnFitInput): Promise<ChurnFit>;
+  /** The newest fit; null before the first. */
+  getChurnFit(): Promise<ChurnFit | null>;
+  /** Newest first. */
+  listChurnFits(limit: number): Promise<ChurnFit[]>;
+  /** Leases the refit when it is due (and not leased by a live claimer); true when this owner holds it. */
+  claimChurnRefit(input: { now: number; owner: string; leaseMs: number }): Promise<boolean>;
+  /** Epoch ms the refit is next due (or its lease ends). */
+  nextChurnRefitAt(): Promise<number>;
 
   // --- Webhooks (issue 10): endpoints, the outbox the store fills in the transactions that cause
   // each change (ingest, merge, unmerge, erase, audience and computed changes), leased delivery ---

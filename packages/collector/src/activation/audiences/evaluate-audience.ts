@@ -6,6 +6,7 @@
  * when the trait steps or a fading score crosses the threshold.
  */
 import type { AudienceCondition, AudienceDefinition, JsonValue } from '@exhaust/schema';
+import { compileChurnCondition } from '../churn/condition.js';
 import { parseDuration } from '../durations.js';
 import type { EvaluationContext } from '../evaluation-context.js';
 import { firstChange } from '../flip.js';
@@ -84,6 +85,7 @@ export function compileCondition(condition: AudienceCondition): ConditionNode {
       actualAt: (ctx, t) => ctx.series(computed)?.valueAt(t) ?? null,
     };
   }
+  if ('churn' in condition) return compileChurnCondition(condition);
   if ('audience' in condition) {
     const key = condition.audience;
     return {

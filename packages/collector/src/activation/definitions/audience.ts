@@ -1,5 +1,6 @@
 /** Validates an audience definition (`POST /v1/audiences`): condition tree, references and cycles. */
 import type { AudienceCondition, AudienceDefinition } from '@exhaust/schema';
+import { parseChurnCondition } from '../churn/condition.js';
 import {
   checkCount,
   checkDuration,
@@ -72,6 +73,7 @@ function checkCondition(input: unknown, path: Path, depth: number, walk: Walk): 
     if (name === undefined || !opValue) return undefined;
     return (field === 'trait' ? { trait: name, ...opValue } : { computed: name, ...opValue }) as AudienceCondition;
   }
+  if ('churn' in input) return parseChurnCondition(input, path, issues);
   if ('audience' in input) {
     checkObject(input, path, ['audience'], issues);
     const key = input.audience;
@@ -104,7 +106,7 @@ function checkCondition(input: unknown, path: Path, depth: number, walk: Walk): 
   return void issues.add(
     path,
     'invalid_type',
-    'a condition needs one of all, any, not, trait, computed, event, audience, subscription',
+    'a condition needs one of all, any, not, trait, computed, event, audience, subscription, churn',
   );
 }
 

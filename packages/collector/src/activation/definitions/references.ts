@@ -30,6 +30,8 @@ function walk(node: AudienceCondition, refs: References): void {
   } else if ('computed' in node) refs.computed.add(node.computed);
   else if ('audience' in node) refs.audiences.add(node.audience);
   else if ('subscription' in node) refs.subscriptions.add(node.subscription.channel);
+  // A churn node reads the purchase event of the current fit, which the store knows.
+  else if ('churn' in node) return;
   else refs.events.add(node.event);
 }
 

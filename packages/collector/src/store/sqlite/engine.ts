@@ -43,8 +43,10 @@ import type {
   PageQuery,
   ProfileActivationState,
   ProfileRef,
+  PurchaseSummaryQuery,
   RecordAttemptInput,
   RotateSecretInput,
+  SaveChurnFitInput,
   SaveDefinitionInput,
   SourceChanges,
   Store,
@@ -56,6 +58,7 @@ import type {
 import { createSqliteAccess, type SqliteAccess } from './access.js';
 import { EXHAUST_SOURCE, SqliteActivation, type SystemEvent } from './activation/index.js';
 import { createSqliteActivity, type SqliteActivity } from './activity.js';
+import { SqliteChurn } from './churn/index.js';
 import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -197,6 +200,7 @@ export class SqliteEngine implements SyncStore {
   readonly #maxPropertyScanRows: number | undefined;
   readonly #activation: SqliteActivation;
   readonly #webhooks: SqliteWebhooks;
+  readonly #churn: SqliteChurn;
   #nextSeq: number;
   #closed = false;
   /** Why the last write failed on storage (disk full, I/O error); null once a write succeeds. */
@@ -269,12 +273,20 @@ export class SqliteEngine implements SyncStore {
       restrictCompanionFiles(options.file);
       this.#webhooks = new SqliteWebhooks(db);
       const subscriptions = this.#subscriptions;
+      this.#churn = new SqliteChurn(db);
       this.#activation = new SqliteActivation(
         db,
         (event) => this.#appendSystemEvent(event),
         {
           active: () => this.#webhooks.wants('computed.changed'),
           changed: (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
+        },
+        {
+          store: this.#churn,
+          bands: {
+            active: () => this.#webhooks.wants('churn.risk_changed'),
+            changed: (rootId, change, now) => this.#outboxChurnRisk(rootId, change, now),
+          },
         },
         {
           topics: (options.subscriptions ?? DEFAULT_SUBSCRIPTIONS_CONFIG).topics,
@@ -539,6 +551,26 @@ export class SqliteEngine implements SyncStore {
     );
   }
 
+  /** `churn.risk_changed`, ordered per profile. */
+  #outboxChurnRisk(
+    rootId: number,
+    change: { pAlive: number; band: string; previousBand: string | null },
+    now: number,
+  ): void {
+    const profileId = this.#webhooks.publicId(rootId);
+    if (profileId === null) return;
+    this.#webhooks.enqueue(
+      {
+        type: 'churn.risk_changed',
+        timestamp: new Date(now).toISOString(),
+        dataJson: JSON.stringify({ profileId, ...change }),
+        facets: {},
+        ordering: { key: `${profileId}/churn`, seq: null },
+      },
+      now,
+    );
+  }
+
   /** `audience.entered` / `audience.exited`, from the lifecycle event the activation store appends. */
   #outboxAudience(event: SystemEvent): void {
     const entered = event.eventName === 'Audience Entered';
@@ -759,9 +791,55 @@ export class SqliteEngine implements SyncStore {
       this.#sources.clear();
       for (const name of sourcesBefore) this.#sources.add(name);
       this.#activation.forgetDefinitions();
+      this.#churn.forget();
       this.#webhooks.forget();
       throw error;
     }
+  }
+
+  // --- churn ---
+
+  readPurchaseSummaries(query: PurchaseSummaryQuery) {
+    return this.#db.transaction(() => this.#churn.summaries(query)).deferred();
+  }
+
+  getProfileChurnFacts(ref: ProfileRef, now: number) {
+    return this.#db
+      .transaction(() => {
+        const profile = this.#identity.getProfileRoot(ref);
+        if (!profile) return null;
+        const current = this.#churn.current();
+        const fit = current?.status === 'fitted' ? current : null;
+        const purchases = fit
+          ? this.#churn.purchasesOf(profile.id, { event: fit.event, valueProperty: fit.valueProperty, asOf: now })
+          : null;
+        return { profileId: profile.publicId, fit: current, purchases };
+      })
+      .deferred();
+  }
+
+  saveChurnFit(input: SaveChurnFitInput) {
+    return this.#transaction(() => {
+      const fit = this.#churn.save(input);
+      this.#activation.afterChurnFit(input.now);
+      return fit;
+    });
+  }
+
+  getChurnFit() {
+    return this.#churn.current();
+  }
+
+  listChurnFits(limit: number) {
+    return this.#churn.list(limit);
+  }
+
+  claimChurnRefit(input: { now: number; owner: string; leaseMs: number }) {
+    return this.#transaction(() => this.#churn.claimRefit(input));
+  }
+
+  nextChurnRefitAt() {
+    return this.#churn.nextRefitAt();
   }
 
   // --- activation ---

@@ -3,9 +3,11 @@
  * transaction together with its `schema_version` row, so a crash mid-migration
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
+
 import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
 import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { REJECTIONS_MIGRATION_SQL } from './activity.js';
+import { CHURN_MIGRATION_SQL } from './churn/schema.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
@@ -136,5 +138,10 @@ export const MIGRATIONS: Migration[] = [
     version: 10,
     name: 'webhooks: endpoints, secrets, outbox deliveries and attempts',
     sql: WEBHOOKS_MIGRATION_SQL,
+  },
+  {
+    version: 11,
+    name: 'churn: BG/NBD fits with their time, the refit schedule row, P(alive) bands per profile',
+    sql: CHURN_MIGRATION_SQL,
   },
 ];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeChurnContract } from '../churn.contract.js';
 import { describeConsoleContract } from '../console.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
 import { describeSubscriptionsContract } from '../subscriptions.contract.js';
@@ -22,6 +23,8 @@ describeConsoleContract('sqlite inline', () => createSqliteStore({ file: freshFi
 describeConsoleContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
 describeSubscriptionsContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
 describeSubscriptionsContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
+describeChurnContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
+describeChurnContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
 
 describe('sqlite store', () => {
   it('keeps committed events and dedupe across a reopen', async () => {

@@ -8,6 +8,7 @@
 import type { AudienceChangeReason, JsonValue } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
 import { evaluateProfile, type ScoreDecay } from '../../../activation/index.js';
+import type { ChurnBandTracker } from '../churn/bands.js';
 import type { DefinitionsView } from './definitions.js';
 import type { FactLoader } from './facts.js';
 
@@ -58,13 +59,27 @@ const SQL = {
     lease_until_ms = NULL WHERE profile_id = ?`,
 } as const;
 
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
+}
+
 export class ActivationWriter {
   readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
   readonly #facts: FactLoader;
   readonly #append: (event: SystemEvent) => void;
   readonly #onComputed: ComputedChangeHook | undefined;
 
-  constructor(db: Database, facts: FactLoader, append: (event: SystemEvent) => void, onComputed?: ComputedChangeHook) {
+  readonly #bands: ChurnBandTracker | undefined;
+
+  constructor(
+    db: Database,
+    facts: FactLoader,
+    append: (event: SystemEvent) => void,
+    onComputed?: ComputedChangeHook,
+    bands?: ChurnBandTracker,
+  ) {
+    this.#bands = bands;
     const prepared: Partial<Record<keyof typeof SQL, Statement<unknown[]>>> = {};
     for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
     this.#sql = prepared as Record<keyof typeof SQL, Statement<unknown[]>>;
@@ -124,7 +139,7 @@ export class ActivationWriter {
       now,
       JSON.stringify(values),
       decays && JSON.stringify(decays),
-      evaluation.nextChangeAt,
+      earliest(evaluation.nextChangeAt, this.#bands?.track(rootId, facts.churn, now) ?? null),
     );
   }
 
@@ -145,6 +160,7 @@ export class ActivationWriter {
       }
     }
     this.#sql.retire.run(rootId);
+    this.#bands?.forget(rootId);
   }
 
   #announceComputed(rootId: number, values: Record<string, JsonValue>, now: number): void {

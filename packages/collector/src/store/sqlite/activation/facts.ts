@@ -6,6 +6,7 @@
  */
 import type { JsonObject, MessageType } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
+import type { ChurnFacts } from '../../../activation/churn/outputs.js';
 import type { AddressFacts, FactEvent, ProfileFacts } from '../../../activation/index.js';
 import { resolveTraits } from '../../../identity/traits.js';
 import { CHANNELS_OF_IDENTIFIER } from '../../../subscriptions/model.js';
@@ -46,7 +47,18 @@ export class FactLoader {
   readonly #addresses: Statement<[number]>;
   readonly #subscriptions: SubscriptionFactSource | undefined;
 
-  constructor(db: Database, subscriptions?: SubscriptionFactSource) {
+  readonly #loadChurn: ((rootId: number, now: number) => ChurnFacts | null) | undefined;
+
+  /**
+   * @param loadChurn the current fit and the profile's purchases, when some audience or band tracking reads them
+   * @param subscriptions the address facts, when some audience reads subscriptions
+   */
+  constructor(
+    db: Database,
+    loadChurn?: (rootId: number, now: number) => ChurnFacts | null,
+    subscriptions?: SubscriptionFactSource,
+  ) {
+    this.#loadChurn = loadChurn;
     this.#subscriptions = subscriptions;
     this.#addresses = db.prepare(
       `SELECT type, value FROM id_identifiers WHERE fragment_id IN (${COMPONENT}) AND type IN ('email', 'phone')`,
@@ -81,7 +93,7 @@ export class FactLoader {
       at: Date.parse(row.ts),
       properties: row.props ? (JSON.parse(row.props) as JsonObject) : {},
     }));
-    const facts: ProfileFacts = { traits, events, now };
+    const facts: ProfileFacts = { traits, events, now, churn: this.#loadChurn?.(rootId, now) ?? null };
     if (view.subscriptions.size > 0 && this.#subscriptions) {
       facts.subscriptions = { topics: this.#subscriptions.topics, addresses: this.#addressFacts(view, rootId) };
     }

@@ -5,8 +5,10 @@
  * claims and the backfill. The decisions are the pure `src/activation`
  * modules; this folder only loads facts and writes what changed.
  */
-import type { AudienceChange, AudienceChangeReason, AudienceMember, JsonValue, Page } from '@exhaust/schema';
+import type { AudienceChange, AudienceChangeReason, AudienceMember, ChurnFit, JsonValue, Page } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
+import { usesChurn } from '../../../activation/churn/condition.js';
+import type { ChurnFacts } from '../../../activation/churn/outputs.js';
 import { type ExplainNode, explainAudience, type ScoreDecay, scoreAt } from '../../../activation/index.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
 import type {
@@ -19,10 +21,25 @@ import type {
   SaveDefinitionInput,
   SaveDefinitionOutcome,
 } from '../../store.js';
+import { type ChurnBandHook, ChurnBandTracker } from '../churn/bands.js';
+import type { SqliteChurn } from '../churn/index.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { ActivationWriter, type ComputedChangeHook, type SystemEvent } from './apply.js';
 import { DefinitionStore, type DefinitionsView } from './definitions.js';
 import { FactLoader, type SubscriptionFactSource } from './facts.js';
+
+/** The current fit as evaluation reads it. */
+interface ChurnState {
+  /** The newest fit when it has parameters. */
+  fit: ChurnFit | null;
+  /** True when evaluations load churn facts: there is a fit and some audience or band tracking reads it. */
+  reads: boolean;
+  /** True when bands are tracked (a fit, and someone subscribes to `churn.risk_changed`). */
+  tracking: boolean;
+  /** True when some audience has a churn condition (whether or not there is a fit). */
+  audiences: boolean;
+}
+const NO_CHURN: ChurnState = { fit: null, reads: false, tracking: false, audiences: false };
 
 export type { ComputedChangeHook, SystemEvent } from './apply.js';
 export { EXHAUST_SOURCE, type SubscriptionFactSource } from './facts.js';
@@ -66,6 +83,7 @@ const SQL = {
   // NOTE: a scan (no index by profile, see the schema): erasure is rare, ingest writes every index.
   eraseChanges: 'DELETE FROM activation_changes WHERE profile_id IN (SELECT value FROM json_each(?))',
   eraseProfiles: 'DELETE FROM activation_profiles WHERE profile_id IN (SELECT value FROM json_each(?))',
+  dueAll: 'UPDATE activation_profiles SET due_ms = ? WHERE due_ms IS NULL OR due_ms > ?',
 } as const;
 
 export class SqliteActivation {
@@ -77,16 +95,26 @@ export class SqliteActivation {
   #view: DefinitionsView;
   readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
 
+  readonly #churn: SqliteChurn;
+  readonly #bands: ChurnBandTracker;
+  /** The current fit as evaluation reads it, refreshed with the view. */
+  #churnState: ChurnState = NO_CHURN;
+  readonly #usesChurn = new WeakMap<DefinitionsView, boolean>();
+
   constructor(
     db: Database,
     append: (event: SystemEvent) => void,
-    onComputed?: ComputedChangeHook,
+    onComputed: ComputedChangeHook | undefined,
+    churn: { store: SqliteChurn; bands: ChurnBandHook },
     subscriptions?: SubscriptionFactSource,
   ) {
     this.#definitions = new DefinitionStore(db);
-    this.#facts = new FactLoader(db, subscriptions);
-    this.#writer = new ActivationWriter(db, this.#facts, append, onComputed);
+    this.#churn = churn.store;
+    this.#bands = new ChurnBandTracker(db, churn.bands, () => this.#churnState.fit?.bands ?? []);
+    this.#facts = new FactLoader(db, (rootId, now) => this.#churnFacts(rootId, now), subscriptions);
+    this.#writer = new ActivationWriter(db, this.#facts, append, onComputed, this.#bands);
     this.#view = this.#definitions.view();
+    this.#refreshChurn();
     const prepared: Partial<Record<keyof typeof SQL, Statement<unknown[]>>> = {};
     for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) prepared[name] = db.prepare(SQL[name]);
     this.#sql = prepared as Record<keyof typeof SQL, Statement<unknown[]>>;
@@ -95,7 +123,42 @@ export class SqliteActivation {
   /** The current definitions (re-read when their version moved). */
   refresh(): DefinitionsView {
     this.#view = this.#definitions.view();
+    this.#refreshChurn();
     return this.#view;
+  }
+
+  /** Re-reads the current fit and whether anything reads churn (some audience, or band tracking). */
+  #refreshChurn(): void {
+    const fit = this.#churn.current();
+    const fitted = fit?.status === 'fitted' && fit.params !== null ? fit : null;
+    let uses = this.#usesChurn.get(this.#view);
+    if (uses === undefined) {
+      uses = [...this.#view.defs.audiences.values()].some((definition) => usesChurn(definition.condition));
+      this.#usesChurn.set(this.#view, uses);
+    }
+    const tracking = fitted !== null && this.#bands.active;
+    this.#churnState = { fit: fitted, reads: fitted !== null && (uses || tracking), tracking, audiences: uses };
+  }
+
+  #churnFacts(rootId: number, now: number): ChurnFacts | null {
+    const { fit, reads } = this.#churnState;
+    if (!reads || !fit?.params) return null;
+    const purchases = this.#churn.purchasesOf(rootId, {
+      event: fit.event,
+      valueProperty: fit.valueProperty,
+      asOf: now,
+    });
+    return { params: fit.params, purchases };
+  }
+
+  /**
+   * After a new fit: every evaluated profile is due now when churn is read, since new
+   * parameters move every churn figure (members may leave and others enter). An
+   * `insufficient_data` fit also re-evaluates churn audiences: without parameters nobody matches.
+   */
+  afterChurnFit(now: number): void {
+    this.refresh();
+    if (this.#churnState.reads || this.#churnState.audiences) this.#sql.dueAll.run(now, now);
   }
 
   // --- ingest ---
@@ -108,15 +171,17 @@ export class SqliteActivation {
 
   /** The one check ingest pays when nothing is defined. */
   get active(): boolean {
-    return this.#view.any;
+    return this.#view.any || this.#churnState.tracking;
   }
 
   /** Notes a stored, attached event; evaluation waits for the end of its request (same savepoint). */
   noteEvent(event: PreparedEvent, rootId: number, mergedRoots: readonly number[]): void {
     const { relevant, traits } = this.#view;
     // Definitions name track events only: `relevant.types` are the types of those names.
+    const churn = this.#churnState;
     const matters =
       relevant.all ||
+      (churn.reads && event.eventName !== null && event.eventName === churn.fit?.event) ||
       (event.eventName !== null && relevant.names.has(event.eventName)) ||
       event.traitWrites.some((write) => traits.has(write.key));
     for (const loser of mergedRoots) this.#mergedAway.add(loser);
@@ -200,6 +265,7 @@ export class SqliteActivation {
     this.#sql.eraseMemberships.run(ids);
     this.#sql.eraseChanges.run(ids);
     this.#sql.eraseProfiles.run(ids);
+    this.#churn.erase(fragmentIds);
   }
 
   // --- definitions ---
