@@ -38,6 +38,7 @@ export type {
   ConsentState,
   CreatedKey,
   DefinitionMeta,
+  DefinitionPreview,
   DefinitionStatus,
   DeletionRecord,
   DeletionResult,

@@ -34,4 +34,5 @@ export type {
   ScoreDecay,
 } from './facts.js';
 export { MAX_LOOKAHEAD_STEPS } from './flip.js';
+export { type PreviewOutcome, type PreviewTarget, previewProfile, withPreviewed } from './preview.js';
 export { scoreAt } from './scores/score.js';

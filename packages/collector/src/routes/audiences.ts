@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { DefinitionRecord } from '../store/store.js';
 import type { DefinitionRoutesDeps } from './computed-traits.js';
+import { previewDefinition } from './definition-preview.js';
 import { definitionNotFound, deleteDefinition, readDefinitionBody, writeDefinition } from './definition-writes.js';
 import { pageQuerySchema, pageQueryShape, parseQuery } from './query.js';
 
@@ -36,6 +37,8 @@ export function createAudienceRoutes({ store, maxWindowMs }: DefinitionRoutesDep
     const record = await writeDefinition({ store, kind, body, mode: 'create', maxWindowMs });
     return c.json(toResource(record as DefinitionRecord<AudienceDefinition>, await sizeOf(record.definition.key)), 201);
   });
+
+  app.post('/v1/audiences/preview', async (c) => c.json(await previewDefinition(c, { store, kind, maxWindowMs })));
 
   app.get('/v1/audiences', async (c) => {
     const [snapshot, sizes] = await Promise.all([store.getDefinitions(), store.audienceSizes()]);

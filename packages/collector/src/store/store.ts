@@ -14,6 +14,7 @@ import type {
   DeletionRecord,
   DeletionResult,
   EventWarning,
+  JsonValue,
   KeyInfo,
   MergeRecord,
   MergeResult,
@@ -48,7 +49,7 @@ import type { CheckFacts } from '../subscriptions/precedence.js';
 /** Rejected messages the store remembers (the newest ones); older ones are forgotten. */
 export const MAX_RECENT_REJECTIONS = 1000;
 
-import type { ExplainNode } from '../activation/index.js';
+import type { ExplainNode, PreviewTarget } from '../activation/index.js';
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
 export interface IncomingEvent {
@@ -319,6 +320,29 @@ export interface ClaimDueInput {
   limit: number;
 }
 
+/** `previewDefinition`: evaluate a definition that is not saved over the newest profiles. */
+export interface PreviewDefinitionInput {
+  /** Already validated against the current definitions; replaces a saved one of the same key. */
+  target: PreviewTarget;
+  /** Newest canonical profiles evaluated (the sample). */
+  sampleSize: number;
+  /** Matching profiles listed in `sample`, newest first. */
+  sampleMembers: number;
+  /** Epoch ms. */
+  now: number;
+}
+
+export interface DefinitionPreviewSample {
+  /** Canonical profiles (as the backfill evaluates them: every profile that is not merged into another). */
+  totalProfiles: number;
+  /** Profiles evaluated: the newest `sampleSize`, or all of them. */
+  sampled: number;
+  /** Sampled profiles in the audience (audience) or with a value (computed trait). */
+  matched: number;
+  /** Up to `sampleMembers` matching profiles, newest first; `value` for a computed trait. */
+  sample: { profileId: string; value?: JsonValue | null }[];
+}
+
 export interface BackfillProgress {
   /** Profiles evaluated by this step. */
   evaluated: number;
@@ -557,6 +581,11 @@ export interface Store {
     key: string,
     now: number,
   ): Promise<{ profileId: string; explain: ExplainNode } | 'unknown_audience' | null>;
+  /**
+   * Evaluates a definition that is not saved over the newest `sampleSize` canonical profiles,
+   * reading their stored events and traits; writes nothing.
+   */
+  previewDefinition(input: PreviewDefinitionInput): Promise<DefinitionPreviewSample>;
   /** Leases profiles whose next change is due; answers their profile ids. */
   claimDue(input: ClaimDueInput): Promise<string[]>;
   /**

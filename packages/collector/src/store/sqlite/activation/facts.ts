@@ -48,16 +48,25 @@ export class FactLoader {
   }
 
   load(view: DefinitionsView, rootId: number, now: number): ProfileFacts {
+    if (view.relevant.all) return this.#read(rootId, null, now);
+    if (this.#filter?.version !== view.version) {
+      this.#filter = { version: view.version, names: JSON.stringify([...view.relevant.names]) };
+    }
+    return this.#read(rootId, this.#filter.names, now);
+  }
+
+  /**
+   * The facts for definitions that are not the saved view (a preview): `names` is the
+   * json_each argument of the track event names they read, or null for every event.
+   */
+  loadFor(names: string | null, rootId: number, now: number): ProfileFacts {
+    return this.#read(rootId, names, now);
+  }
+
+  #read(rootId: number, names: string | null, now: number): ProfileFacts {
     const writes = this.#traits.all(rootId) as { key: string; value: string; tsMs: number; seq: number }[];
     const { traits } = resolveTraits(writes.map((write) => ({ ...write, value: JSON.parse(write.value) })));
-    let rows: FactRow[];
-    if (view.relevant.all) rows = this.#allEvents.all(rootId) as FactRow[];
-    else {
-      if (this.#filter?.version !== view.version) {
-        this.#filter = { version: view.version, names: JSON.stringify([...view.relevant.names]) };
-      }
-      rows = this.#someEvents.all(rootId, this.#filter.names) as FactRow[];
-    }
+    const rows = (names === null ? this.#allEvents.all(rootId) : this.#someEvents.all(rootId, names)) as FactRow[];
     const events: FactEvent[] = rows.map((row) => ({
       messageId: row.messageId,
       type: row.type,

@@ -7,14 +7,24 @@
  */
 import type { AudienceChange, AudienceChangeReason, AudienceMember, JsonValue, Page } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { type ExplainNode, explainAudience, type ScoreDecay, scoreAt } from '../../../activation/index.js';
+import {
+  type ExplainNode,
+  explainAudience,
+  previewProfile,
+  relevantEvents,
+  type ScoreDecay,
+  scoreAt,
+  withPreviewed,
+} from '../../../activation/index.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
 import type {
   BackfillProgress,
   ChangeQuery,
   ClaimDueInput,
   DefinitionKind,
+  DefinitionPreviewSample,
   PageQuery,
+  PreviewDefinitionInput,
   ProfileActivationState,
   SaveDefinitionInput,
   SaveDefinitionOutcome,
@@ -62,6 +72,9 @@ const SQL = {
   deleteMembershipsKey: 'DELETE FROM activation_memberships WHERE audience_key = ?',
   deleteChangesKey: 'DELETE FROM activation_changes WHERE audience_key = ?',
   backfillTarget: "SELECT COALESCE(MAX(backfill_upto), 0) FROM activation_definitions WHERE status = 'backfilling'",
+  // The preview's sample: the newest canonical profiles, as the backfill evaluates them.
+  newestRoots: 'SELECT id, public_id AS publicId FROM id_fragments WHERE canonical_id = id ORDER BY id DESC LIMIT ?',
+  countRoots: 'SELECT COUNT(*) FROM id_fragments WHERE canonical_id = id',
   eraseMemberships: 'DELETE FROM activation_memberships WHERE profile_id IN (SELECT value FROM json_each(?))',
   // NOTE: a scan (no index by profile, see the schema): erasure is rare, ingest writes every index.
   eraseChanges: 'DELETE FROM activation_changes WHERE profile_id IN (SELECT value FROM json_each(?))',
@@ -292,6 +305,34 @@ export class SqliteActivation {
     const view = this.refresh();
     if (!view.defs.audiences.has(key)) return 'unknown_audience';
     return explainAudience(view.defs, key, this.#facts.load(view, rootId, now)) ?? 'unknown_audience';
+  }
+
+  /** Evaluates an unsaved definition over the newest profiles; reads only. */
+  preview(input: PreviewDefinitionInput): DefinitionPreviewSample {
+    const defs = withPreviewed(this.refresh().defs, input.target);
+    const relevant = relevantEvents(defs);
+    const names = relevant.all ? null : JSON.stringify([...relevant.names]);
+    const roots = this.#sql.newestRoots.all(input.sampleSize) as { id: number; publicId: string }[];
+    const sample: DefinitionPreviewSample['sample'] = [];
+    let matched = 0;
+    for (const root of roots) {
+      const outcome = previewProfile(defs, input.target, this.#facts.loadFor(names, root.id, input.now));
+      if (!outcome.matched) continue;
+      matched += 1;
+      if (sample.length < input.sampleMembers) {
+        sample.push(
+          input.target.kind === 'audience'
+            ? { profileId: root.publicId }
+            : { profileId: root.publicId, value: outcome.value ?? null },
+        );
+      }
+    }
+    return {
+      totalProfiles: this.#sql.countRoots.pluck().get() as number,
+      sampled: roots.length,
+      matched,
+      sample,
+    };
   }
 
   // --- scheduling (each inside the engine's transaction) ---
