@@ -175,6 +175,7 @@ export type {
   WebhookEndpointPatch,
   WebhookEventType,
   WebhookFilter,
+  WebhookHealth,
   WebhookProfile,
 } from './webhooks.js';
 export { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from './webhooks.js';

@@ -9,7 +9,7 @@ import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
-import { WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
+import { WEBHOOK_HEALTH_MIGRATION_SQL, WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
 
 export interface Migration {
   version: number;
@@ -136,5 +136,10 @@ export const MIGRATIONS: Migration[] = [
     version: 10,
     name: 'webhooks: endpoints, secrets, outbox deliveries and attempts',
     sql: WEBHOOKS_MIGRATION_SQL,
+  },
+  {
+    version: 11,
+    name: 'webhook health: when each endpoint last succeeded and last failed',
+    sql: WEBHOOK_HEALTH_MIGRATION_SQL,
   },
 ];
