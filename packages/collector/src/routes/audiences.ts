@@ -13,7 +13,11 @@ import { previewDefinition } from './definition-preview.js';
 import { definitionNotFound, deleteDefinition, readDefinitionBody, writeDefinition } from './definition-writes.js';
 import { pageQuerySchema, pageQueryShape, parseQuery } from './query.js';
 
-const changesQuerySchema = z.object({ limit: pageQueryShape.limit, since: z.string().min(1).optional() });
+const changesQuerySchema = z.object({
+  limit: pageQueryShape.limit,
+  since: z.string().min(1).optional(),
+  order: z.enum(['asc', 'desc']).default('asc'),
+});
 
 const toResource = (record: DefinitionRecord<AudienceDefinition>, size: number): AudienceResource => ({
   ...record.definition,
@@ -73,7 +77,8 @@ export function createAudienceRoutes({ store, maxWindowMs }: DefinitionRoutesDep
 
   app.get('/v1/audiences/:key/changes', async (c) => {
     const key = c.req.param('key');
-    const page = await store.listAudienceChanges(key, parseQuery(changesQuerySchema, c.req.query()));
+    const { order, ...query } = parseQuery(changesQuerySchema, c.req.query());
+    const page = await store.listAudienceChanges(key, { ...query, newest: order === 'desc' });
     if (!page) throw definitionNotFound(kind, key);
     return c.json(page);
   });

@@ -210,6 +210,16 @@ export function describeActivationContract(name: string, open: StoreFactory): vo
       // Resuming the feed from its cursor answers nothing new, and the same cursor again.
       const resumed = await store.listAudienceChanges('buyers', { limit: 10, since: changes!.nextCursor });
       expect(resumed).toEqual({ data: [], nextCursor: changes!.nextCursor });
+      // The newest first: two more buyers, read newest first, and the cursor resumes after the newest.
+      const [b] = await store.ingest([order('b', Date.now())]);
+      const [c] = await store.ingest([order('c', Date.now())]);
+      const newest = await store.listAudienceChanges('buyers', { limit: 2, newest: true });
+      expect(newest?.data.map((change) => change.profileId)).toEqual([c!.profileId, b!.profileId]);
+      expect(newest?.nextCursor).toBe((await store.listAudienceChanges('buyers', { limit: 10 }))?.nextCursor);
+      expect(await store.listAudienceChanges('buyers', { limit: 10, since: newest!.nextCursor })).toEqual({
+        data: [],
+        nextCursor: newest!.nextCursor,
+      });
       expect(await store.listAudienceChanges('nope', { limit: 10 })).toBeNull();
       expect(await store.listAudienceMembers('nope', { limit: 10 })).toBeNull();
       expect(await store.getProfileActivation({ id: 'p_unknown' })).toBeNull();

@@ -303,6 +303,11 @@ export interface ChangeQuery {
   limit: number;
   /** A `nextCursor` of an earlier answer; absent = from the start. */
   since?: string | null;
+  /**
+   * The newest `limit` changes, newest first (`since` is ignored); `nextCursor` is still where a
+   * poller resumes: after the newest change.
+   */
+  newest?: boolean;
 }
 
 /** What a profile's activation looks like, with the id of the canonical profile it belongs to. */

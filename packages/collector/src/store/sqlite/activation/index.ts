@@ -59,6 +59,9 @@ const SQL = {
   changes: `SELECT c.id, f.public_id AS profileId, c.seq, c.entered, c.reason, c.at_ms AS atMs, c.message_id AS messageId
      FROM activation_changes c JOIN id_fragments f ON f.id = c.profile_id
      WHERE c.audience_key = ? AND c.id > ? ORDER BY c.id LIMIT ?`,
+  newestChanges: `SELECT c.id, f.public_id AS profileId, c.seq, c.entered, c.reason, c.at_ms AS atMs, c.message_id AS messageId
+     FROM activation_changes c JOIN id_fragments f ON f.id = c.profile_id
+     WHERE c.audience_key = ? ORDER BY c.id DESC LIMIT ?`,
   sizes: 'SELECT audience_key AS key, COUNT(*) AS n FROM activation_memberships WHERE member = 1 GROUP BY audience_key',
   claim: `UPDATE activation_profiles SET lease_owner = ?, lease_until_ms = ? WHERE profile_id IN (
        SELECT profile_id FROM activation_profiles WHERE due_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms <= ?)
@@ -269,8 +272,10 @@ export class SqliteActivation {
 
   changes(key: string, query: ChangeQuery): Page<AudienceChange> | null {
     if (!this.refresh().defs.audiences.has(key)) return null;
-    const after = query.since ? decodeCursor(query.since) : 0;
-    const rows = this.#sql.changes.all(key, after, query.limit) as {
+    const after = query.since && !query.newest ? decodeCursor(query.since) : 0;
+    const rows = (
+      query.newest ? this.#sql.newestChanges.all(key, query.limit) : this.#sql.changes.all(key, after, query.limit)
+    ) as {
       id: number;
       profileId: string;
       seq: number;
@@ -288,7 +293,7 @@ export class SqliteActivation {
         at: iso(row.atMs),
         messageId: row.messageId,
       })),
-      nextCursor: encodeCursor(rows.at(-1)?.id ?? after),
+      nextCursor: encodeCursor((query.newest ? rows[0]?.id : rows.at(-1)?.id) ?? after),
     };
   }
 
