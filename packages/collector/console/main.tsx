@@ -1,12 +1,12 @@
 /**
  * The operator console: a Preact app served by the collector at /console/.
  * It signs in with an admin key and uses only the public admin API. A page is
- * one module and one entry of ROUTES; the audiences, webhooks and
- * subscriptions pages join here when their features land.
+ * one module and one entry of ROUTES.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { getAdminKey, signOut } from './api.js';
+import { AudiencePage, AudiencesPage, ComputedTraitPage, NewDefinitionPage } from './pages/audiences.js';
 import { EventPage } from './pages/event.js';
 import { LivePage } from './pages/live.js';
 import { OverviewPage } from './pages/overview.js';
@@ -14,6 +14,8 @@ import { ProfilePage } from './pages/profile.js';
 import { ProfilesPage } from './pages/profiles.js';
 import { SettingsPage } from './pages/settings.js';
 import { SignInPage } from './pages/sign-in.js';
+import { SubscriptionsPage } from './pages/subscriptions.js';
+import { WebhookPage, WebhooksPage } from './pages/webhooks.js';
 import { currentPath, match, navigate, type Route, useHash } from './router.js';
 
 const ROUTES: Route[] = [
@@ -22,6 +24,13 @@ const ROUTES: Route[] = [
   { pattern: '/profiles', page: ProfilesPage, nav: 'Profiles', title: 'Profiles' },
   { pattern: '/profiles/:ref', page: ProfilePage, title: 'Profile' },
   { pattern: '/events/:messageId', page: EventPage, title: 'Event' },
+  { pattern: '/audiences', page: AudiencesPage, nav: 'Audiences', title: 'Audiences and computed traits' },
+  { pattern: '/audiences/:key', page: AudiencePage, title: 'Audience' },
+  { pattern: '/computed-traits/:key', page: ComputedTraitPage, title: 'Computed trait' },
+  { pattern: '/new/:kind', page: NewDefinitionPage, title: 'New definition' },
+  { pattern: '/webhooks', page: WebhooksPage, nav: 'Webhooks', title: 'Webhooks' },
+  { pattern: '/webhooks/:id', page: WebhookPage, title: 'Webhook endpoint' },
+  { pattern: '/subscriptions', page: SubscriptionsPage, nav: 'Subscriptions', title: 'Subscriptions' },
   { pattern: '/settings', page: SettingsPage, nav: 'Settings', title: 'Settings' },
 ];
 

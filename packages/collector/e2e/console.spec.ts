@@ -1,8 +1,11 @@
 /**
  * The operator console in real Chromium against the real (built) collector
  * with seeded data: sign-in, live events, search, the identity graph and an
- * unmerge, why-not-merged, what happened to an event, erasure; an axe scan on
- * every page; screenshots of the overview and a profile into docs/.
+ * unmerge, why-not-merged, what happened to an event, erasure, an audience
+ * written with a mistake, fixed, previewed and saved, a webhook delivery
+ * retried against a real loopback receiver, a subscription lookup, import and
+ * export; an axe scan on every page; screenshots of the overview, a profile
+ * and an audience into docs/.
  * Uses the built collector and console (`pnpm build` first; `pnpm test` does).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
+import { startReceiver, type TestReceiver } from '../src/test/webhook-receiver.js';
 
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
@@ -24,6 +28,7 @@ interface Collector {
 
 let collector: Collector;
 let dir: string;
+let receiver: TestReceiver;
 
 async function send(path: string, body: unknown) {
   const res = await fetch(`${collector.url}${path}`, {
@@ -92,18 +97,25 @@ async function expectAccessible(page: Page) {
 test.beforeAll(async () => {
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`pnpm build\` first`);
   dir = mkdtempSync(join(tmpdir(), 'exhaust-console-e2e-'));
+  receiver = await startReceiver();
   const { startCollector } = (await import(DIST)) as { startCollector(options: object): Promise<Collector> };
   collector = await startCollector({
     port: 0,
     db: join(dir, 'exhaust.db'),
     logLevel: 'silent',
-    config: { sources: [{ name: 'shop-web', writeKey: WRITE_KEY, allowedOrigins: ['*'] }], adminKeys: [ADMIN_KEY] },
+    config: {
+      sources: [{ name: 'shop-web', writeKey: WRITE_KEY, allowedOrigins: ['*'] }],
+      adminKeys: [ADMIN_KEY],
+      // The receiver is on loopback over http; the automatic retry waits 10 minutes so the page's retry is the one.
+      webhooks: { allowHttp: true, allowPrivateNetworks: true, retryScheduleMs: [600_000] },
+    },
   });
   await seed();
 });
 
 test.afterAll(async () => {
   await collector?.close();
+  await receiver?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -229,5 +241,152 @@ test('erasure through the dialog, at phone width', async ({ page }) => {
   await dialog.getByRole('button', { name: 'Erase for good' }).click();
   await expect(page.getByText(/^Erased: \d+ events/)).toBeVisible();
   expect((await admin('/v1/profiles/userId:u-grace')).status).toBe(404);
+  await expectAccessible(page);
+});
+
+test('an audience written with a mistake is shown at the failing node, then fixed, previewed and saved', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signIn(page);
+  await page.getByRole('link', { name: 'Audiences' }).click();
+  await expect(page.getByRole('heading', { name: 'Audiences and computed traits' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'New audience' }).click();
+  const editor = page.getByLabel('Definition (JSON)');
+  const definition = (op: string) => ({
+    key: 'pro_buyers',
+    name: 'Pro buyers',
+    condition: {
+      all: [
+        { trait: 'plan', op, value: 'pro' },
+        { event: 'Order Completed', within: '30d' },
+      ],
+    },
+  });
+  await editor.fill(JSON.stringify(definition('equals'), null, 2));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  // The issue is shown at the node its path names, and only there.
+  const bad = page.locator('#node-condition-all-0');
+  await expect(bad.locator('.issues')).toContainText('unknown_op');
+  await expect(bad).toHaveClass(/invalid/);
+  await expect(page.locator('#node-condition-all-1 .issues')).toHaveCount(0);
+  await expect(page.getByRole('alert')).toContainText('One problem');
+  await expect(editor).toHaveAttribute('aria-invalid', 'true');
+  await expectAccessible(page);
+  // The summary's path moves focus to the node.
+  await page.getByRole('button', { name: 'condition.all.0.op' }).click();
+  await expect(bad).toBeFocused();
+
+  await editor.fill(JSON.stringify(definition('eq'), null, 2));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const ada = (await admin('/v1/profiles/userId:u-ada')).body.id as string;
+  await expect(page.getByText('Estimated size: 1')).toBeVisible();
+  await expect(page.getByText(/^Exact: every one of the \d+ profiles was evaluated; 1 matched/)).toBeVisible();
+  await expect(page.getByRole('link', { name: ada })).toBeVisible();
+  expect((await admin('/v1/audiences/pro_buyers')).status).toBe(404);
+  await expectAccessible(page);
+
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Pro buyers', level: 1 })).toBeVisible();
+  await expect(page.getByText(/^Saved pro_buyers/)).toBeVisible();
+  // The backfill finds Ada in the background: the page shows her once it has.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('region', { name: 'Members' }).getByRole('link', { name: ada })).toBeVisible({
+      timeout: 500,
+    });
+  }).toPass({ timeout: 10_000 });
+  // A new order enters someone else: the recent changes list it.
+  await send('/v1/identify', { userId: 'u-lin', traits: { plan: 'pro' }, messageId: 'lin-signup' });
+  await send('/v1/track', { userId: 'u-lin', event: 'Order Completed', messageId: 'lin-order' });
+  await page.reload();
+  const lin = (await admin('/v1/profiles/userId:u-lin')).body.id as string;
+  await expect(page.getByRole('region', { name: 'Recent changes' }).getByRole('link', { name: lin })).toBeVisible();
+  await expectAccessible(page);
+  await page.screenshot({ path: join(DOCS, 'console-audience.png'), fullPage: true });
+
+  // The profile page shows the membership and the computed values beside the rest.
+  await page.goto(`${collector.url}/console/#/profiles/${encodeURIComponent('userId:u-lin')}`);
+  await expect(page.getByRole('region', { name: 'Audiences' }).getByRole('link', { name: 'pro_buyers' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Churn risk' })).toContainText('Not available in this collector yet.');
+});
+
+test('a webhook delivery that failed is retried from the page and delivered', async ({ page }) => {
+  const created = await admin('/v1/webhooks', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `${receiver.url}/hooks`, events: ['profile.erased'], description: 'back office' }),
+  });
+  expect(created.status).toBe(201);
+  receiver.script({ status: 500, body: 'database is down' });
+  await signIn(page);
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await expect(page.getByRole('cell', { name: /back office/ })).toContainText('back office');
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'back office' }).click();
+  await page.getByRole('button', { name: 'Send a test' }).click();
+  await expect(page.getByText(/^Test msg_\S+ queued/)).toBeVisible();
+  await receiver.waitFor(1);
+  // The one attempt failed: the page shows the endpoint failing and the attempt with its answer.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText('failing', { exact: true }).first()).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  const delivery = page.locator('.events li').first();
+  await delivery.locator('summary').click();
+  await expect(delivery.getByRole('cell', { name: '500' })).toBeVisible();
+  await expect(delivery).toContainText('database is down');
+  await expectAccessible(page);
+
+  const [item] = (await admin(`/v1/webhooks/${created.body.id}/deliveries`)).body.data;
+  await page.getByRole('button', { name: `Retry ${item.id}` }).click();
+  await expect(page.getByText(`Delivery ${item.id} is sent again now.`)).toBeVisible();
+  await receiver.waitFor(2);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator('.events li').first()).toContainText('delivered', { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  await expect(page.locator('.events li').first()).toContainText('2 attempts');
+  await expect(page.getByText('healthy')).toBeVisible();
+  expect(receiver.received[1]?.headers['webhook-id']).toBe(item.id);
+
+  await page.getByRole('button', { name: 'Rotate secret…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+  await expect(page.getByText(/^whsec_/)).toBeVisible();
+  await expectAccessible(page);
+});
+
+test('subscriptions: an address looked up, a CSV imported, an export offered for download', async ({ page }) => {
+  const put = await admin('/v1/subscriptions/email/ada@example.com', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'subscribed', topics: { newsletter: 'subscribed' }, source: 'api' }),
+  });
+  expect(put.status).toBe(200);
+  await signIn(page);
+  await page.getByRole('link', { name: 'Subscriptions' }).click();
+  await page.getByLabel('Address', { exact: true }).fill('Ada@Example.com');
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await expect(page.getByText('email:ada@example.com')).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'newsletter' })).toBeVisible();
+  await expect(page.getByText('none → subscribed').first()).toBeVisible();
+  await page.getByLabel('CSV file').setInputFiles({
+    name: 'optouts.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(
+      'channel,address,status\nemail,alan@example.org,unsubscribed\nemail,not-an-email,unsubscribed\n',
+    ),
+  });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByText('1 rows applied, 1 skipped.')).toBeVisible();
+  await expect(page.getByText(/^line 3: invalid/)).toBeVisible();
+  await page.getByLabel('Status', { exact: true }).selectOption('unsubscribed');
+  await page.getByRole('button', { name: 'Prepare export' }).click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download subscriptions.csv' }).click();
+  const file = await (await download).path();
+  const { readFileSync } = await import('node:fs');
+  expect(readFileSync(file, 'utf8')).toContain('email,alan@example.org,,unsubscribed');
   await expectAccessible(page);
 });

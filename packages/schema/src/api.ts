@@ -482,3 +482,22 @@ export interface ProfileActivation {
 
 /** `GET /v1/profiles/{ref}`. */
 export type ProfileView = Profile & ProfileActivation & { churn: ProfileChurn | null };
+
+/**
+ * `POST /v1/audiences/preview`, `POST /v1/computed-traits/preview`: a definition evaluated
+ * without saving it, over the newest profiles (a bounded sample), scaled to an estimate.
+ */
+export interface DefinitionPreview {
+  /** Profiles the collector has (every profile not merged into another). */
+  totalProfiles: number;
+  /** Profiles evaluated: the newest ones, at most 1,000 (`PREVIEW_SAMPLE_PROFILES`). */
+  sampled: number;
+  /** Sampled profiles in the audience, or with a value (not null, 0, false, '' or []) for a computed trait. */
+  matched: number;
+  /** `matched` scaled from the sample to every profile (exact when every profile was sampled). */
+  estimatedSize: number;
+  /** True when the sample was every profile. */
+  exact: boolean;
+  /** Up to 20 matching profiles, newest first; `value` for a computed trait. */
+  sample: { profileId: string; value?: JsonValue | null }[];
+}

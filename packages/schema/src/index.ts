@@ -39,6 +39,7 @@ export type {
   ConsentState,
   CreatedKey,
   DefinitionMeta,
+  DefinitionPreview,
   DefinitionStatus,
   DeletionRecord,
   DeletionResult,
@@ -187,6 +188,7 @@ export type {
   WebhookEndpointPatch,
   WebhookEventType,
   WebhookFilter,
+  WebhookHealth,
   WebhookProfile,
 } from './webhooks.js';
 export { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from './webhooks.js';

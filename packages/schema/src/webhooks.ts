@@ -66,8 +66,19 @@ export interface WebhookEndpoint {
   enabled: boolean;
   /** Why the collector disabled it (410, or failing for too long); null when enabled or disabled by an operator. */
   disabledReason: string | null;
+  health: WebhookHealth;
   createdAt: string;
   updatedAt: string;
+}
+
+/** How an endpoint has been doing, from its attempts (ISO 8601 times, null when never). */
+export interface WebhookHealth {
+  /** The last attempt answered 2xx. */
+  lastSuccessAt: string | null;
+  /** The last attempt that failed (any non-2xx, timeout or refused connection). */
+  lastFailureAt: string | null;
+  /** The first failed attempt since the last success; null while healthy. Five days of it disable the endpoint. */
+  failingSince: string | null;
 }
 
 /** The 201 answer of `POST /v1/webhooks`: the signing secret is shown this once. */

@@ -3,7 +3,15 @@
  * timeline, the identity graph with every merge, and the privileged actions
  * (unmerge, force-merge, erase), each confirmed in a dialog.
  */
-import type { ConsentRecord, DeletionResult, MergeRecord, Page, Profile, StoredEvent } from '@exhaust/schema';
+import type {
+  ConsentRecord,
+  DeletionResult,
+  MergeRecord,
+  Page,
+  Profile,
+  ProfileView,
+  StoredEvent,
+} from '@exhaust/schema';
 import { useState } from 'preact/hooks';
 import { api, refPath } from '../api.js';
 import { href, navigate } from '../router.js';
@@ -17,7 +25,7 @@ export function ProfilePage({ params }: { params: Record<string, string> }) {
   const [data, reload] = useAsync(
     () =>
       Promise.all([
-        api<Profile>(refPath(ref)),
+        api<ProfileView>(refPath(ref)),
         api<{ data: MergeRecord[] }>(`${refPath(ref)}/merges`),
         api<{ data: ConsentRecord[] }>(`${refPath(ref)}/consent`),
       ]),
@@ -123,7 +131,7 @@ export function ProfilePage({ params }: { params: Record<string, string> }) {
                   </>
                 )}
               </section>
-              <PendingSlots />
+              <Activation profile={profile} />
             </div>
             <IdentityGraph profile={profile} merges={merges.data} onChange={reload} setNotice={setNotice} />
             <Actions profile={profile} setNotice={setNotice} />
@@ -135,20 +143,82 @@ export function ProfilePage({ params }: { params: Record<string, string> }) {
   );
 }
 
-/** Places for what the activation features add; empty until they land (never made-up data). */
-function PendingSlots() {
+/** Computed traits and scores, audience memberships, subscriptions; churn keeps its marked place until it lands. */
+function Activation({ profile }: { profile: ProfileView }) {
+  const computed = Object.entries(profile.computed ?? {});
+  const subscriptions = profile.subscriptions ?? [];
   return (
-    <section aria-labelledby="pending-h" class="pending">
-      <h2 id="pending-h">Activation</h2>
-      <dl class="pairs">
-        {['Computed traits and scores', 'Audiences', 'Subscriptions', 'Churn risk'].map((name) => (
-          <div key={name} data-slot={name}>
-            <dt>{name}</dt>
-            <dd>Not available in this collector yet.</dd>
-          </div>
-        ))}
-      </dl>
-    </section>
+    <>
+      <section aria-labelledby="computed-h" data-slot="Computed traits and scores">
+        <h2 id="computed-h">Computed traits and scores</h2>
+        {computed.length === 0 ? (
+          <p>None defined, or not evaluated yet.</p>
+        ) : (
+          <>
+            <dl class="pairs">
+              {computed.map(([key, value]) => (
+                <div key={key}>
+                  <dt>
+                    <a href={href('computed-traits', key)}>{key}</a>
+                  </dt>
+                  <dd>
+                    <code>{JSON.stringify(value)}</code>
+                  </dd>
+                </div>
+              ))}
+            </dl>
+            {profile.computedAt ? (
+              <p class="hint">
+                Evaluated <Time at={profile.computedAt} />
+              </p>
+            ) : null}
+          </>
+        )}
+      </section>
+      <section aria-labelledby="audiences-h" data-slot="Audiences">
+        <h2 id="audiences-h">Audiences</h2>
+        {profile.audiences.length === 0 ? (
+          <p>In no audience.</p>
+        ) : (
+          <ul class="plain">
+            {profile.audiences.map((a) => (
+              <li key={a.key}>
+                <a href={href('audiences', a.key)}>{a.key}</a> since <Time at={a.enteredAt} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="subscriptions-h" data-slot="Subscriptions">
+        <h2 id="subscriptions-h">Subscriptions</h2>
+        {subscriptions.length === 0 ? (
+          <p>No subscription status kept for its addresses.</p>
+        ) : (
+          <ul class="plain">
+            {subscriptions.map((s) => (
+              <li key={`${s.channel}:${s.address}`}>
+                <strong>{s.channel}</strong> {s.address}: {s.status}
+                {s.since ? (
+                  <>
+                    {' '}
+                    since <Time at={s.since} />
+                  </>
+                ) : null}
+                {Object.entries(s.topics).map(([topic, t]) => (
+                  <span key={topic} class="badge">
+                    {topic}: {t.status}
+                  </span>
+                ))}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="churn-h" class="pending" data-slot="Churn risk">
+        <h2 id="churn-h">Churn risk</h2>
+        <p>Not available in this collector yet.</p>
+      </section>
+    </>
   );
 }
 

@@ -36,4 +36,5 @@ export type {
   SubscriptionFacts,
 } from './facts.js';
 export { MAX_LOOKAHEAD_STEPS } from './flip.js';
+export { type PreviewOutcome, type PreviewTarget, previewProfile, withPreviewed } from './preview.js';
 export { scoreAt } from './scores/score.js';

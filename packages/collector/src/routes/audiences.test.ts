@@ -141,6 +141,10 @@ describe('audiences over HTTP', () => {
     expect(more.body.data).toHaveLength(1);
     const r3 = await profile(collector, 'anonymousId:r3');
     expect(more.body.data[0]).toMatchObject({ profileId: r3.id, change: 'entered', reason: 'event', seq: 1 });
+    // order=desc: the newest first (what the console shows as recent changes); its cursor resumes after them.
+    const recent = await admin(collector, 'GET', '/v1/audiences/readers/changes?limit=1&order=desc');
+    expect(recent.body).toEqual({ data: [more.body.data[0]], nextCursor: more.body.nextCursor });
+    expect((await admin(collector, 'GET', '/v1/audiences/readers/changes?order=sideways')).status).toBe(400);
     const lifecycle = await admin(collector, 'GET', `/v1/events/${encodeURIComponent(more.body.data[0].messageId)}`);
     expect(lifecycle.body).toMatchObject({
       source: 'exhaust',

@@ -9,10 +9,15 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { DefinitionRecord } from '../store/store.js';
 import type { DefinitionRoutesDeps } from './computed-traits.js';
+import { previewDefinition } from './definition-preview.js';
 import { definitionNotFound, deleteDefinition, readDefinitionBody, writeDefinition } from './definition-writes.js';
 import { pageQuerySchema, pageQueryShape, parseQuery } from './query.js';
 
-const changesQuerySchema = z.object({ limit: pageQueryShape.limit, since: z.string().min(1).optional() });
+const changesQuerySchema = z.object({
+  limit: pageQueryShape.limit,
+  since: z.string().min(1).optional(),
+  order: z.enum(['asc', 'desc']).default('asc'),
+});
 
 const toResource = (record: DefinitionRecord<AudienceDefinition>, size: number): AudienceResource => ({
   ...record.definition,
@@ -36,6 +41,8 @@ export function createAudienceRoutes({ store, maxWindowMs }: DefinitionRoutesDep
     const record = await writeDefinition({ store, kind, body, mode: 'create', maxWindowMs });
     return c.json(toResource(record as DefinitionRecord<AudienceDefinition>, await sizeOf(record.definition.key)), 201);
   });
+
+  app.post('/v1/audiences/preview', async (c) => c.json(await previewDefinition(c, { store, kind, maxWindowMs })));
 
   app.get('/v1/audiences', async (c) => {
     const [snapshot, sizes] = await Promise.all([store.getDefinitions(), store.audienceSizes()]);
@@ -70,7 +77,8 @@ export function createAudienceRoutes({ store, maxWindowMs }: DefinitionRoutesDep
 
   app.get('/v1/audiences/:key/changes', async (c) => {
     const key = c.req.param('key');
-    const page = await store.listAudienceChanges(key, parseQuery(changesQuerySchema, c.req.query()));
+    const { order, ...query } = parseQuery(changesQuerySchema, c.req.query());
+    const page = await store.listAudienceChanges(key, { ...query, newest: order === 'desc' });
     if (!page) throw definitionNotFound(kind, key);
     return c.json(page);
   });

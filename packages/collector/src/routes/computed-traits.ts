@@ -7,6 +7,7 @@
 import type { ComputedTraitDefinition, ComputedTraitResource } from '@exhaust/schema';
 import { Hono } from 'hono';
 import type { DefinitionRecord, Store } from '../store/store.js';
+import { previewDefinition } from './definition-preview.js';
 import { definitionNotFound, deleteDefinition, readDefinitionBody, writeDefinition } from './definition-writes.js';
 
 export interface DefinitionRoutesDeps {
@@ -34,6 +35,10 @@ export function createComputedTraitRoutes({ store, maxWindowMs }: DefinitionRout
     const record = await writeDefinition({ store, kind, body, mode: 'create', maxWindowMs });
     return c.json(toResource(record as DefinitionRecord<ComputedTraitDefinition>), 201);
   });
+
+  app.post('/v1/computed-traits/preview', async (c) =>
+    c.json(await previewDefinition(c, { store, kind, maxWindowMs })),
+  );
 
   app.get('/v1/computed-traits', async (c) => {
     const snapshot = await store.getDefinitions();

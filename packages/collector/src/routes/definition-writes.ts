@@ -60,6 +60,21 @@ export async function readDefinitionBody(c: Context): Promise<unknown> {
   }
 }
 
+/**
+ * Validates a definition against the saved ones as they are now (references, cycles),
+ * as a save would; throws the 400 `invalid_definition` with one issue per problem.
+ */
+export async function validateDefinition(
+  store: Store,
+  kind: DefinitionKind,
+  body: unknown,
+  maxWindowMs: number,
+): Promise<Definition> {
+  const parsed = parse(kind, body, contextOf(await store.getDefinitions(), maxWindowMs));
+  if (!parsed.ok) throw invalid(kind, parsed.issues);
+  return parsed.value;
+}
+
 export interface WriteDefinitionInput {
   store: Store;
   kind: DefinitionKind;

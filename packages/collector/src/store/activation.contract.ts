@@ -104,6 +104,68 @@ export function describeActivationContract(name: string, open: StoreFactory): vo
       expect(last.audiences).toHaveLength(1);
     });
 
+    it('previews an unsaved definition over the newest profiles, writing nothing', async () => {
+      await define(store, 'computedTrait', ordersTrait);
+      const now = Date.now();
+      // Four people: a, b, c ordered (c twice), d only browsed; d is the newest profile.
+      const [a] = await store.ingest([order('a', now - HOUR_MS * 3)]);
+      await store.ingest([order('b', now - HOUR_MS * 2)]);
+      const [c] = await store.ingest([order('c', now - 60_000), order('c', now - 30_000)]);
+      await store.ingest([makeIncomingEvent({ message: { anonymousId: 'd', event: 'Page Viewed' } })]);
+      const before = await store.getDefinitions();
+      // An unsaved audience that reads an unsaved event name and a saved computed trait.
+      const repeat: AudienceDefinition = {
+        key: 'repeat',
+        name: 'Repeat',
+        condition: {
+          all: [
+            { computed: 'orders', op: 'gte', value: 2 },
+            { event: 'Order Completed', within: '1h' },
+          ],
+        },
+      };
+      const all = await store.previewDefinition({
+        target: { kind: 'audience', definition: repeat },
+        sampleSize: 10,
+        sampleMembers: 10,
+        now,
+      });
+      expect(all).toEqual({ totalProfiles: 4, sampled: 4, matched: 1, sample: [{ profileId: c!.profileId }] });
+      // Only the newest two are sampled (d and c); the total still counts everyone.
+      const buyersPreview = await store.previewDefinition({
+        target: { kind: 'audience', definition: { ...buyers, key: 'buyers_preview' } },
+        sampleSize: 2,
+        sampleMembers: 10,
+        now,
+      });
+      expect(buyersPreview).toEqual({
+        totalProfiles: 4,
+        sampled: 2,
+        matched: 1,
+        sample: [{ profileId: c!.profileId }],
+      });
+      // A computed trait: the value of each matching profile, newest first, at most sampleMembers.
+      const recentOrders = await store.previewDefinition({
+        target: {
+          kind: 'computedTrait',
+          definition: { key: 'orders', kind: 'count', event: 'Order Completed', within: '150m' },
+        },
+        sampleSize: 10,
+        sampleMembers: 1,
+        now,
+      });
+      expect(recentOrders).toEqual({
+        totalProfiles: 4,
+        sampled: 4,
+        matched: 2,
+        sample: [{ profileId: c!.profileId, value: 2 }],
+      });
+      // Nothing was saved or evaluated: the definitions and a's stored value are as they were.
+      expect(await store.getDefinitions()).toEqual(before);
+      expect((await store.getProfileActivation({ id: a!.profileId! }))?.computed).toEqual({ orders: 1 });
+      expect(await store.audienceSizes()).toEqual({});
+    });
+
     it('evaluates in the event transaction: values, membership, one change and its lifecycle event', async () => {
       await define(store, 'computedTrait', ordersTrait);
       await define(store, 'audience', buyers);
@@ -148,6 +210,16 @@ export function describeActivationContract(name: string, open: StoreFactory): vo
       // Resuming the feed from its cursor answers nothing new, and the same cursor again.
       const resumed = await store.listAudienceChanges('buyers', { limit: 10, since: changes!.nextCursor });
       expect(resumed).toEqual({ data: [], nextCursor: changes!.nextCursor });
+      // The newest first: two more buyers, read newest first, and the cursor resumes after the newest.
+      const [b] = await store.ingest([order('b', Date.now())]);
+      const [c] = await store.ingest([order('c', Date.now())]);
+      const newest = await store.listAudienceChanges('buyers', { limit: 2, newest: true });
+      expect(newest?.data.map((change) => change.profileId)).toEqual([c!.profileId, b!.profileId]);
+      expect(newest?.nextCursor).toBe((await store.listAudienceChanges('buyers', { limit: 10 }))?.nextCursor);
+      expect(await store.listAudienceChanges('buyers', { limit: 10, since: newest!.nextCursor })).toEqual({
+        data: [],
+        nextCursor: newest!.nextCursor,
+      });
       expect(await store.listAudienceChanges('nope', { limit: 10 })).toBeNull();
       expect(await store.listAudienceMembers('nope', { limit: 10 })).toBeNull();
       expect(await store.getProfileActivation({ id: 'p_unknown' })).toBeNull();

@@ -15,6 +15,7 @@ import type {
   DeletionRecord,
   DeletionResult,
   EventWarning,
+  JsonValue,
   KeyInfo,
   MergeRecord,
   MergeResult,
@@ -50,7 +51,7 @@ import type { CheckFacts } from '../subscriptions/precedence.js';
 export const MAX_RECENT_REJECTIONS = 1000;
 
 import type { ChurnPurchases } from '../activation/churn/outputs.js';
-import type { ExplainNode } from '../activation/index.js';
+import type { ExplainNode, PreviewTarget } from '../activation/index.js';
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
 export interface IncomingEvent {
@@ -304,6 +305,11 @@ export interface ChangeQuery {
   limit: number;
   /** A `nextCursor` of an earlier answer; absent = from the start. */
   since?: string | null;
+  /**
+   * The newest `limit` changes, newest first (`since` is ignored); `nextCursor` is still where a
+   * poller resumes: after the newest change.
+   */
+  newest?: boolean;
 }
 
 /** What a profile's activation looks like, with the id of the canonical profile it belongs to. */
@@ -319,6 +325,29 @@ export interface ClaimDueInput {
   /** How long the claim holds; another owner may claim the row after that. */
   leaseMs: number;
   limit: number;
+}
+
+/** `previewDefinition`: evaluate a definition that is not saved over the newest profiles. */
+export interface PreviewDefinitionInput {
+  /** Already validated against the current definitions; replaces a saved one of the same key. */
+  target: PreviewTarget;
+  /** Newest canonical profiles evaluated (the sample). */
+  sampleSize: number;
+  /** Matching profiles listed in `sample`, newest first. */
+  sampleMembers: number;
+  /** Epoch ms. */
+  now: number;
+}
+
+export interface DefinitionPreviewSample {
+  /** Canonical profiles (as the backfill evaluates them: every profile that is not merged into another). */
+  totalProfiles: number;
+  /** Profiles evaluated: the newest `sampleSize`, or all of them. */
+  sampled: number;
+  /** Sampled profiles in the audience (audience) or with a value (computed trait). */
+  matched: number;
+  /** Up to `sampleMembers` matching profiles, newest first; `value` for a computed trait. */
+  sample: { profileId: string; value?: JsonValue | null }[];
 }
 
 export interface BackfillProgress {
@@ -588,6 +617,11 @@ export interface Store {
     key: string,
     now: number,
   ): Promise<{ profileId: string; explain: ExplainNode } | 'unknown_audience' | null>;
+  /**
+   * Evaluates a definition that is not saved over the newest `sampleSize` canonical profiles,
+   * reading their stored events and traits; writes nothing.
+   */
+  previewDefinition(input: PreviewDefinitionInput): Promise<DefinitionPreviewSample>;
   /** Leases profiles whose next change is due; answers their profile ids. */
   claimDue(input: ClaimDueInput): Promise<string[]>;
   /**

@@ -79,6 +79,7 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
         description: null,
         enabled: true,
         disabledReason: null,
+        health: { lastSuccessAt: null, lastFailureAt: null, failingSince: null },
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
@@ -384,10 +385,23 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
         attempt(a!.id, { kind: 'failed' }, { at: t0 }),
         attempt(b!.id, { kind: 'delivered' }, { at: t0 + DAY_MS }),
       ]);
+      // Health: the failure, then the success that ended the streak.
+      expect((await store.getWebhook(hook.id))?.health).toEqual({
+        lastSuccessAt: new Date(t0 + DAY_MS).toISOString(),
+        lastFailureAt: new Date(t0).toISOString(),
+        failingSince: null,
+      });
       await store.ingest([event('C')]);
       const [c] = await store.claimDeliveries(claimInput({ now: t0 + 6 * DAY_MS }));
       await store.recordDeliveryAttempts([attempt(c!.id, { kind: 'failed' }, { at: t0 + 6 * DAY_MS })]);
-      expect(await store.getWebhook(hook.id)).toMatchObject({ enabled: true });
+      expect(await store.getWebhook(hook.id)).toMatchObject({
+        enabled: true,
+        health: {
+          lastSuccessAt: new Date(t0 + DAY_MS).toISOString(),
+          lastFailureAt: new Date(t0 + 6 * DAY_MS).toISOString(),
+          failingSince: new Date(t0 + 6 * DAY_MS).toISOString(),
+        },
+      });
     });
 
     it('signs with every secret during a rotation overlap, then with the new one only', async () => {

@@ -60,6 +60,7 @@ const STORE_METHODS_LIST = [
   'listAudienceChanges',
   'audienceSizes',
   'explainAudience',
+  'previewDefinition',
   'claimDue',
   'reevaluate',
   'nextDueAt',

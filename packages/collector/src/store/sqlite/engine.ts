@@ -41,6 +41,7 @@ import type {
   NewKey,
   NewSource,
   PageQuery,
+  PreviewDefinitionInput,
   ProfileActivationState,
   ProfileRef,
   PurchaseSummaryQuery,
@@ -879,6 +880,11 @@ export class SqliteEngine implements SyncStore {
     if (!profile) return null;
     const explain = this.#activation.explain(profile.id, key, now);
     return explain === 'unknown_audience' ? explain : { profileId: profile.publicId, explain };
+  }
+
+  previewDefinition(input: PreviewDefinitionInput) {
+    // One read transaction: the sample and the total are counted at one instant.
+    return this.#db.transaction(() => this.#activation.preview(input))();
   }
 
   claimDue(input: ClaimDueInput) {

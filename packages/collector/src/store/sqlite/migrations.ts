@@ -11,7 +11,7 @@ import { CHURN_MIGRATION_SQL } from './churn/schema.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
-import { WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
+import { WEBHOOK_HEALTH_MIGRATION_SQL, WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
 
 export interface Migration {
   version: number;
@@ -143,5 +143,10 @@ export const MIGRATIONS: Migration[] = [
     version: 11,
     name: 'churn: BG/NBD fits with their time, the refit schedule row, P(alive) bands per profile',
     sql: CHURN_MIGRATION_SQL,
+  },
+  {
+    version: 12,
+    name: 'webhook health: when each endpoint last succeeded and last failed',
+    sql: WEBHOOK_HEALTH_MIGRATION_SQL,
   },
 ];

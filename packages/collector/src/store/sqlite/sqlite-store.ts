@@ -117,6 +117,7 @@ function storeOver(
     listAudienceChanges: call('listAudienceChanges'),
     audienceSizes: call('audienceSizes'),
     explainAudience: call('explainAudience'),
+    previewDefinition: call('previewDefinition'),
     claimDue: call('claimDue'),
     reevaluate: call('reevaluate'),
     nextDueAt: call('nextDueAt'),

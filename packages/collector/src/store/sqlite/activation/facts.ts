@@ -4,7 +4,7 @@
  * from the stored payloads. Lifecycle events the collector wrote itself
  * (source `exhaust`) are never facts, so they can never re-trigger anything.
  */
-import type { JsonObject, MessageType } from '@exhaust/schema';
+import type { JsonObject, MessageType, SubscriptionChannel } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
 import type { ChurnFacts } from '../../../activation/churn/outputs.js';
 import type { AddressFacts, FactEvent, ProfileFacts } from '../../../activation/index.js';
@@ -76,16 +76,26 @@ export class FactLoader {
   }
 
   load(view: DefinitionsView, rootId: number, now: number): ProfileFacts {
+    if (view.relevant.all) return this.#read(rootId, null, view.subscriptions, now);
+    if (this.#filter?.version !== view.version) {
+      this.#filter = { version: view.version, names: JSON.stringify([...view.relevant.names]) };
+    }
+    return this.#read(rootId, this.#filter.names, view.subscriptions, now);
+  }
+
+  /**
+   * The facts for definitions that are not the saved view (a preview): `names` is the
+   * json_each argument of the track event names they read, or null for every event; `channels`
+   * the subscription channels they read.
+   */
+  loadFor(names: string | null, channels: ReadonlySet<SubscriptionChannel>, rootId: number, now: number): ProfileFacts {
+    return this.#read(rootId, names, channels, now);
+  }
+
+  #read(rootId: number, names: string | null, channels: ReadonlySet<SubscriptionChannel>, now: number): ProfileFacts {
     const writes = this.#traits.all(rootId) as { key: string; value: string; tsMs: number; seq: number }[];
     const { traits } = resolveTraits(writes.map((write) => ({ ...write, value: JSON.parse(write.value) })));
-    let rows: FactRow[];
-    if (view.relevant.all) rows = this.#allEvents.all(rootId) as FactRow[];
-    else {
-      if (this.#filter?.version !== view.version) {
-        this.#filter = { version: view.version, names: JSON.stringify([...view.relevant.names]) };
-      }
-      rows = this.#someEvents.all(rootId, this.#filter.names) as FactRow[];
-    }
+    const rows = (names === null ? this.#allEvents.all(rootId) : this.#someEvents.all(rootId, names)) as FactRow[];
     const events: FactEvent[] = rows.map((row) => ({
       messageId: row.messageId,
       type: row.type,
@@ -94,18 +104,18 @@ export class FactLoader {
       properties: row.props ? (JSON.parse(row.props) as JsonObject) : {},
     }));
     const facts: ProfileFacts = { traits, events, now, churn: this.#loadChurn?.(rootId, now) ?? null };
-    if (view.subscriptions.size > 0 && this.#subscriptions) {
-      facts.subscriptions = { topics: this.#subscriptions.topics, addresses: this.#addressFacts(view, rootId) };
+    if (channels.size > 0 && this.#subscriptions) {
+      facts.subscriptions = { topics: this.#subscriptions.topics, addresses: this.#addressFacts(channels, rootId) };
     }
     return facts;
   }
 
   /** The profile's email and phone identifiers on each channel they address that some definition reads. */
-  #addressFacts(view: DefinitionsView, rootId: number): AddressFacts[] {
+  #addressFacts(channels: ReadonlySet<SubscriptionChannel>, rootId: number): AddressFacts[] {
     const keys: SubscriptionKey[] = [];
     for (const { type, value } of this.#addresses.all(rootId) as { type: string; value: string }[]) {
       for (const channel of CHANNELS_OF_IDENTIFIER[type] ?? []) {
-        if (view.subscriptions.has(channel)) keys.push({ channel, address: value });
+        if (channels.has(channel)) keys.push({ channel, address: value });
       }
     }
     return keys.length === 0 ? [] : (this.#subscriptions?.read(keys) ?? []);

@@ -9,14 +9,25 @@ import type { AudienceChange, AudienceChangeReason, AudienceMember, ChurnFit, Js
 import type { Database, Statement } from 'better-sqlite3';
 import { usesChurn } from '../../../activation/churn/condition.js';
 import type { ChurnFacts } from '../../../activation/churn/outputs.js';
-import { type ExplainNode, explainAudience, type ScoreDecay, scoreAt } from '../../../activation/index.js';
+import {
+  type ExplainNode,
+  explainAudience,
+  previewProfile,
+  readsSubscriptions,
+  relevantEvents,
+  type ScoreDecay,
+  scoreAt,
+  withPreviewed,
+} from '../../../activation/index.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
 import type {
   BackfillProgress,
   ChangeQuery,
   ClaimDueInput,
   DefinitionKind,
+  DefinitionPreviewSample,
   PageQuery,
+  PreviewDefinitionInput,
   ProfileActivationState,
   SaveDefinitionInput,
   SaveDefinitionOutcome,
@@ -41,8 +52,14 @@ interface ChurnState {
 }
 const NO_CHURN: ChurnState = { fit: null, reads: false, tracking: false, audiences: false };
 
-export type { ComputedChangeHook, SystemEvent } from './apply.js';
-export { EXHAUST_SOURCE, type SubscriptionFactSource } from './facts.js';
+export type {
+  ComputedChangeHook,
+  SystemEvent,
+} from './apply.js';
+export {
+  EXHAUST_SOURCE,
+  type SubscriptionFactSource,
+} from './facts.js';
 export { ACTIVATION_MIGRATION_SQL } from './schema.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,6 +83,9 @@ const SQL = {
   changes: `SELECT c.id, f.public_id AS profileId, c.seq, c.entered, c.reason, c.at_ms AS atMs, c.message_id AS messageId
      FROM activation_changes c JOIN id_fragments f ON f.id = c.profile_id
      WHERE c.audience_key = ? AND c.id > ? ORDER BY c.id LIMIT ?`,
+  newestChanges: `SELECT c.id, f.public_id AS profileId, c.seq, c.entered, c.reason, c.at_ms AS atMs, c.message_id AS messageId
+     FROM activation_changes c JOIN id_fragments f ON f.id = c.profile_id
+     WHERE c.audience_key = ? ORDER BY c.id DESC LIMIT ?`,
   sizes: 'SELECT audience_key AS key, COUNT(*) AS n FROM activation_memberships WHERE member = 1 GROUP BY audience_key',
   claim: `UPDATE activation_profiles SET lease_owner = ?, lease_until_ms = ? WHERE profile_id IN (
        SELECT profile_id FROM activation_profiles WHERE due_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms <= ?)
@@ -79,6 +99,9 @@ const SQL = {
   deleteMembershipsKey: 'DELETE FROM activation_memberships WHERE audience_key = ?',
   deleteChangesKey: 'DELETE FROM activation_changes WHERE audience_key = ?',
   backfillTarget: "SELECT COALESCE(MAX(backfill_upto), 0) FROM activation_definitions WHERE status = 'backfilling'",
+  // The preview's sample: the newest canonical profiles, as the backfill evaluates them.
+  newestRoots: 'SELECT id, public_id AS publicId FROM id_fragments WHERE canonical_id = id ORDER BY id DESC LIMIT ?',
+  countRoots: 'SELECT COUNT(*) FROM id_fragments WHERE canonical_id = id',
   eraseMemberships: 'DELETE FROM activation_memberships WHERE profile_id IN (SELECT value FROM json_each(?))',
   // NOTE: a scan (no index by profile, see the schema): erasure is rare, ingest writes every index.
   eraseChanges: 'DELETE FROM activation_changes WHERE profile_id IN (SELECT value FROM json_each(?))',
@@ -338,8 +361,10 @@ export class SqliteActivation {
 
   changes(key: string, query: ChangeQuery): Page<AudienceChange> | null {
     if (!this.refresh().defs.audiences.has(key)) return null;
-    const after = query.since ? decodeCursor(query.since) : 0;
-    const rows = this.#sql.changes.all(key, after, query.limit) as {
+    const after = query.since && !query.newest ? decodeCursor(query.since) : 0;
+    const rows = (
+      query.newest ? this.#sql.newestChanges.all(key, query.limit) : this.#sql.changes.all(key, after, query.limit)
+    ) as {
       id: number;
       profileId: string;
       seq: number;
@@ -357,7 +382,7 @@ export class SqliteActivation {
         at: iso(row.atMs),
         messageId: row.messageId,
       })),
-      nextCursor: encodeCursor(rows.at(-1)?.id ?? after),
+      nextCursor: encodeCursor((query.newest ? rows[0]?.id : rows.at(-1)?.id) ?? after),
     };
   }
 
@@ -374,6 +399,35 @@ export class SqliteActivation {
     const view = this.refresh();
     if (!view.defs.audiences.has(key)) return 'unknown_audience';
     return explainAudience(view.defs, key, this.#facts.load(view, rootId, now)) ?? 'unknown_audience';
+  }
+
+  /** Evaluates an unsaved definition over the newest profiles; reads only. */
+  preview(input: PreviewDefinitionInput): DefinitionPreviewSample {
+    const defs = withPreviewed(this.refresh().defs, input.target);
+    const relevant = relevantEvents(defs);
+    const names = relevant.all ? null : JSON.stringify([...relevant.names]);
+    const channels = readsSubscriptions(defs);
+    const roots = this.#sql.newestRoots.all(input.sampleSize) as { id: number; publicId: string }[];
+    const sample: DefinitionPreviewSample['sample'] = [];
+    let matched = 0;
+    for (const root of roots) {
+      const outcome = previewProfile(defs, input.target, this.#facts.loadFor(names, channels, root.id, input.now));
+      if (!outcome.matched) continue;
+      matched += 1;
+      if (sample.length < input.sampleMembers) {
+        sample.push(
+          input.target.kind === 'audience'
+            ? { profileId: root.publicId }
+            : { profileId: root.publicId, value: outcome.value ?? null },
+        );
+      }
+    }
+    return {
+      totalProfiles: this.#sql.countRoots.pluck().get() as number,
+      sampled: roots.length,
+      matched,
+      sample,
+    };
   }
 
   // --- scheduling (each inside the engine's transaction) ---

@@ -30,7 +30,7 @@ import type {
   WebhookPatch,
 } from '../../store.js';
 
-export { WEBHOOKS_MIGRATION_SQL } from './schema.js';
+export { WEBHOOK_HEALTH_MIGRATION_SQL, WEBHOOKS_MIGRATION_SQL } from './schema.js';
 
 /** Due rows of one endpoint read per claim for each free slot (the rest wait behind an earlier one of their key). */
 const CLAIM_SCAN_FACTOR = 4;
@@ -58,6 +58,8 @@ interface EndpointRow {
   enabled: number;
   disabled_reason: string | null;
   failing_since_ms: number | null;
+  last_success_ms: number | null;
+  last_failure_ms: number | null;
   created_ms: number;
   updated_ms: number;
 }
@@ -133,6 +135,8 @@ const SQL = {
   settle: `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_ms = ?, lease_owner = NULL,
     lease_until_ms = NULL WHERE seq = ?`,
   failingSince: 'UPDATE webhook_endpoints SET failing_since_ms = ? WHERE id = ?',
+  succeeded: 'UPDATE webhook_endpoints SET last_success_ms = MAX(COALESCE(last_success_ms, 0), ?) WHERE id = ?',
+  failed: 'UPDATE webhook_endpoints SET last_failure_ms = MAX(COALESCE(last_failure_ms, 0), ?) WHERE id = ?',
   disable: 'UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_ms = ? WHERE id = ?',
   failPending: `UPDATE webhook_deliveries SET status = 'failed', next_attempt_ms = NULL, lease_owner = NULL,
     lease_until_ms = NULL WHERE endpoint_id = ? AND status = 'pending' AND (lease_until_ms IS NULL OR lease_until_ms <= ?)`,
@@ -387,9 +391,11 @@ export class SqliteWebhooks {
     this.#sql.settle.run(status, retry && verdict.kind === 'retry' ? verdict.at : null, row.seq);
     if (!endpoint) return;
     if (verdict.kind === 'delivered') {
+      this.#sql.succeeded.run(input.at, endpoint.id);
       if (endpoint.failing_since_ms !== null) this.#sql.failingSince.run(null, endpoint.id);
       return;
     }
+    this.#sql.failed.run(input.at, endpoint.id);
     const failingSince = endpoint.failing_since_ms ?? input.at;
     if (endpoint.failing_since_ms === null) this.#sql.failingSince.run(failingSince, endpoint.id);
     if (endpoint.enabled !== 1) return;
@@ -425,6 +431,11 @@ function toEndpoint(row: EndpointRow): WebhookEndpoint {
     description: row.description,
     enabled: row.enabled === 1,
     disabledReason: row.disabled_reason,
+    health: {
+      lastSuccessAt: row.last_success_ms === null ? null : iso(row.last_success_ms),
+      lastFailureAt: row.last_failure_ms === null ? null : iso(row.last_failure_ms),
+      failingSince: row.failing_since_ms === null ? null : iso(row.failing_since_ms),
+    },
     createdAt: iso(row.created_ms),
     updatedAt: iso(row.updated_ms),
   };

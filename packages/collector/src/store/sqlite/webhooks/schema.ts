@@ -77,3 +77,17 @@ export const WEBHOOKS_MIGRATION_SQL = `
   );
   CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_seq);
 `;
+
+/**
+ * SQL of the webhook health migration: when an endpoint last succeeded and last failed (any attempt),
+ * so the console shows an endpoint's health without reading its attempts. Filled from the attempts so far.
+ */
+export const WEBHOOK_HEALTH_MIGRATION_SQL = `
+  ALTER TABLE webhook_endpoints ADD COLUMN last_success_ms INTEGER;
+  ALTER TABLE webhook_endpoints ADD COLUMN last_failure_ms INTEGER;
+  UPDATE webhook_endpoints SET
+    last_success_ms = (SELECT MAX(a.at_ms) FROM webhook_attempts a JOIN webhook_deliveries d ON d.seq = a.delivery_seq
+      WHERE d.endpoint_id = webhook_endpoints.id AND a.status_code BETWEEN 200 AND 299),
+    last_failure_ms = (SELECT MAX(a.at_ms) FROM webhook_attempts a JOIN webhook_deliveries d ON d.seq = a.delivery_seq
+      WHERE d.endpoint_id = webhook_endpoints.id AND (a.status_code IS NULL OR a.status_code NOT BETWEEN 200 AND 299));
+`;
