@@ -31,14 +31,17 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
 /** Applies every migration newer than the database's version; answers the version it ends at. */
 export async function migratePostgres(
   pool: pg.Pool,
-  migrations: PostgresMigration[] = POSTGRES_MIGRATIONS,
+  options: { schema?: string; migrations?: PostgresMigration[] } = {},
 ): Promise<number> {
+  const migrations = options.migrations ?? POSTGRES_MIGRATIONS;
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
     // A session lock (not a transaction one): it spans the migrations' separate transactions.
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEYS.migrations]);
     try {
+      // Under the lock too: CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent twin.
+      if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
       await client.query(`CREATE TABLE IF NOT EXISTS schema_version (
         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
       const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version');

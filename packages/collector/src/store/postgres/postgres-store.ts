@@ -44,8 +44,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const config = options.identity ?? DEFAULT_IDENTITY_CONFIG;
   const pool = createPool(options);
   try {
-    if (options.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
-    await migratePostgres(pool);
+    await migratePostgres(pool, options.schema ? { schema: options.schema } : {});
   } catch (error) {
     await pool.end();
     throw toStoreError(error);
