@@ -22,6 +22,7 @@ import { createIngestRoutes, INGEST_PATHS, type IngestEnv } from './routes/inges
 import { createMergeRoutes } from './routes/merges.js';
 import { createProfileRoutes } from './routes/profiles.js';
 import { createSourceRoutes } from './routes/sources.js';
+import type { StoreKind } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   now?: () => Date;
   /** True once shutdown began: answers then close their connection. */
   isShuttingDown?: () => boolean;
+  /** Which store serves (reported by /healthz); default `sqlite`. */
+  storeKind?: StoreKind;
 }
 
 const ADMIN_PATHS = [
@@ -84,7 +87,7 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   const ingest = createIngestService({ store: deps.store, limits: deps.limits, ipPolicy: deps.ipPolicy });
   app.route('/', createIngestRoutes({ keyring: deps.keyring, ingest, limits: deps.limits, now }));
   app.route('/', createEventRoutes({ store: deps.store }));
-  app.route('/', createHealthRoutes({ store: deps.store }));
+  app.route('/', createHealthRoutes({ store: deps.store, storeKind: deps.storeKind ?? 'sqlite' }));
   app.route('/', createHomeRoutes());
   app.route('/', createProfileRoutes({ store: deps.store }));
   app.route('/', createMergeRoutes({ store: deps.store }));

@@ -1,6 +1,7 @@
 /**
- * Runs a real collector: resolves configuration, opens the SQLite store, and
- * serves the app over HTTP. Used by the CLI, `scripts/start.mjs`, and the
+ * Runs a real collector: resolves configuration, opens the store (a SQLite
+ * file, or a PostgreSQL database shared with other collectors), and serves the
+ * app over HTTP. Used by the CLI, `scripts/start.mjs`, and the
  * end-to-end tests of every package (on port 0).
  */
 import { mkdirSync } from 'node:fs';
@@ -15,7 +16,7 @@ import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js
 import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resolve-config.js';
 import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
-import { createSqliteStore } from './store/sqlite/sqlite-store.js';
+import { isPostgresUrl, openStore } from './store/open-store.js';
 
 /** Default port of `exhaust-collector serve`. */
 export const DEFAULT_PORT = 8787;
@@ -32,7 +33,8 @@ export interface StartCollectorOptions {
   host?: string;
   /**
    * SQLite file; default `./data/exhaust.db`, made mode 0600 with its -wal/-shm. Its folder, created 0700 if
-   * missing, also holds generated keys.
+   * missing, also holds generated keys. A `postgres://` or `postgresql://` URL selects PostgreSQL instead
+   * (generated keys then go to the default data folder).
    */
   db?: string;
   /** Config file path, or the config object itself. */
@@ -73,9 +75,11 @@ export interface RunningCollector {
  * await collector.close();
  */
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
-  const dbFile = resolve(options.db ?? DEFAULT_DB_FILE);
-  const dataDir = dirname(dbFile);
-  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  const db = options.db ?? DEFAULT_DB_FILE;
+  const dbFile = isPostgresUrl(db) ? null : resolve(db);
+  const dataDir = dirname(dbFile ?? resolve(DEFAULT_DB_FILE));
+  // With PostgreSQL the folder is only made if keys are generated (resolveConfig does it then).
+  if (dbFile) mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'warn' });
   const { config, keysFile, generatedKeys } = resolveConfig({
     config: options.config,
@@ -84,10 +88,14 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     adminKey: options.adminKey,
     dataDir,
   });
-  const store = await createSqliteStore({
-    file: dbFile,
-    identity: config.identity,
-    mode: options.storeMode ?? 'worker',
+  const {
+    store,
+    kind: storeKind,
+    location,
+  } = await openStore({
+    db: dbFile ?? db,
+    config,
+    sqliteMode: options.storeMode ?? 'worker',
   });
 
   let shuttingDown = false;
@@ -113,6 +121,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     limits: config.limits,
     ipPolicy: config.ip,
     logger,
+    storeKind,
     isShuttingDown: () => shuttingDown,
   });
   const timeouts = config.server;
@@ -142,7 +151,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
-  logger.info('listening', { url, db: dbFile, sources: config.sources.map((s) => s.name) });
+  logger.info('listening', { url, store: storeKind, db: location, sources: config.sources.map((s) => s.name) });
 
   let closing: Promise<void> | null = null;
   const close = () => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
 import { type ServerConfig, serverConfigSchema } from './server-config.js';
+import { type StoreConfig, storeConfigSchema } from './store-config.js';
 
 /** Shortest key accepted: guessing must stay out of reach. */
 export const MIN_KEY_LENGTH = 16;
@@ -56,6 +57,7 @@ export const configFileSchema = z
     ip: z.enum(IP_POLICIES).default('truncate'),
     identity: identityConfigSchema.default(identityConfigSchema.parse({})),
     server: serverConfigSchema.default(serverConfigSchema.parse({})),
+    store: storeConfigSchema.default(storeConfigSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -88,6 +90,8 @@ export interface CollectorConfig {
   ip: IpPolicy;
   identity: IdentityConfig;
   server: ServerConfig;
+  /** PostgreSQL pool size and statement timeout (ignored by SQLite). */
+  store: StoreConfig;
 }
 
 export class ConfigError extends Error {
