@@ -15,7 +15,7 @@ export default async function setup(project) {
   }
   if (!findPostgresBin()) {
     const message =
-      'PostgreSQL not found (/usr/lib/postgresql/*/bin): the PostgreSQL store suites are SKIPPED. ' +
+      'PostgreSQL not found (/usr/lib/postgresql/*/bin, EXHAUST_PG_BIN, EXHAUST_PG_ROOT): the PostgreSQL store suites are SKIPPED. ' +
       'Install it with `apt-get install -y postgresql` or set EXHAUST_TEST_PG_URL.';
     if (process.env.CI === 'true') throw new Error(`${message} CI must not skip them.`);
     console.warn(`\n⚠ ${message}\n`);

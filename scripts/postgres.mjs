@@ -26,15 +26,19 @@ const MAX_CONNECTIONS = 200;
 /** How long `pg_ctl` waits for the server to start or stop, in seconds. */
 const PG_CTL_TIMEOUT_S = 60;
 
-/** The newest PostgreSQL server `bin` folder on this machine, or null. */
+/**
+ * The newest PostgreSQL server `bin` folder on this machine, or null.
+ * `EXHAUST_PG_BIN` names one folder; `EXHAUST_PG_ROOT` replaces `/usr/lib/postgresql`.
+ */
 export function findPostgresBin() {
   const fromEnv = process.env.EXHAUST_PG_BIN;
-  if (fromEnv && existsSync(join(fromEnv, 'initdb'))) return fromEnv;
-  if (!existsSync(DEBIAN_PG_ROOT)) return null;
-  const versions = readdirSync(DEBIAN_PG_ROOT)
-    .filter((name) => /^\d+$/.test(name) && existsSync(join(DEBIAN_PG_ROOT, name, 'bin', 'initdb')))
+  if (fromEnv) return existsSync(join(fromEnv, 'initdb')) ? fromEnv : null;
+  const root = process.env.EXHAUST_PG_ROOT ?? DEBIAN_PG_ROOT;
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? join(DEBIAN_PG_ROOT, versions[0], 'bin') : null;
+  return versions[0] ? join(root, versions[0], 'bin') : null;
 }
 
 /** A free TCP port on loopback (asked of the OS, then released). */
