@@ -16,7 +16,7 @@ import { type IdentityTx, identityTx } from './identity/graph.js';
 import { identifierLockKeysOf, newResolveGroup, type ResolveGroup, resolveEvent } from './identity/resolve.js';
 import { lockIdentifierKeys } from './locks.js';
 import type { Partitions } from './partitions.js';
-import { isRetryable, isUnavailable, rollbackQuietly, toStoreError } from './pool.js';
+import { acquire, isRetryable, isUnavailable, rollbackQuietly, toStoreError } from './pool.js';
 
 /** Attempts of one group when PostgreSQL aborts it for a deadlock or a serialization failure. */
 export const GROUP_ATTEMPTS_MAX = 5;
@@ -60,7 +60,7 @@ export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]
 
 async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
   if (requests.length === 0) return [];
-  const client = await ctx.pool.connect();
+  const client = await acquire(ctx.pool);
   let broken: Error | undefined;
   const tx = identityTx(client, ctx.config);
   const group = newResolveGroup();

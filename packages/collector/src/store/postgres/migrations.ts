@@ -11,6 +11,7 @@ import { ACCESS_MIGRATION_SQL } from './access.js';
 import { EVENTS_MIGRATION_SQL } from './events.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { LOCK_KEYS } from './locks.js';
+import { acquire } from './pool.js';
 
 export interface PostgresMigration {
   version: number;
@@ -34,7 +35,7 @@ export async function migratePostgres(
   options: { schema?: string; migrations?: PostgresMigration[] } = {},
 ): Promise<number> {
   const migrations = options.migrations ?? POSTGRES_MIGRATIONS;
-  const client = await pool.connect();
+  const client = await acquire(pool);
   let broken: Error | undefined;
   try {
     // A session lock (not a transaction one): it spans the migrations' separate transactions.

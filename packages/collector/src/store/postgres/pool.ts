@@ -107,9 +107,27 @@ export function toStoreError(error: unknown): unknown {
   });
 }
 
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * A pooled connection that cannot crash the process: pg-pool listens for
+ * 'error' on idle connections only, and a connection the database cuts while
+ * checked out between two queries (a restart, a failover) emits one with no
+ * listener, which Node turns into an uncaught exception. The next query on it
+ * fails instead, and is reported as `store_unavailable`.
+ */
+export async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => {});
+  }
+  return client;
+}
+
 /** Runs `work` in one transaction on a pooled connection; a broken connection is discarded, not reused. */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await acquire(pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');

@@ -109,7 +109,13 @@ describe.skipIf(clusterUrl === null)('postgres store when the database goes away
       const store = await createPostgresStore({ url: server.url, poolSize: 2 });
       const before = makeIncomingEvent();
       await store.ingest([before]);
+      // A group in flight when the server goes: its connection is cut while checked out.
+      const inFlight = store.ingest(
+        Array.from({ length: 2_000 }, (_, i) => makeIncomingEvent({ message: { anonymousId: `a-${i}` } })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
       server.halt('fast');
+      await expect(inFlight).rejects.toMatchObject({ code: 'store_unavailable' });
       await expect(store.ingest([makeIncomingEvent()])).rejects.toMatchObject({ code: 'store_unavailable' });
       await expect(store.ping()).rejects.toMatchObject({ code: 'store_unavailable' });
       await expect(store.listEvents({ limit: 1 })).rejects.toMatchObject({ code: 'store_unavailable' });

@@ -21,7 +21,7 @@ import { listMergeHistory, listProfiles, readProfile } from './identity/profiles
 import { writeGroup } from './ingest.js';
 import { migratePostgres } from './migrations.js';
 import { createPartitions } from './partitions.js';
-import { createPool, isRetryable, type PoolOptions, rollbackQuietly, toStoreError } from './pool.js';
+import { acquire, createPool, isRetryable, type PoolOptions, rollbackQuietly, toStoreError } from './pool.js';
 
 /** Attempts of an admin write (merge, unmerge, erase, sources, keys) aborted by a deadlock. */
 const WRITE_ATTEMPTS_MAX = 5;
@@ -65,7 +65,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     open();
     let client: pg.PoolClient;
     try {
-      client = await pool.connect();
+      client = await acquire(pool);
     } catch (error) {
       throw toStoreError(error);
     }
@@ -89,7 +89,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     for (let attempt = 1; ; attempt += 1) {
       let client: pg.PoolClient;
       try {
-        client = await pool.connect();
+        client = await acquire(pool);
       } catch (error) {
         throw toStoreError(error);
       }
