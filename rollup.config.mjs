@@ -103,4 +103,48 @@ for (const spec of PACKAGES) {
   }
 }
 
+// The operator console (packages/collector/console): a Preact app the collector serves at /console/.
+// Everything is bundled and minified; file names carry content hashes so the collector can let
+// browsers cache them for good, and index.html is written here with those names.
+const CONSOLE_ROOT = join('packages', 'collector', 'console');
+if (existsSync(join(CONSOLE_ROOT, 'main.tsx'))) {
+  builds.push({
+    input: join(CONSOLE_ROOT, 'main.tsx'),
+    plugins: [
+      nodeResolve({ browser: true, exportConditions: ['source'], extensions: ['.ts', '.tsx', '.js'] }),
+      esbuild({ target: TARGET, jsx: 'automatic', jsxImportSource: 'preact', minify: true, legalComments: 'none' }),
+      consolePage(),
+    ],
+    output: {
+      dir: join('packages', 'collector', 'dist', 'console'),
+      format: 'es',
+      entryFileNames: 'assets/console-[hash].js',
+      chunkFileNames: 'assets/[name]-[hash].js',
+      assetFileNames: 'assets/[name]-[hash][extname]',
+      sourcemap: 'hidden',
+    },
+  });
+}
+
+/** Emits the console's stylesheet (uPlot's, then ours) and index.html naming the hashed files. */
+function consolePage() {
+  return {
+    name: 'exhaust-console-page',
+    generateBundle(_options, bundle) {
+      const css = [
+        join('packages', 'collector', 'node_modules', 'uplot', 'dist', 'uPlot.min.css'),
+        join(CONSOLE_ROOT, 'styles.css'),
+      ]
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('\n');
+      const styles = this.getFileName(this.emitFile({ type: 'asset', name: 'console.css', source: css }));
+      const entry = Object.values(bundle).find((file) => file.type === 'chunk' && file.isEntry);
+      const html = readFileSync(join(CONSOLE_ROOT, 'index.html'), 'utf8')
+        .replace('%STYLES%', styles)
+        .replace('%SCRIPT%', entry.fileName);
+      this.emitFile({ type: 'asset', fileName: 'index.html', source: html });
+    },
+  };
+}
+
 export default builds;

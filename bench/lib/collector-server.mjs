@@ -18,6 +18,10 @@ const collector = await startCollector({
   env: process.env,
   // BENCH_STORE_MODE=inline measures the engine on the HTTP thread, for comparison.
   storeMode: process.env.BENCH_STORE_MODE === 'inline' ? 'inline' : 'worker',
+  // BENCH_COLLECTOR_CONFIG: a config object as JSON (webhooks.bench.mjs allows its loopback receiver).
+  ...(process.env.BENCH_COLLECTOR_CONFIG ? { config: JSON.parse(process.env.BENCH_COLLECTOR_CONFIG) } : {}),
 });
-process.stdout.write(`${JSON.stringify({ url: collector.url, writeKey: collector.writeKey })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url: collector.url, writeKey: collector.writeKey, adminKey: collector.adminKey })}\n`,
+);
 process.on('SIGTERM', () => collector.close().then(() => process.exit(0)));

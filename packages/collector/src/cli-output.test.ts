@@ -19,6 +19,7 @@ describe('formatStartBanner', () => {
     expect(text).toContain(`admin key  ${ADMIN}`);
     expect(text).toContain(`export WRITE_KEY=${WRITE} ADMIN_KEY=${ADMIN}\n`);
     expect(text).toContain('shown this once');
+    expect(text).toContain('console    http://127.0.0.1:8787/console/');
   });
 
   it('masks keys read back from keys.json and exports commands that read the file instead', () => {

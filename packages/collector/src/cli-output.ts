@@ -45,6 +45,7 @@ export function formatStartBanner(input: BannerInput): string {
   };
   const lines = [
     `Exhaust collector  ${input.url}`,
+    `  console    ${input.url}/console/ (sign in with the admin key)`,
     line('write key', 'WRITE_KEY', 'writeKey'),
     line('admin key', 'ADMIN_KEY', 'adminKey'),
   ];

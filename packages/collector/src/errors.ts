@@ -18,15 +18,23 @@ export const STORE_UNAVAILABLE_RETRY_AFTER_S = 10;
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly issues: ApiIssue[] | undefined;
+  /** More fields of `error`, for the few answers that say more than code and message (e.g. an event's fate). */
+  readonly fields: Record<string, unknown>;
   constructor(
     readonly status: ContentfulStatusCode,
     readonly code: ApiErrorCode,
     message: string,
-    options: { issues?: ApiIssue[]; cause?: unknown; headers?: Record<string, string> } = {},
+    options: {
+      issues?: ApiIssue[];
+      cause?: unknown;
+      headers?: Record<string, string>;
+      fields?: Record<string, unknown>;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.issues = options.issues;
     this.headers = options.headers ?? {};
+    this.fields = options.fields ?? {};
   }
   readonly headers: Record<string, string>;
 }
@@ -62,7 +70,8 @@ export function createErrorRenderer(log: (error: ApiError) => void) {
     const apiError = toApiError(error);
     if (apiError.status >= 500) log(apiError);
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
-    return c.json(errorBody(apiError.code, apiError.message, apiError.issues), apiError.status);
+    const body = errorBody(apiError.code, apiError.message, apiError.issues);
+    return c.json({ error: { ...body.error, ...apiError.fields } }, apiError.status);
   };
 }
 

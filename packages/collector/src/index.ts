@@ -21,7 +21,10 @@ export {
   simulateBgNbd,
   summarizePurchases,
 } from './activation/churn/index.js';
-export { type AppDeps, createApp } from './app.js';
+export {
+  type AppDeps,
+  createApp,
+} from './app.js';
 export {
   createKeyring,
   createStoreKeyring,
@@ -32,7 +35,11 @@ export {
   type SourceConfig,
   type StoreKeyringOptions,
 } from './auth/keyring.js';
-export { type BannerInput, formatStartBanner, startBanner } from './cli-output.js';
+export {
+  type BannerInput,
+  formatStartBanner,
+  startBanner,
+} from './cli-output.js';
 export {
   type CollectorConfig,
   ConfigError,
@@ -41,8 +48,17 @@ export {
   parseConfigFile,
 } from './config/config-schema.js';
 export { ApiError } from './errors.js';
-export { IP_POLICIES, type IpPolicy } from './ingest/ip.js';
-export { createLogger, LOG_LEVELS, type Logger, type LogLevel, maskKey } from './log.js';
+export {
+  IP_POLICIES,
+  type IpPolicy,
+} from './ingest/ip.js';
+export {
+  createLogger,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  maskKey,
+} from './log.js';
 export {
   DEFAULT_DB_FILE,
   DEFAULT_HOST,
@@ -51,8 +67,14 @@ export {
   type StartCollectorOptions,
   startCollector,
 } from './server.js';
-export { StoreError, type StoreErrorCode } from './store/errors.js';
-export { createSqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+export {
+  StoreError,
+  type StoreErrorCode,
+} from './store/errors.js';
+export {
+  createSqliteStore,
+  type SqliteStoreOptions,
+} from './store/sqlite/sqlite-store.js';
 export type {
   AccessSeed,
   AccessSnapshot,
@@ -66,7 +88,16 @@ export type {
   NewSource,
   PageQuery,
   ProfileRef,
+  PropertyValue,
   SourceChanges,
   Store,
   UnmergeOutcome,
 } from './store/store.js';
+export {
+  decideCheck,
+  loadSigningKeys,
+  rotateSigningKey,
+  SIGNING_KEYS_FILE,
+  type SigningKeys,
+  type SubscriptionsConfig,
+} from './subscriptions/index.js';

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import { createActivationScheduler } from './activation/scheduler.js';
 import { createApp } from './app.js';
 import { accessSeedOf } from './auth/access-seed.js';
 import { createStoreKeyring, type Keyring } from './auth/keyring.js';
@@ -17,6 +18,9 @@ import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resol
 import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { isPostgresUrl, openStore } from './store/open-store.js';
+import { loadSigningKeys } from './subscriptions/signing-keys.js';
+import { createDeliveryWorker } from './webhooks/delivery-worker.js';
+import { webhookUserAgent } from './webhooks/user-agent.js';
 
 /** Default port of `exhaust-collector serve`. */
 export const DEFAULT_PORT = 8787;
@@ -88,6 +92,10 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     adminKey: options.adminKey,
     dataDir,
   });
+  // Read (or made) before the store opens: a broken file then leaves nothing to close.
+  // NOTE: with PostgreSQL there is no data folder of our own (subscriptions are not on that store
+  // yet), so links are signed with a key of this process only.
+  const signingKeys = dbFile ? loadSigningKeys(dataDir) : undefined;
   const {
     store,
     kind: storeKind,
@@ -120,6 +128,12 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     keyring,
     limits: config.limits,
     ipPolicy: config.ip,
+    identity: config.identity,
+    subscriptions: config.subscriptions,
+    signingKeys,
+    publicUrl: config.publicUrl,
+    activation: config.activation,
+    webhooks: config.webhooks,
     logger,
     storeKind,
     isShuttingDown: () => shuttingDown,
@@ -148,6 +162,12 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     await store.close();
     throw error;
   }
+  // Time-driven audience changes and backfills: the due rows are in the store, this is the alarm clock.
+  const scheduler = createActivationScheduler({ store, logger });
+  scheduler.start();
+  // Outgoing webhooks: the outbox is in the store, this sends what is due.
+  const delivery = createDeliveryWorker({ store, config: config.webhooks, userAgent: webhookUserAgent(), logger });
+  delivery.start();
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
@@ -158,6 +178,8 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     closing ??= (async () => {
       shuttingDown = true;
       logger.info('shutting down');
+      // Stop claiming deliveries at once; requests in flight finish (bounded by their timeout) and are recorded.
+      const deliveryStopped = delivery.stop();
       await new Promise<void>((resolveClose) => {
         const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         server.close(() => {
@@ -167,6 +189,9 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
         // Keep-alive connections without a request in flight would hold close() open.
         server.closeIdleConnections();
       });
+      // Before the store closes: a pass in flight finishes, so no claimed row stays leased.
+      await scheduler.stop();
+      await deliveryStopped;
       keyring.close();
       await store.close();
       logger.info('closed');

@@ -78,7 +78,13 @@ export const API_ERROR_CODES = [
   'source_not_found',
   'key_not_found',
   'identifier_required',
+  'subscription_not_found',
   'conflict',
+  'invalid_definition',
+  'computed_trait_not_found',
+  'audience_not_found',
+  'webhook_not_found',
+  'delivery_not_found',
   'shutting_down',
   'store_unavailable',
   'internal_error',
@@ -117,6 +123,7 @@ export const WARNING_CODES = [
   'unmerge_not_found',
   'unmerge_not_merged',
   'delete_not_found',
+  'invalid_subscription',
 ] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 
@@ -127,3 +134,55 @@ export type MergeReason = (typeof MERGE_REASONS)[number];
 /** Identifier types with a fixed meaning; any other lower-case type is custom (`context.externalIds`). */
 export const BUILTIN_IDENTIFIER_TYPES = ['userId', 'email', 'phone', 'deviceId', 'anonymousId'] as const;
 export type BuiltinIdentifierType = (typeof BUILTIN_IDENTIFIER_TYPES)[number];
+
+/** Channels a person can be contacted on; each address has one status per channel. */
+export const SUBSCRIPTION_CHANNELS = ['email', 'sms', 'phone', 'push', 'whatsapp'] as const;
+export type SubscriptionChannel = (typeof SUBSCRIPTION_CHANNELS)[number];
+
+/** Status of a (channel, address), or of one of its topics (topics are only subscribed, unsubscribed or none). */
+export const SUBSCRIPTION_STATUSES = ['subscribed', 'unsubscribed', 'none', 'bounced', 'complained'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+/** Where a subscription change came from, kept on every history row. */
+export const SUBSCRIPTION_SOURCES = ['sdk', 'api', 'one-click', 'import', 'sender'] as const;
+export type SubscriptionSource = (typeof SUBSCRIPTION_SOURCES)[number];
+
+/** Why `GET /v1/subscriptions/check` answered as it did. */
+export const SUBSCRIPTION_REASONS = [
+  'subscribed',
+  'unsubscribed',
+  'topic_unsubscribed',
+  'not_opted_in',
+  'bounced',
+  'complained',
+  'erased',
+  'unknown',
+] as const;
+export type SubscriptionReason = (typeof SUBSCRIPTION_REASONS)[number];
+
+/** Why a requested subscription change was not applied. */
+export const SUBSCRIPTION_SKIP_REASONS = ['stale', 'erased', 'unchanged'] as const;
+export type SubscriptionSkipReason = (typeof SUBSCRIPTION_SKIP_REASONS)[number];
+
+/**
+ * Conflict window: an unsubscribe still beats a subscribe with a later
+ * timestamp when both fall within this many milliseconds (prefer not to send
+ * when in doubt); outside it the latest timestamp wins.
+ */
+export const SUBSCRIPTION_CONFLICT_WINDOW_MS = 10_000;
+/** Most addresses in one `POST /v1/subscriptions/check`. */
+export const MAX_SUBSCRIPTION_CHECK_ADDRESSES = 1000;
+
+/** Why a profile entered or left an audience (`reason` of `Audience Entered` / `Audience Exited`). */
+export const AUDIENCE_CHANGE_REASONS = ['event', 'time', 'merge', 'unmerge', 'definition'] as const;
+export type AudienceChangeReason = (typeof AUDIENCE_CHANGE_REASONS)[number];
+
+/** Why a webhook attempt failed without a usable response (`error` of an attempt). */
+export const WEBHOOK_ATTEMPT_ERRORS = [
+  'timeout',
+  'connection_error',
+  'address_not_allowed',
+  'invalid_url',
+  'endpoint_disabled',
+] as const;
+export type WebhookAttemptError = (typeof WEBHOOK_ATTEMPT_ERRORS)[number];

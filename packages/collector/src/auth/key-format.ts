@@ -1,14 +1,14 @@
 /**
  * What keys look like: generated keys carry a prefix saying what they open
- * (`wk_` write, `ak_` admin) and 192 random bits. The store never sees a key,
+ * (`wk_` write, `ak_` admin, `sk_` sender) and 192 random bits. The store never sees a key,
  * only its sha-256 (hex) and a masked hint for listings.
  */
 import { hash, randomBytes } from 'node:crypto';
 
-export type KeyKind = 'write' | 'admin';
+export type KeyKind = 'write' | 'admin' | 'sender';
 
 /** Prefix of generated keys, by kind. Configured keys of any form keep working. */
-export const KEY_PREFIXES: Record<KeyKind, string> = { write: 'wk_', admin: 'ak_' };
+export const KEY_PREFIXES: Record<KeyKind, string> = { write: 'wk_', admin: 'ak_', sender: 'sk_' };
 /** Bytes of randomness in a generated key (192 bits): guessing one is out of reach, so is a hash collision. */
 export const GENERATED_KEY_BYTES = 24;
 /** Characters of a key's end shown in its hint. */

@@ -31,7 +31,8 @@ export interface KeyringSource {
   enabled: boolean;
 }
 
-export type KeyOwner = { kind: 'source'; source: KeyringSource } | { kind: 'admin' };
+/** Who holds a key: a source (write key), an admin, or a sender (may only check subscriptions and report). */
+export type KeyOwner = { kind: 'source'; source: KeyringSource } | { kind: 'admin' } | { kind: 'sender' };
 
 export interface Keyring {
   identify(key: string): KeyOwner | null;
@@ -56,7 +57,7 @@ function tableOf(snapshot: Omit<AccessSnapshot, 'version'>): KeyTable {
   const byId = new Map(snapshot.sources.map((source) => [source.id, source]));
   const owners = new Map<string, KeyOwner>();
   for (const { hash, owner } of snapshot.keys) {
-    if (owner.kind === 'admin') owners.set(hash, { kind: 'admin' });
+    if (owner.kind === 'admin' || owner.kind === 'sender') owners.set(hash, { kind: owner.kind });
     else {
       const source = byId.get(owner.sourceId);
       if (source) owners.set(hash, { kind: 'source', source });

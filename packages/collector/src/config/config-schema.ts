@@ -5,8 +5,21 @@
  */
 import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
 import { z } from 'zod';
+import { parseDuration } from '../activation/durations.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
+import {
+  DEFAULT_SUBSCRIPTIONS_CONFIG,
+  type SubscriptionsConfig,
+  subscriptionsConfigSchema,
+} from '../subscriptions/topics.js';
+import {
+  DEFAULT_CONCURRENCY_PER_ENDPOINT,
+  DEFAULT_DISABLE_AFTER_MS,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  type WebhooksConfig,
+} from '../webhooks/delivery-worker.js';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '../webhooks/schedule.js';
 import { type ServerConfig, serverConfigSchema } from './server-config.js';
 import { type StoreConfig, storeConfigSchema } from './store-config.js';
 
@@ -40,6 +53,41 @@ export interface SourceConfig {
   allowedOrigins: string[];
 }
 
+/** `activation`: limits of computed traits and audiences. */
+export const activationConfigSchema = z
+  .strictObject({
+    /** Longest `within` / `halfLife` a definition may use, as a duration ("400d"). */
+    maxWindow: z
+      .string()
+      .refine((text) => parseDuration(text) !== null, 'a duration such as "400d", "12h", "45s"')
+      .default('400d'),
+  })
+  .transform(({ maxWindow }) => ({ maxWindowMs: parseDuration(maxWindow) as number }));
+
+export type ActivationConfig = z.output<typeof activationConfigSchema>;
+
+/**
+ * `webhooks`: outgoing delivery. `allowHttp` and `allowPrivateNetworks` exist for
+ * self-hosted back offices on a private network and for tests; leave them off otherwise.
+ */
+export const webhooksConfigSchema = z.strictObject({
+  /** Accept http:// endpoint URLs (default: https only). */
+  allowHttp: z.boolean().default(false),
+  /** Deliver to loopback, private and link-local addresses (default: refused after DNS resolution). */
+  allowPrivateNetworks: z.boolean().default(false),
+  /** Per-request timeout: connect, answer and the first 1 KB of body. */
+  timeoutMs: positiveInt.max(120_000).default(DEFAULT_WEBHOOK_TIMEOUT_MS),
+  /** Requests in flight at once per endpoint. */
+  concurrencyPerEndpoint: positiveInt.max(64).default(DEFAULT_CONCURRENCY_PER_ENDPOINT),
+  /** Delay before each retry after a failed attempt; one more failure after the last marks it failed. */
+  retryScheduleMs: z
+    .array(z.number().int().nonnegative())
+    .max(50)
+    .default([...DEFAULT_RETRY_SCHEDULE_MS]),
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  disableAfterMs: positiveInt.default(DEFAULT_DISABLE_AFTER_MS),
+});
+
 export const configFileSchema = z
   .strictObject({
     sources: z.array(sourceConfigSchema).default([]),
@@ -58,6 +106,14 @@ export const configFileSchema = z
     identity: identityConfigSchema.default(identityConfigSchema.parse({})),
     server: serverConfigSchema.default(serverConfigSchema.parse({})),
     store: storeConfigSchema.default(storeConfigSchema.parse({})),
+    /**
+     * The collector's public origin (optionally with a path prefix), as people and mailbox
+     * providers reach it: unsubscribe links start with it. Default: the origin of each request.
+     */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    subscriptions: subscriptionsConfigSchema.default(DEFAULT_SUBSCRIPTIONS_CONFIG),
+    activation: activationConfigSchema.prefault({}),
+    webhooks: webhooksConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -92,6 +148,10 @@ export interface CollectorConfig {
   server: ServerConfig;
   /** PostgreSQL pool size and statement timeout (ignored by SQLite). */
   store: StoreConfig;
+  publicUrl?: string | undefined;
+  subscriptions: SubscriptionsConfig;
+  activation: ActivationConfig;
+  webhooks: WebhooksConfig;
 }
 
 export class ConfigError extends Error {

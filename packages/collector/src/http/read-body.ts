@@ -47,10 +47,24 @@ function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The body as text, at most `maxBodyBytes` after gzip is undone. */
-export async function readBody(source: BodySource, maxBodyBytes: number): Promise<string> {
+/**
+ * The body as text, at most `maxBodyBytes` after gzip is undone.
+ * @param mediaTypes accepted Content-Types (a missing one is accepted); default JSON's.
+ */
+export async function readBody(
+  source: BodySource,
+  maxBodyBytes: number,
+  mediaTypes: ReadonlySet<string> = JSON_MEDIA_TYPES,
+): Promise<string> {
   const mediaType = source.headers('content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType && !JSON_MEDIA_TYPES.has(mediaType)) {
+  if (mediaType && mediaTypes !== JSON_MEDIA_TYPES && !mediaTypes.has(mediaType)) {
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `content-type ${mediaType} is not accepted; send ${[...mediaTypes].join(' or ')}`,
+    );
+  }
+  if (mediaType && mediaTypes === JSON_MEDIA_TYPES && !JSON_MEDIA_TYPES.has(mediaType)) {
     // `curl -d` sends application/x-www-form-urlencoded unless told otherwise: say exactly what to add.
     throw new ApiError(
       415,

@@ -122,7 +122,16 @@ export function createIngestService({ store, limits, ipPolicy }: IngestServiceDe
           warnings: enriched.warnings,
         });
       });
-      const outcomes = events.length ? await store.ingest(events) : [];
+      // Remembered for the console's "recent rejections" and "what happened to this event?": never the payload.
+      const remembered = rejected.map(({ index: _index, ...rejection }) => ({
+        ...rejection,
+        source: request.source,
+        at: request.receivedAt.toISOString(),
+      }));
+      const [outcomes] = await Promise.all([
+        events.length ? store.ingest(events) : [],
+        remembered.length ? store.recordRejections(remembered) : undefined,
+      ]);
       return {
         success: true,
         accepted: outcomes.filter((o) => o.status === 'stored').length,

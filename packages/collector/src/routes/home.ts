@@ -1,7 +1,7 @@
 /**
  * `GET /`: a short HTML page for whoever opens the collector in a browser,
- * pointing at the health check, the README and the demo shop, until a console
- * exists. No key, no data: it says nothing about what the collector holds.
+ * pointing at the console, the health check, the README and the demo shop.
+ * No key, no data: it says nothing about what the collector holds.
  */
 import { Hono } from 'hono';
 
@@ -21,9 +21,11 @@ const HOME_PAGE = `<!doctype html>
       <h1>Exhaust collector</h1>
       <p>This collector is running. It receives events on the Segment tracking API (<code>POST /v1/batch</code>,
         <code>/v1/track</code>, ...) and answers the admin API (<code>/v1/events</code>, <code>/v1/profiles</code>)
-        with the admin key. There is no console yet.</p>
+        with the admin key.</p>
       <h2>Where to go</h2>
       <ul>
+        <li><a href="/console/">The console</a>: sign in with an admin key to watch events arrive, find a
+          person and see why records merged.</li>
         <li><a href="/healthz">Health check</a>: <code>{"status":"ok","store":"sqlite","database":"up"}</code> when the database answers.</li>
         <li>The README at the root of the Exhaust repository (<code>README.md</code>): how to send events, read
           them back, and the identity rules.</li>

@@ -3,6 +3,7 @@
  * SQLite store with group commit on a real file. One test per scenario of
  * issue 3's "Done when".
  */
+import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IdentityConfigInput } from '../identity/config.js';
@@ -560,6 +561,9 @@ describe('identity stitching over HTTP', () => {
         consentRecords: 1,
         merges: 1,
         suppressed: 0,
+        subscriptions: 0,
+        // Contact suppression is on by default, apart from event suppression.
+        contactSuppressed: 1,
       },
     });
     for (const ref of ['userId:u-1', 'anonymousId:laptop', 'email:ada@x.io']) {
@@ -619,10 +623,26 @@ describe('identity stitching over HTTP', () => {
     expect(parent.identifiers.map((i) => i.value)).toEqual(['parent', 'family-pc']);
     expect((await c.profile(holdingId)).eventCount).toBe(1);
 
-    const erased = await c.admin('DELETE', '/v1/profiles/userId:parent');
+    const erased = await c.admin('DELETE', '/v1/profiles/userId:parent?suppress=true');
     expect(erased.body).toMatchObject({ profiles: 1, identifiers: 2, events: 2 });
-    expect((await c.profile(holdingId)).holdingFor).toBe('anonymousId:family-pc');
+    // The holding profile and its event stay (they may be anyone's), but family-pc is no longer readable.
+    const hashed = `anonymousId:sha256:${createHash('sha256').update('anonymousId:family-pc').digest('hex')}`;
+    expect((await c.profile(holdingId)).holdingFor).toBe(hashed);
+    expect((await eventOf(c, holdingEvent)).profileId).toBe(holdingId);
+    const held = await c.admin('GET', `/v1/events/${holdingEvent.messageId}`);
+    expect(held.body.message.anonymousId).toBe(hashed);
     expect((await c.admin('GET', '/v1/profiles')).body.data.map((p: { id: string }) => p.id)).toEqual([holdingId]);
+    const db = new BetterSqlite3(c.dbFile, { readonly: true });
+    try {
+      const dump = JSON.stringify(
+        ['events', 'id_fragments', 'id_identifiers', 'id_trait_writes', 'ingestion_warnings', 'id_deletions'].map(
+          (table) => db.prepare(`SELECT * FROM ${table}`).all(),
+        ),
+      );
+      expect(dump).not.toContain('family-pc');
+    } finally {
+      db.close();
+    }
   });
 });
 

@@ -3,16 +3,28 @@
  * profiles, their timeline and merge history, unmerge and erase. A ref is a
  * profile id or `type:value`, URL-encoded as one path segment.
  */
-import type { WarningCode } from '@exhaust/schema';
+import type { ProfileView, WarningCode } from '@exhaust/schema';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
 import type { ProfileRef, Store } from '../store/store.js';
-import { pageQuerySchema, parseQuery } from './query.js';
+import type { SubscriptionService } from '../subscriptions/service.js';
+import { definitionNotFound } from './definition-writes.js';
+import { noQuerySchema, pageQuerySchema, parseQuery } from './query.js';
+
+/** Most profiles a search answers. */
+export const MAX_SEARCH_RESULTS = 50;
+
+const searchQuerySchema = z.strictObject({
+  q: z.string(),
+  limit: z.coerce.number().int().min(1).max(MAX_SEARCH_RESULTS).default(20),
+});
 
 const eraseQuerySchema = z.object({
   suppress: z.enum(['true', 'false']).default('false'),
+  /** Contact suppression (its addresses can never be subscribed again) is on unless turned off. */
+  suppressContact: z.enum(['true', 'false']).default('true'),
 });
 
 /**
@@ -34,21 +46,56 @@ function refParam(raw: string): { ref: ProfileRef; text: string } {
 }
 
 /**
- * @example app.route('/', createProfileRoutes({ store }));
+ * @example app.route('/', createProfileRoutes({ store, subscriptions }));
  */
-export function createProfileRoutes({ store }: { store: Store }): Hono {
+export function createProfileRoutes({
+  store,
+  subscriptions,
+}: {
+  store: Store;
+  subscriptions: SubscriptionService;
+}): Hono {
   const app = new Hono();
 
+  // With `q`: a search (by profile id, type:value, identifier value or trait value, also as a prefix).
   app.get('/v1/profiles', async (c) => {
-    const query = parseQuery(pageQuerySchema, c.req.query());
-    return c.json(await store.listProfiles(query));
+    if (c.req.query('q') !== undefined) {
+      const { q, limit } = parseQuery(searchQuerySchema, c.req.query());
+      return c.json({ data: await store.searchProfiles(q, limit), nextCursor: null });
+    }
+    return c.json(await store.listProfiles(parseQuery(pageQuerySchema, c.req.query())));
   });
 
   app.get('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
-    const profile = await store.getProfile(ref);
+    parseQuery(noQuerySchema, c.req.query());
+    const [profile, activation] = await Promise.all([store.getProfile(ref), store.getProfileActivation(ref)]);
     if (!profile) throw profileNotFound(text);
-    return c.json(profile);
+    const view: ProfileView = {
+      ...profile,
+      computed: activation?.computed ?? {},
+      computedAt: activation?.computedAt ?? null,
+      audiences: activation?.audiences ?? [],
+      // Opt-outs belong to addresses: the profile shows those of its email and phone identifiers.
+      subscriptions: await subscriptions.ofIdentifiers(profile.identifiers),
+    };
+    return c.json(view);
+  });
+
+  app.get('/v1/profiles/:ref/audiences/:key/explain', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const key = c.req.param('key');
+    parseQuery(noQuerySchema, c.req.query());
+    const now = Date.now();
+    const explained = await store.explainAudience(ref, key, now);
+    if (!explained) throw profileNotFound(text);
+    if (explained === 'unknown_audience') throw definitionNotFound('audience', key);
+    return c.json({
+      profileId: explained.profileId,
+      audience: key,
+      at: new Date(now).toISOString(),
+      ...explained.explain,
+    });
   });
 
   app.get('/v1/profiles/:ref/events', async (c) => {
@@ -61,9 +108,17 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
 
   app.get('/v1/profiles/:ref/merges', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
+    parseQuery(noQuerySchema, c.req.query());
     const merges = await store.listMerges(ref);
     if (!merges) throw profileNotFound(text);
     return c.json({ data: merges });
+  });
+
+  app.get('/v1/profiles/:ref/consent', async (c) => {
+    const { ref, text } = refParam(c.req.param('ref'));
+    const history = await store.listConsentHistory(ref);
+    if (!history) throw profileNotFound(text);
+    return c.json({ data: history });
   });
 
   app.post('/v1/profiles/:ref/unmerge', async (c) => {
@@ -81,8 +136,11 @@ export function createProfileRoutes({ store }: { store: Store }): Hono {
 
   app.delete('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
-    const { suppress } = parseQuery(eraseQuerySchema, c.req.query());
-    const result = await store.erase(ref, { suppress: suppress === 'true' });
+    const { suppress, suppressContact } = parseQuery(eraseQuerySchema, c.req.query());
+    const result = await store.erase(ref, {
+      suppress: suppress === 'true',
+      suppressContact: suppressContact === 'true',
+    });
     if (!result) throw profileNotFound(text, { code: 'delete_not_found', path: 'ref' });
     return c.json(result);
   });

@@ -1,4 +1,4 @@
-/** Query-string validation shared by the admin list routes. */
+/** Query-string validation shared by the admin routes. */
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 
@@ -14,8 +14,32 @@ export const pageQueryShape = {
 
 export const pageQuerySchema = z.object(pageQueryShape);
 
-/** Parses a query object, or throws 400 `invalid_query` naming each bad parameter. */
-export function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string>): z.output<T> {
+/** For routes that take no query parameter: any one given is refused. */
+export const noQuerySchema = z.object({});
+
+/**
+ * Parses a query object, or throws 400 `invalid_query` naming each bad
+ * parameter. Strict: a parameter the schema does not name is refused, so a
+ * typo (`?evnet=`) cannot silently widen a read to everything.
+ */
+export function parseQuery<T extends z.ZodObject>(schema: T, query: Record<string, string>): z.output<T> {
+  const known = Object.keys(schema.shape);
+  const unknown = Object.keys(query).filter((key) => !Object.hasOwn(schema.shape, key));
+  if (unknown.length > 0) {
+    const takes = known.length ? `this route takes ${known.join(', ')}` : 'this route takes no query parameters';
+    throw new ApiError(
+      400,
+      'invalid_query',
+      `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
+      {
+        issues: unknown.map((key) => ({
+          path: [key],
+          message: `unknown query parameter; ${takes}`,
+          code: 'unrecognized_keys',
+        })),
+      },
+    );
+  }
   const result = schema.safeParse(query);
   if (result.success) return result.data;
   throw new ApiError(400, 'invalid_query', 'invalid query parameters', {

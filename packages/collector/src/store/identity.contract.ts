@@ -4,9 +4,14 @@
  * implementation's test file:
  * `describeIdentityContract('sqlite inline', () => createSqliteStore({ file, mode: 'inline' }))`.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIncomingEvent, type StoreFactory } from './store.contract.js';
 import type { IncomingEvent, Store } from './store.js';
+
+/** How an erased identifier may still appear: `type:sha256:<hex of sha-256 of "type:value">`. */
+const hashed = (type: string, value: string) =>
+  `${type}:sha256:${createHash('sha256').update(`${type}:${value}`).digest('hex')}`;
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString();
 
@@ -155,6 +160,9 @@ export function describeIdentityContract(name: string, open: StoreFactory): void
         consentRecords: 1,
         merges: 1,
         suppressed: 4,
+        subscriptions: 0,
+        // Contact suppression is on by default: the email can never be subscribed again.
+        contactSuppressed: 1,
       });
       for (const e of events) expect(await store.getEvent(e.messageId)).toBeNull();
       expect((await store.ingest(events)).map((o) => o.status)).toEqual(Array(4).fill('duplicate'));
@@ -162,6 +170,146 @@ export function describeIdentityContract(name: string, open: StoreFactory): void
       expect(later).toMatchObject({ status: 'suppressed', profileId: null, warnings: [{ code: 'suppressed' }] });
       expect(await store.erase({ type: 'userId', value: 'u' }, { suppress: false })).toBeNull();
       expect((await store.listProfiles({ limit: 10 })).data).toEqual([]);
+    });
+
+    it('filters events by profile: every fragment of the merged profile, newest first, across pages', async () => {
+      await store.ingest([event({ type: 'page', anonymousId: 'laptop' }, 1)]);
+      await store.ingest([event({ type: 'page', anonymousId: 'phone' }, 2)]);
+      await store.ingest([event({ type: 'page', anonymousId: 'someone-else' }, 3)]);
+      await store.ingest([event({ type: 'identify', userId: 'u', anonymousId: 'laptop' }, 4)]);
+      await store.ingest([event({ type: 'identify', userId: 'u', anonymousId: 'phone' }, 5)]);
+      await store.ingest([event({ type: 'track', event: 'x', anonymousId: 'phone' }, 6)]);
+      const profile = await store.getProfile({ type: 'userId', value: 'u' });
+      const timeline = await store.listProfileEvents({ id: profile!.id }, { limit: 100 });
+      expect(timeline!.data).toHaveLength(5);
+      for (const limit of [1, 2, 100]) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.listEvents({ limit, cursor, profile: { type: 'anonymousId', value: 'laptop' } });
+          seen.push(...page.data.map((e) => e.messageId));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual(timeline!.data.map((e) => e.messageId));
+      }
+      const tracks = await store.listEvents({ limit: 10, profile: { id: profile!.id }, type: 'track' });
+      expect(tracks.data.map((e) => e.message.anonymousId)).toEqual(['phone']);
+      expect(await store.listEvents({ limit: 10, profile: { type: 'userId', value: 'nobody' } })).toEqual({
+        data: [],
+        nextCursor: null,
+      });
+    });
+
+    it('erasure leaves a held identifier only hashed: holding profile, its events and trait writes', async () => {
+      await store.ingest([event({ type: 'identify', userId: 'u-1', anonymousId: 'shared' })]);
+      const other = event({ type: 'identify', userId: 'u-2', anonymousId: 'shared' });
+      await store.ingest([other]);
+      // Held: its only identifier is contested. The value also sits in a trait, padded.
+      const held = event({ type: 'identify', anonymousId: 'shared', traits: { name: 'Kid', note: ' shared ' } });
+      const [outcome] = await store.ingest([held]);
+      const holdingId = outcome!.profileId!;
+      expect((await store.getProfile({ id: holdingId }))?.holdingFor).toBe('anonymousId:shared');
+
+      await store.erase({ type: 'userId', value: 'u-1' }, { suppress: true });
+      const holding = await store.getProfile({ id: holdingId });
+      expect(holding).toMatchObject({ holdingFor: hashed('anonymousId', 'shared'), eventCount: 1 });
+      expect(holding!.traits).toEqual({ name: 'Kid', note: hashed('anonymousId', 'shared') });
+      const stored = await store.getEvent(held.messageId);
+      expect(stored?.profileId).toBe(holdingId);
+      expect(stored?.message).toMatchObject({
+        anonymousId: hashed('anonymousId', 'shared'),
+        traits: { name: 'Kid', note: hashed('anonymousId', 'shared') },
+      });
+      expect(JSON.stringify(stored)).not.toContain('"shared"');
+      // The other person's own events keep the value: it was their identifier too.
+      const left = await store.listEvents({ limit: 10, anonymousId: 'shared' });
+      expect(left.data.map((e) => e.messageId)).toEqual([other.messageId]);
+      expect((await store.getProfile({ type: 'userId', value: 'u-2' }))?.eventCount).toBe(1);
+    });
+
+    it('a second erasure of the same held identifier keeps both holding profiles apart', async () => {
+      const contest = async (one: string, two: string) => {
+        await store.ingest([event({ type: 'identify', userId: one, anonymousId: 'kiosk' })]);
+        await store.ingest([event({ type: 'identify', userId: two, anonymousId: 'kiosk' })]);
+        const [held] = await store.ingest([event({ type: 'page', anonymousId: 'kiosk' })]);
+        return held!.profileId!;
+      };
+      const first = await contest('u-1', 'u-2');
+      await store.erase({ type: 'userId', value: 'u-1' }, { suppress: false });
+      // Not suppressed: the identifier comes back with a new owner, is contested again, and held apart.
+      const second = await contest('u-3', 'u-4');
+      expect(second).not.toBe(first);
+      await store.erase({ type: 'userId', value: 'u-3' }, { suppress: false });
+      expect((await store.getProfile({ id: first }))?.holdingFor).toBe(hashed('anonymousId', 'kiosk'));
+      expect((await store.getProfile({ id: second }))?.holdingFor).toBe(`${hashed('anonymousId', 'kiosk')}:2`);
+    });
+
+    it('lists deletions newest first with counts, time and drops, never identifiers', async () => {
+      expect(await store.listDeletions({ limit: 10 })).toEqual({ data: [], nextCursor: null });
+      const deletionIds: string[] = [];
+      for (const userId of ['zoe@x.io', 'bob', 'cy']) {
+        await store.ingest([event({ type: 'identify', userId, anonymousId: `a-${userId}` })]);
+        const result = await store.erase({ type: 'userId', value: userId }, { suppress: userId !== 'cy' });
+        deletionIds.push(result!.deletionId);
+      }
+      const dropped = await store.ingest([
+        event({ type: 'page', anonymousId: 'a-bob' }),
+        event({ type: 'page', userId: 'bob' }),
+        event({ type: 'page', anonymousId: 'a-zoe@x.io' }),
+      ]);
+      expect(dropped.map((o) => o.status)).toEqual(['suppressed', 'suppressed', 'suppressed']);
+      const first = await store.listDeletions({ limit: 2 });
+      expect(first.data).toEqual([
+        {
+          deletionId: deletionIds[2],
+          at: expect.any(String),
+          profiles: 1,
+          identifiers: 2,
+          events: 1,
+          traitWrites: 0,
+          consentRecords: 0,
+          merges: 0,
+          suppressed: 0,
+          subscriptions: 0,
+          contactSuppressed: 0,
+          droppedEvents: 0,
+        },
+        expect.objectContaining({ deletionId: deletionIds[1], suppressed: 2, droppedEvents: 2 }),
+      ]);
+      expect(Number.isNaN(Date.parse(first.data[0]!.at))).toBe(false);
+      const rest = await store.listDeletions({ limit: 2, cursor: first.nextCursor });
+      expect(rest).toEqual({
+        data: [expect.objectContaining({ deletionId: deletionIds[0], droppedEvents: 1 })],
+        nextCursor: null,
+      });
+      expect(JSON.stringify([first, rest])).not.toMatch(/zoe|bob|a-cy|"cy"/);
+    });
+
+    it('counts drops per suppression entry, by hash prefix, most recent drop first', async () => {
+      expect(await store.listSuppressionStats({ limit: 10 })).toEqual({ data: [], nextCursor: null });
+      await store.ingest([event({ type: 'identify', userId: 'u', anonymousId: 'a', traits: { email: 'e@x.io' } })]);
+      await store.erase({ type: 'userId', value: 'u' }, { suppress: true });
+      const later = (minute: number, fields: Record<string, unknown>) =>
+        makeIncomingEvent({ receivedAt: at(minute), timestamp: at(minute), message: { anonymousId: null, ...fields } });
+      const outcomes = await store.ingest([
+        later(1, { anonymousId: 'a' }),
+        later(2, { userId: 'u' }),
+        later(3, { anonymousId: 'a' }),
+        later(4, { anonymousId: 'fresh' }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['suppressed', 'suppressed', 'suppressed', 'stored']);
+      const prefix = (type: string, value: string) => hashed(type, value).split(':')[2]!.slice(0, 16);
+      const first = await store.listSuppressionStats({ limit: 1 });
+      expect(first.data).toEqual([{ hashPrefix: prefix('anonymousId', 'a'), droppedEvents: 2, lastDroppedAt: at(3) }]);
+      // The prefix is the one the `suppressed` warning shows.
+      expect(outcomes[2]!.warnings).toEqual([
+        { code: 'suppressed', detail: `anonymousId:sha256:${prefix('anonymousId', 'a')}` },
+      ]);
+      const rest = await store.listSuppressionStats({ limit: 1, cursor: first.nextCursor });
+      expect(rest).toEqual({
+        data: [{ hashPrefix: prefix('userId', 'u'), droppedEvents: 1, lastDroppedAt: at(2) }],
+        nextCursor: null,
+      });
     });
   });
 }

@@ -139,6 +139,70 @@ export function describeStoreContract(name: string, open: StoreFactory): void {
       expect(await ids({ limit: 10, until: '2026-02-01T00:00:00.000Z' })).toEqual(['a']);
     });
 
+    it('filters by userId, anonymousId and source as sent, newest first, with a cursor', async () => {
+      await store.ingest([
+        makeIncomingEvent({ messageId: 'u1-a', message: { userId: 'u-1', anonymousId: 'a-1' } }),
+        makeIncomingEvent({ messageId: 'a2', message: { anonymousId: 'a-2' } }),
+        makeIncomingEvent({ messageId: 'u1-b', source: 'server', message: { userId: 'u-1', anonymousId: null } }),
+        makeIncomingEvent({ messageId: 'u2', source: 'server', message: { userId: 'u-2', anonymousId: 'a-1' } }),
+        makeIncomingEvent({ messageId: 'u1-c', message: { userId: 'u-1', anonymousId: 'a-1', type: 'page' } }),
+      ]);
+      const ids = async (q: Omit<Parameters<Store['listEvents']>[0], 'limit'>, limit = 10) => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.listEvents({ ...q, limit, cursor });
+          expect(page.data.length).toBeLessThanOrEqual(limit);
+          seen.push(...page.data.map((e) => e.messageId));
+          cursor = page.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      expect(await ids({ userId: 'u-1' })).toEqual(['u1-c', 'u1-b', 'u1-a']);
+      expect(await ids({ userId: 'u-1' }, 1)).toEqual(['u1-c', 'u1-b', 'u1-a']);
+      expect(await ids({ anonymousId: 'a-1' })).toEqual(['u1-c', 'u2', 'u1-a']);
+      expect(await ids({ source: 'server' })).toEqual(['u2', 'u1-b']);
+      expect(await ids({ source: 'server', userId: 'u-1' })).toEqual(['u1-b']);
+      expect(await ids({ userId: 'u-1', anonymousId: 'a-1', type: 'track' })).toEqual(['u1-a']);
+      expect(await ids({ userId: ' u-1' })).toEqual([]);
+      expect(await ids({ source: 'nowhere' })).toEqual([]);
+    });
+
+    it('filters by property equality with JSON-typed values, and pages through every match once', async () => {
+      const properties = [
+        { plan: 'pro', seats: 12 },
+        { plan: 'free', seats: '12' },
+        { plan: 'pro', seats: 12.5, vip: true },
+        { plan: 'pro', vip: 1, address: { city: 'Lyon' } },
+        { plan: null, vip: false },
+        { plan: 'pro' },
+      ];
+      await store.ingest(
+        properties.map((p, i) => makeIncomingEvent({ messageId: `p${i}`, message: { properties: p } })),
+      );
+      const ids = async (filter: Record<string, string | number | boolean | null>, limit = 10) => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.listEvents({ limit, cursor, properties: filter });
+          seen.push(...page.data.map((e) => e.messageId));
+          cursor = page.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      expect(await ids({ plan: 'pro' })).toEqual(['p5', 'p3', 'p2', 'p0']);
+      expect(await ids({ plan: 'pro' }, 1)).toEqual(['p5', 'p3', 'p2', 'p0']);
+      expect(await ids({ seats: 12 })).toEqual(['p0']);
+      expect(await ids({ seats: '12' })).toEqual(['p1']);
+      expect(await ids({ vip: true })).toEqual(['p2']);
+      expect(await ids({ vip: 1 })).toEqual(['p3']);
+      expect(await ids({ vip: false })).toEqual(['p4']);
+      expect(await ids({ plan: null })).toEqual(['p4']);
+      expect(await ids({ 'address.city': 'Lyon' })).toEqual(['p3']);
+      expect(await ids({ plan: 'pro', seats: 12.5 })).toEqual(['p2']);
+      expect(await ids({ missing: 'x' })).toEqual([]);
+    });
+
     it('refuses a cursor it did not issue with a typed error', async () => {
       await expect(store.listEvents({ limit: 5, cursor: 'not-a-cursor' })).rejects.toMatchObject({
         name: 'StoreError',

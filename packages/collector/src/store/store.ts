@@ -5,18 +5,50 @@
  * Nothing here may mention SQLite, rowids, statements or transactions.
  */
 import type {
+  AudienceChange,
+  AudienceDefinition,
+  AudienceMember,
+  ComputedTraitDefinition,
+  ConsentRecord,
+  DefinitionStatus,
+  DeletionRecord,
   DeletionResult,
   EventWarning,
   KeyInfo,
   MergeRecord,
   MergeResult,
   Message,
+  MessageDecision,
   MessageType,
   Page,
   Profile,
+  ProfileActivation,
+  RecentRejection,
   Source,
   StoredEvent,
+  StreamedEvent,
+  SubscriptionChannel,
+  SubscriptionHistoryEntry,
+  SubscriptionSkipReason,
+  SubscriptionSource,
+  SubscriptionState,
+  SubscriptionStatus,
+  SuppressionStat,
+  WarningCode,
+  WebhookBodyType,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEventType,
+  WebhookFilter,
 } from '@exhaust/schema';
+import type { SubscriptionChange } from '../subscriptions/model.js';
+import type { CheckFacts } from '../subscriptions/precedence.js';
+
+/** Rejected messages the store remembers (the newest ones); older ones are forgotten. */
+export const MAX_RECENT_REJECTIONS = 1000;
+
+import type { ExplainNode } from '../activation/index.js';
 
 /** A validated, enriched message, ready to be stored. Built by the ingest service. */
 export interface IncomingEvent {
@@ -56,7 +88,26 @@ export interface EventQuery {
   /** ISO 8601 bounds on the (corrected) event timestamp: since inclusive, until exclusive. */
   since?: string;
   until?: string;
+  /** Every event of the merged profile behind the ref (all its fragments); none when it matches nothing. */
+  profile?: ProfileRef;
+  /** The message's `userId`, as sent. */
+  userId?: string;
+  /** The message's `anonymousId`, as sent. */
+  anonymousId?: string;
+  /** Name of the source whose write key sent the event. */
+  source?: string;
+  /**
+   * Equality on fields of `properties`, keyed by their dotted path below it
+   * (`plan`, `address.city`), compared as JSON values: `12` matches `12.0`,
+   * never `"12"`. Property values are not indexed: an implementation may
+   * bound the rows it examines per call, and then answers a page with fewer
+   * than `limit` events (even none) and a `nextCursor` to continue from.
+   */
+  properties?: Record<string, PropertyValue>;
 }
+
+/** A scalar a property filter compares with. */
+export type PropertyValue = string | number | boolean | null;
 
 export interface PageQuery {
   limit: number;
@@ -87,8 +138,8 @@ export interface NewKey {
   createdAt: string;
 }
 
-/** Who a key belongs to: a source's write key, or an admin key. */
-export type KeyOwnerRef = { kind: 'write'; sourceId: string } | { kind: 'admin' };
+/** Who a key belongs to: a source's write key, an admin key, or a sender key (check and report only). */
+export type KeyOwnerRef = { kind: 'write'; sourceId: string } | { kind: 'admin' } | { kind: 'sender' };
 
 export interface NewSource {
   id: string;
@@ -122,6 +173,237 @@ export interface AccessSnapshot {
   keys: { hash: string; owner: KeyOwnerRef }[];
 }
 
+/** A read of the events stored after a cursor, oldest first (the live stream). */
+export interface EventsAfterQuery {
+  /** Cursor of the last event already seen; null starts at the newest event (nothing is returned). */
+  after: string | null;
+  limit: number;
+  type?: MessageType;
+  event?: string;
+  /** Source id. */
+  source?: string;
+}
+
+export interface EventsAfter {
+  data: StreamedEvent[];
+  /** Where the next read resumes: the last event's cursor, or `after` (or the head) when none. */
+  cursor: string;
+}
+
+/** What the store knows about a messageId, stored or not (never a payload of one not stored). */
+export interface MessageTrace {
+  /** The stored event (the first source that has it). */
+  event: StoredEvent | null;
+  /** True when some source's messageId was accepted once (stored, suppressed or stored then erased). */
+  seen: boolean;
+  /** Decisions recorded under the messageId, oldest first. */
+  decisions: MessageDecision[];
+  /** Recent rejections of messages sent with this messageId, newest first. */
+  rejections: RecentRejection[];
+}
+
+export interface EventTotals {
+  events: number;
+  /** Canonical profiles, holding profiles excluded. */
+  profiles: number;
+  /** Profiles with a userId identifier. */
+  identifiedProfiles: number;
+}
+
+/** The store's newest event per source name. */
+export interface LastEvent {
+  source: string;
+  messageId: string;
+  type: MessageType;
+  receivedAt: string;
+}
+
+/** One (channel, address), the address normalized. */
+export interface SubscriptionKey {
+  channel: SubscriptionChannel;
+  address: string;
+}
+
+/** What a check reads: the channel status, and the topic's when a topic is asked. */
+export interface SubscriptionQuery extends SubscriptionKey {
+  topic: string | null;
+}
+
+/** What became of one subscription change. */
+export interface SubscriptionChangeOutcome {
+  applied: boolean;
+  skipped: SubscriptionSkipReason | null;
+}
+
+export interface SubscriptionExportQuery {
+  channel?: SubscriptionChannel;
+  status?: SubscriptionStatus;
+  limit: number;
+  cursor?: string | null;
+}
+
+/** One kept status (of a channel, or of a topic when `topic` is set), as the export lists it. */
+export interface SubscriptionExportRow {
+  channel: SubscriptionChannel;
+  address: string;
+  topic: string | null;
+  status: SubscriptionStatus;
+  since: string;
+  source: SubscriptionSource;
+}
+
+export interface EraseOptions {
+  /** Put the erased identifiers on the event suppression list (their events are dropped). */
+  suppress: boolean;
+  /** Put the erased email and phone addresses on the contact suppression list. Default true. */
+  suppressContact?: boolean;
+}
+
+/** The two kinds of activation definitions; each has its own key space. */
+export type DefinitionKind = 'computedTrait' | 'audience';
+
+export type AnyDefinition =
+  | { kind: 'computedTrait'; definition: ComputedTraitDefinition }
+  | { kind: 'audience'; definition: AudienceDefinition };
+
+/** A stored definition with its lifecycle. Times are ISO 8601. */
+export interface DefinitionRecord<T> {
+  definition: T;
+  status: DefinitionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * Every activation definition at one definitions version. The version grows
+ * with every create, replace and delete: writers pass the version they
+ * validated against, so two concurrent writes cannot build a cycle.
+ */
+export interface DefinitionsSnapshot {
+  version: number;
+  computedTraits: DefinitionRecord<ComputedTraitDefinition>[];
+  audiences: DefinitionRecord<AudienceDefinition>[];
+}
+
+export type SaveDefinitionInput = AnyDefinition & {
+  /** `create` fails with `exists` when the key is taken; `replace` with `not_found` when it is not. */
+  mode: 'create' | 'replace';
+  /** The snapshot version the definition was validated against. */
+  expectedVersion: number;
+  /** Epoch ms, the definition's createdAt/updatedAt. */
+  now: number;
+};
+
+export type SaveDefinitionOutcome =
+  | { status: 'saved'; record: DefinitionRecord<ComputedTraitDefinition | AudienceDefinition> }
+  | { status: 'exists' | 'not_found' | 'version_changed' };
+
+export interface ChangeQuery {
+  limit: number;
+  /** A `nextCursor` of an earlier answer; absent = from the start. */
+  since?: string | null;
+}
+
+/** What a profile's activation looks like, with the id of the canonical profile it belongs to. */
+export interface ProfileActivationState extends ProfileActivation {
+  profileId: string;
+}
+
+export interface ClaimDueInput {
+  /** Epoch ms: rows due at or before it are claimable. */
+  now: number;
+  /** Who holds the claimed rows (one random id per process). */
+  owner: string;
+  /** How long the claim holds; another owner may claim the row after that. */
+  leaseMs: number;
+  limit: number;
+}
+
+export interface BackfillProgress {
+  /** Profiles evaluated by this step. */
+  evaluated: number;
+  /** True while some definition is still backfilling. */
+  remaining: boolean;
+}
+
+/** A new endpoint, validated; the id and first secret are chosen by the caller. */
+export interface CreateWebhookInput {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  filter: WebhookFilter | null;
+  description: string | null;
+  enabled: boolean;
+  secret: string;
+  /** Epoch ms. */
+  now: number;
+}
+
+/** Fields to change; `enabled: true` also clears `disabledReason` and the failing streak. */
+export interface WebhookPatch {
+  url?: string;
+  events?: WebhookEventType[];
+  filter?: WebhookFilter | null;
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export interface RotateSecretInput {
+  id: string;
+  secret: string;
+  now: number;
+  /** How long every older secret keeps signing. */
+  overlapMs: number;
+}
+
+export interface DeliveryQuery {
+  limit: number;
+  cursor?: string | null;
+  status?: WebhookDeliveryStatus;
+}
+
+export interface ClaimDeliveriesInput extends ClaimDueInput {
+  /** Most deliveries of one endpoint leased at once (across every claimer). */
+  concurrencyPerEndpoint: number;
+}
+
+/** A leased delivery with what sending it needs. */
+export interface ClaimedDelivery {
+  id: string;
+  endpointId: string;
+  url: string;
+  /** The body, exactly as it must be sent and signed. */
+  payload: string;
+  /** Attempts made since the delivery was (re)queued: picks the retry delay after a failure. */
+  attemptsInRound: number;
+  /** Every secret that signs at the claim's `now`, newest first. */
+  secrets: string[];
+}
+
+/** What one attempt achieved, decided by the delivery worker. */
+export type DeliveryVerdict =
+  | { kind: 'delivered' }
+  /** Epoch ms of the next attempt. */
+  | { kind: 'retry'; at: number }
+  | { kind: 'failed' }
+  /** The receiver said it is gone (410): the delivery fails and the endpoint is disabled. */
+  | { kind: 'gone'; reason: string };
+
+export interface RecordAttemptInput {
+  id: string;
+  /** Only the lease holder records; an attempt by an owner whose lease was taken over is ignored. */
+  owner: string;
+  /** Epoch ms the attempt started. */
+  at: number;
+  statusCode: number | null;
+  durationMs: number;
+  response: string | null;
+  error: string | null;
+  verdict: DeliveryVerdict;
+  /** An endpoint failing every attempt for this long (since its last success) is disabled. */
+  disableAfterMs: number;
+}
+
 export interface Store {
   /**
    * Stores one request's events. Resolves only after they are durably
@@ -150,8 +432,29 @@ export interface Store {
   merge(from: ProfileRef, into: ProfileRef): Promise<MergeOutcome | null>;
   /** Detaches the identifier's fragment from its survivor. Null when the identifier is unknown. */
   unmerge(ref: ProfileRef): Promise<UnmergeOutcome | 'not_merged' | null>;
-  /** Erases the whole merged profile. Null when the ref matches nothing. */
-  erase(ref: ProfileRef, options: { suppress: boolean }): Promise<DeletionResult | null>;
+  /**
+   * Erases the whole merged profile, with the subscription states and history
+   * of its email and phone addresses (all in one transaction). Null when the
+   * ref matches nothing.
+   */
+  erase(ref: ProfileRef, options: EraseOptions): Promise<DeletionResult | null>;
+
+  /**
+   * Applies subscription changes in order, in one transaction: each is kept
+   * unless the conflict rule prefers what is kept (`stale`), nothing changes
+   * (`unchanged`) or the address is on the contact suppression list (`erased`).
+   * Each applied change appends a history row and, when the address is a
+   * profile's identifier, a `Subscribed`/`Unsubscribed` event on its timeline.
+   */
+  changeSubscriptions(changes: SubscriptionChange[], recordedAt: string): Promise<SubscriptionChangeOutcome[]>;
+  /** What a check needs, per query, in order. */
+  readSubscriptionFacts(queries: SubscriptionQuery[]): Promise<CheckFacts[]>;
+  /** The states of the (channel, address) pairs that have any status kept, in the order asked. */
+  getSubscriptions(keys: SubscriptionKey[]): Promise<SubscriptionState[]>;
+  /** Every change of the (channel, address), oldest first. */
+  getSubscriptionHistory(key: SubscriptionKey): Promise<SubscriptionHistoryEntry[]>;
+  /** Kept statuses in (channel, address, topic) order, filtered. */
+  listSubscriptions(query: SubscriptionExportQuery): Promise<Page<SubscriptionExportRow>>;
 
   /**
    * Upserts the config file's sources and keys: a config source takes the
@@ -182,6 +485,125 @@ export interface Store {
   revokeKey(owner: KeyOwnerRef, keyId: string, at: string): Promise<KeyInfo | null | 'last_admin_key'>;
   /** Every admin key, oldest first, revoked included. */
   listAdminKeys(): Promise<KeyInfo[]>;
+  /** Erasure records, newest first: counts and time, never identifiers. */
+  listDeletions(query: PageQuery): Promise<Page<DeletionRecord>>;
+  /**
+   * Suppression entries that dropped at least one event, most recent drop
+   * first: a prefix of the entry's hash, how many events it dropped, and when
+   * it last did. Never the identifier.
+   */
+  listSuppressionStats(query: PageQuery): Promise<Page<SuppressionStat>>;
+
+  /**
+   * Remembers rejected messages (code, path, message, source, time; never the
+   * payload), keeping only the newest `MAX_RECENT_REJECTIONS`.
+   */
+  recordRejections(rejections: RecentRejection[]): Promise<void>;
+  /** Newest first. */
+  listRejections(limit: number): Promise<RecentRejection[]>;
+  /** Events stored after a cursor, oldest first, for the live stream. */
+  readEventsAfter(query: EventsAfterQuery): Promise<EventsAfter>;
+  /** The stored event of a messageId, or the decisions that kept it out. */
+  traceMessage(messageId: string): Promise<MessageTrace>;
+  /** Events received per minute since `since` (ISO): minute (`YYYY-MM-DDTHH:MM`, UTC) -> count, empty minutes left out. */
+  countEventsPerMinute(since: string): Promise<Record<string, number>>;
+  getTotals(): Promise<EventTotals>;
+  /** Warnings recorded at or after `since`, per code, most frequent first. */
+  summarizeWarnings(since: string): Promise<{ code: WarningCode; count: number; lastAt: string }[]>;
+  /** The newest stored event of every source that has one. */
+  lastEventPerSource(): Promise<LastEvent[]>;
+  /**
+   * Profiles matching a search: a profile id, `type:value`, an identifier value
+   * or a trait value (whole, case-insensitive, or as a prefix). Newest profiles first.
+   */
+  searchProfiles(query: string, limit: number): Promise<Profile[]>;
+  /** The consent decisions of the whole merged profile, oldest first; null when the ref matches nothing. */
+  listConsentHistory(ref: ProfileRef): Promise<ConsentRecord[] | null>;
+
+  /** What backs the store (`sqlite`, later `postgres`), for the settings page. */
+  describe(): Promise<{ kind: string }>;
+  /** Every sender key, oldest first, revoked included. */
+  listSenderKeys(): Promise<KeyInfo[]>;
+
+  // --- Activation (issue 9): definitions, state, scheduled re-evaluation, backfill ---
+
+  /** Every definition and the definitions version. */
+  getDefinitions(): Promise<DefinitionsSnapshot>;
+  /**
+   * Creates or replaces a definition (already validated against `expectedVersion`) and
+   * starts its backfill: status `backfilling` until every stored profile is evaluated.
+   */
+  saveDefinition(input: SaveDefinitionInput): Promise<SaveDefinitionOutcome>;
+  /** Deletes a definition and every value or membership derived from it (no lifecycle events). */
+  deleteDefinition(input: {
+    kind: DefinitionKind;
+    key: string;
+    expectedVersion: number;
+  }): Promise<'deleted' | 'not_found' | 'version_changed'>;
+  /** Computed values and memberships of the canonical profile behind a ref; null when the ref matches nothing. */
+  getProfileActivation(ref: ProfileRef): Promise<ProfileActivationState | null>;
+  /** Current members, oldest profile first; null when the audience is unknown. */
+  listAudienceMembers(key: string, query: PageQuery): Promise<Page<AudienceMember> | null>;
+  /**
+   * Changes of membership in recording order after `since`; `nextCursor` is where to resume
+   * (never null, so a poller can always continue). Null when the audience is unknown.
+   */
+  listAudienceChanges(key: string, query: ChangeQuery): Promise<Page<AudienceChange> | null>;
+  /** Member count per audience key. */
+  audienceSizes(): Promise<Record<string, number>>;
+  /** The audience's condition tree evaluated for the profile at `now` (epoch ms). */
+  explainAudience(
+    ref: ProfileRef,
+    key: string,
+    now: number,
+  ): Promise<{ profileId: string; explain: ExplainNode } | 'unknown_audience' | null>;
+  /** Leases profiles whose next change is due; answers their profile ids. */
+  claimDue(input: ClaimDueInput): Promise<string[]>;
+  /**
+   * Re-evaluates claimed profiles at `now` (reason `time`), writes what changed and
+   * their next due time, and releases the owner's lease. Answers how many were evaluated.
+   */
+  reevaluate(input: { profileIds: string[]; owner: string; now: number }): Promise<number>;
+  /** Epoch ms of the earliest due (or lease expiry) row; null when nothing is scheduled. */
+  nextDueAt(): Promise<number | null>;
+  /** Evaluates the next chunk of profiles for definitions still backfilling (in one transaction). */
+  backfillStep(input: { now: number; limit: number }): Promise<BackfillProgress>;
+
+  // --- Webhooks (issue 10): endpoints, the outbox the store fills in the transactions that cause
+  // each change (ingest, merge, unmerge, erase, audience and computed changes), leased delivery ---
+
+  createWebhook(input: CreateWebhookInput): Promise<WebhookEndpoint>;
+  /** Oldest first. */
+  listWebhooks(): Promise<WebhookEndpoint[]>;
+  getWebhook(id: string): Promise<WebhookEndpoint | null>;
+  updateWebhook(id: string, patch: WebhookPatch, now: number): Promise<WebhookEndpoint | null>;
+  /** Deletes the endpoint with its deliveries and their attempts. */
+  deleteWebhook(id: string): Promise<boolean>;
+  /** Adds a signing secret; older ones keep signing for `overlapMs`. False when the endpoint is unknown. */
+  rotateWebhookSecret(input: RotateSecretInput): Promise<boolean>;
+  /** Queues one delivery for one endpoint whatever it subscribes to (the test ping); answers its id. */
+  enqueueWebhook(input: {
+    endpointId: string;
+    type: WebhookBodyType;
+    data: unknown;
+    now: number;
+  }): Promise<string | null>;
+  /** Newest first, with every attempt; null when the endpoint is unknown. */
+  listDeliveries(endpointId: string, query: DeliveryQuery): Promise<Page<WebhookDelivery> | null>;
+  /** Makes one delivery due now (any status); its retry schedule starts over. */
+  retryDelivery(input: { endpointId: string; deliveryId: string; now: number }): Promise<boolean>;
+  /** Re-queues every failed delivery created in [since, until); answers how many, or null for an unknown endpoint. */
+  replayDeliveries(input: { endpointId: string; since: number; until: number; now: number }): Promise<number | null>;
+  /**
+   * Leases due pending deliveries of enabled endpoints, oldest due first, at most
+   * `concurrencyPerEndpoint` leased per endpoint, and never one whose ordering key
+   * (profile and audience) has an earlier pending delivery to the same endpoint.
+   */
+  claimDeliveries(input: ClaimDeliveriesInput): Promise<ClaimedDelivery[]>;
+  /** Records attempts and their verdicts, releasing the leases (one transaction for them all). */
+  recordDeliveryAttempts(inputs: RecordAttemptInput[]): Promise<void>;
+  /** Epoch ms of the earliest pending delivery's next attempt (or lease expiry); null when none. */
+  nextDeliveryAt(): Promise<number | null>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

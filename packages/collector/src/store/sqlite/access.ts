@@ -7,6 +7,28 @@ import type { KeyInfo, Source } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import type { AccessSeed, AccessSnapshot, KeyOwnerRef, NewKey, NewSource, SourceChanges } from '../store.js';
 
+/**
+ * Sender keys (issue 11): access_keys gains the kind 'sender', a key that can only check
+ * subscriptions and report bounces. SQLite cannot alter a CHECK: the table is rebuilt.
+ */
+export const SENDER_KEYS_MIGRATION_SQL = `
+  CREATE TABLE access_keys_v2 (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('write', 'admin', 'sender')),
+    source_id TEXT REFERENCES access_sources (id),
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    from_config INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    CHECK ((kind = 'write') = (source_id IS NOT NULL))
+  ) WITHOUT ROWID;
+  INSERT INTO access_keys_v2 SELECT id, kind, source_id, hash, hint, from_config, created_at, revoked_at FROM access_keys;
+  DROP TABLE access_keys;
+  ALTER TABLE access_keys_v2 RENAME TO access_keys;
+  CREATE INDEX access_keys_source ON access_keys (source_id);
+`;
+
 export const ACCESS_MIGRATION_SQL = `
   -- Sources that may send (not the table "sources": names events were recorded under).
   -- A config source's id is its name in the config file; API-created ones are src_...
@@ -54,7 +76,7 @@ interface SourceRow {
 
 interface KeyRow {
   id: string;
-  kind: 'write' | 'admin';
+  kind: 'write' | 'admin' | 'sender';
   source_id: string | null;
   hash: string;
   hint: string;
@@ -100,7 +122,7 @@ export function createSqliteAccess(db: Database) {
       "SELECT * FROM access_keys WHERE kind = 'write' AND source_id = ? ORDER BY created_at, id",
     ),
     writeKeys: db.prepare("SELECT * FROM access_keys WHERE kind = 'write' ORDER BY created_at, id"),
-    adminKeys: db.prepare("SELECT * FROM access_keys WHERE kind = 'admin' ORDER BY created_at, id"),
+    keysOfKind: db.prepare('SELECT * FROM access_keys WHERE kind = ? ORDER BY created_at, id'),
     key: db.prepare('SELECT * FROM access_keys WHERE id = ?'),
     keyByHash: db.prepare('SELECT * FROM access_keys WHERE hash = ?'),
     insertKey: db.prepare(
@@ -130,7 +152,7 @@ export function createSqliteAccess(db: Database) {
     return row ? toSource(row, sql.keysOfSource.all(id) as KeyRow[]) : null;
   };
   const ownerMatches = (row: KeyRow, owner: KeyOwnerRef) =>
-    row.kind === owner.kind && (owner.kind === 'admin' || row.source_id === owner.sourceId);
+    row.kind === owner.kind && (owner.kind !== 'write' || row.source_id === owner.sourceId);
 
   return {
     seed(seed: AccessSeed): void {
@@ -174,9 +196,9 @@ export function createSqliteAccess(db: Database) {
       const keys = (sql.activeKeys.all() as Pick<KeyRow, 'kind' | 'source_id' | 'hash'>[]).map((row) => ({
         hash: row.hash,
         owner:
-          row.kind === 'admin'
-            ? ({ kind: 'admin' } as const)
-            : ({ kind: 'write', sourceId: row.source_id as string } as const),
+          row.kind === 'write'
+            ? ({ kind: 'write', sourceId: row.source_id as string } as const)
+            : ({ kind: row.kind } as const),
       }));
       return { version, sources, keys };
     },
@@ -240,8 +262,8 @@ export function createSqliteAccess(db: Database) {
       return toKeyInfo(sql.key.get(keyId) as KeyRow);
     },
 
-    listAdminKeys(): KeyInfo[] {
-      return (sql.adminKeys.all() as KeyRow[]).map(toKeyInfo);
+    listKeys(kind: 'admin' | 'sender'): KeyInfo[] {
+      return (sql.keysOfKind.all(kind) as KeyRow[]).map(toKeyInfo);
     },
   };
 }

@@ -5,29 +5,62 @@
  * Async concerns (group commit, RPC) live in `engine-host.ts`.
  */
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
+import type {
+  EventWarning,
+  MessageDecision,
+  MessageType,
+  Page,
+  RecentRejection,
+  StoredEvent,
+  StreamedEvent,
+  WebhookBodyType,
+} from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
+import type { SubscriptionChange } from '../../subscriptions/model.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
 import type {
   AccessSeed,
+  ChangeQuery,
+  ClaimDeliveriesInput,
+  ClaimDueInput,
+  CreateWebhookInput,
+  DefinitionKind,
+  DeliveryQuery,
+  EraseOptions,
   EventQuery,
+  EventsAfter,
+  EventsAfterQuery,
   IncomingEvent,
   IngestOutcome,
   KeyOwnerRef,
+  MessageTrace,
   NewKey,
   NewSource,
   PageQuery,
+  ProfileActivationState,
   ProfileRef,
+  RecordAttemptInput,
+  RotateSecretInput,
+  SaveDefinitionInput,
   SourceChanges,
   Store,
+  SubscriptionExportQuery,
+  SubscriptionKey,
+  SubscriptionQuery,
+  WebhookPatch,
 } from '../store.js';
 import { createSqliteAccess, type SqliteAccess } from './access.js';
+import { EXHAUST_SOURCE, SqliteActivation, type SystemEvent } from './activation/index.js';
+import { createSqliteActivity, type SqliteActivity } from './activity.js';
+import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
+import { createSqliteSubscriptions, type SqliteSubscriptions, type TimelineEvent } from './subscriptions/index.js';
+import { SqliteWebhooks } from './webhooks/index.js';
 
 /** How long a statement waits for a lock held by another connection before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -46,6 +79,16 @@ export const PAGE_CACHE_KIB = 32 * 1024;
 export const DATABASE_FILE_MODE = 0o600;
 /** Files SQLite keeps beside the database (WAL, its shared-memory index, a rollback journal). */
 const COMPANION_FILE_SUFFIXES = ['-wal', '-shm', '-journal'];
+/**
+ * Warnings of a suppressed message that are still recorded: ones that cannot
+ * name an identifier. The others (an invalid or blocked identifier's value)
+ * may be the erased person's, and the erasure must not be undone by a log.
+ */
+const IDENTIFIER_FREE_WARNINGS: ReadonlySet<EventWarning['code']> = new Set([
+  'suppressed',
+  'timestamp_clamped_future',
+  'no_identifiers',
+]);
 
 export interface EngineOptions {
   /** Path of the database file; created if missing. It and its -wal/-shm are made `DATABASE_FILE_MODE`. */
@@ -53,6 +96,8 @@ export interface EngineOptions {
   identity?: IdentityConfig;
   /** Migrations to run; defaults to `MIGRATIONS` (tests may pass a prefix). */
   migrations?: Migration[];
+  /** Rows a property-filtered event list examines per call; default `MAX_PROPERTY_SCAN_ROWS` (tests lower it). */
+  maxPropertyScanRows?: number;
 }
 
 /** Result of one request in a group commit: its outcomes, or why it alone failed. */
@@ -137,7 +182,12 @@ export class SqliteEngine implements SyncStore {
   readonly #db: Database;
   readonly #identity: SqliteIdentity;
   readonly #access: SqliteAccess;
+  readonly #activity: SqliteActivity;
+  readonly #subscriptions: SqliteSubscriptions;
   readonly #identityConfig: IdentityConfig;
+  readonly #maxPropertyScanRows: number | undefined;
+  readonly #activation: SqliteActivation;
+  readonly #webhooks: SqliteWebhooks;
   #nextSeq: number;
   #closed = false;
   /** Why the last write failed on storage (disk full, I/O error); null once a write succeeds. */
@@ -174,8 +224,13 @@ export class SqliteEngine implements SyncStore {
       db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       migrate(db, options.migrations);
       this.#identityConfig = options.identity ?? DEFAULT_IDENTITY_CONFIG;
+      this.#maxPropertyScanRows = options.maxPropertyScanRows;
       this.#identity = createSqliteIdentity(db, this.#identityConfig);
       this.#access = createSqliteAccess(db);
+      this.#activity = createSqliteActivity(db);
+      this.#subscriptions = createSqliteSubscriptions(db, {
+        appendTimelineEvent: (event, recordedAt) => this.#appendTimelineEvent(event, recordedAt),
+      });
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
       this.#sql = {
         // Transaction control is prepared once: exec() would re-parse it per request.
@@ -202,6 +257,11 @@ export class SqliteEngine implements SyncStore {
       for (const name of db.prepare('SELECT name FROM sources').pluck().all() as string[]) this.#sources.add(name);
       // SQLite gives a new -wal/-shm the database's mode; ones left by an older collector may be looser.
       restrictCompanionFiles(options.file);
+      this.#webhooks = new SqliteWebhooks(db);
+      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event), {
+        active: () => this.#webhooks.wants('computed.changed'),
+        changed: (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
+      });
     } catch (error) {
       db.close();
       throw error;
@@ -235,13 +295,18 @@ export class SqliteEngine implements SyncStore {
     const seqBefore = this.#nextSeq;
     const sourcesBefore = new Set(this.#sources);
     this.#identity.beginGroup();
+    const activation = this.#activation;
+    activation.beginGroup();
     try {
       sql.begin.run();
+      this.#webhooks.refresh();
       for (const events of requests) {
         sql.savepoint.run();
         const seqBeforeRequest = this.#nextSeq;
         try {
           const value = events.map((event) => this.#ingestOne(event));
+          // Definitions are evaluated once per touched profile per request, in its savepoint.
+          if (activation.active) activation.flushRequest(Date.now());
           sql.release.run();
           results.push({ ok: true, value });
         } catch (error) {
@@ -250,6 +315,7 @@ export class SqliteEngine implements SyncStore {
           sql.rollbackTo.run();
           sql.release.run();
           this.#nextSeq = seqBeforeRequest;
+          activation.discardRequest();
           // Rowids of rolled-back fragments will be given again: forget what was cached about them.
           this.#identity.beginGroup();
           results.push({ ok: false, error });
@@ -322,13 +388,17 @@ export class SqliteEngine implements SyncStore {
     return result.value;
   }
 
-  #ingestOne(event: PreparedEvent): IngestOutcome {
-    if (!this.#sources.has(event.source)) {
+  #noteSource(source: string): void {
+    if (!this.#sources.has(source)) {
       // NOTE: a rolled-back request may leave a name here that is not in the table; a
       // lookup through it then merely finds nothing.
-      this.#sql.addSource.run(event.source);
-      this.#sources.add(event.source);
+      this.#sql.addSource.run(source);
+      this.#sources.add(source);
     }
+  }
+
+  #ingestOne(event: PreparedEvent): IngestOutcome {
+    this.#noteSource(event.source);
     if (this.#sql.seen.run(event.hash, this.#nextSeq).changes === 0) {
       const warnings: EventWarning[] = [{ code: 'duplicate_message_id', detail: null }];
       this.#recordWarnings(event, warnings);
@@ -338,7 +408,10 @@ export class SqliteEngine implements SyncStore {
     const resolution = this.#identity.resolve(event, seq);
     const warnings = [...event.warnings, ...resolution.warnings];
     if (resolution.suppressed) {
-      this.#recordWarnings(event, warnings);
+      this.#recordWarnings(
+        event,
+        warnings.filter((warning) => IDENTIFIER_FREE_WARNINGS.has(warning.code)),
+      );
       return { status: 'suppressed', profileId: null, warnings };
     }
     this.#sql.insertEvent.run(
@@ -352,8 +425,140 @@ export class SqliteEngine implements SyncStore {
       resolution.fragmentId,
       event.payload,
     );
+    if (event.subscriptions) this.#subscriptions.apply(event.subscriptions, event.receivedAt);
     this.#recordWarnings(event, warnings);
+    if (this.#activation.active && resolution.rootId !== null) {
+      this.#activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
+    }
+    const webhooks = this.#webhooks;
+    if (webhooks.wants('event.received')) this.#outboxEvent(event, resolution.profileId);
+    if (resolution.mergedRoots.length > 0 && webhooks.wants('profile.merged') && resolution.profileId !== null) {
+      for (const loser of resolution.mergedRoots) {
+        const merged = webhooks.publicId(loser);
+        if (merged !== null) this.#outboxMerged(resolution.profileId, merged, Date.now());
+      }
+    }
     return { status: 'stored', profileId: resolution.profileId, warnings };
+  }
+
+  /** `event.received`: the stored message is spliced in as it is, never parsed again. */
+  #outboxEvent(event: PreparedEvent, profileId: string | null): void {
+    const head = JSON.stringify({
+      messageId: event.messageId,
+      type: event.type,
+      source: event.source,
+      profileId,
+      receivedAt: event.receivedAt,
+    });
+    this.#webhooks.enqueue(
+      {
+        type: 'event.received',
+        timestamp: event.receivedAt,
+        dataJson: `${head.slice(0, -1)},"message":${event.payload}}`,
+        facets: { eventName: event.eventName, messageType: event.type },
+      },
+      Date.now(),
+    );
+  }
+
+  #outboxMerged(survivor: string, merged: string, now: number): void {
+    const data = { survivor, merged };
+    this.#webhooks.enqueue(
+      { type: 'profile.merged', timestamp: new Date(now).toISOString(), dataJson: JSON.stringify(data), facets: {} },
+      now,
+    );
+  }
+
+  /** `computed.changed`, ordered per profile and trait. */
+  #outboxComputed(rootId: number, key: string, previous: string | null, value: string, now: number): void {
+    const profileId = this.#webhooks.publicId(rootId);
+    if (profileId === null) return;
+    const head = JSON.stringify({ traitKey: key, profileId });
+    this.#webhooks.enqueue(
+      {
+        type: 'computed.changed',
+        timestamp: new Date(now).toISOString(),
+        dataJson: `${head.slice(0, -1)},"value":${value},"previous":${previous ?? 'null'}}`,
+        facets: { traitKey: key },
+        ordering: { key: `${profileId}/computed/${key}`, seq: null },
+      },
+      now,
+    );
+  }
+
+  /** `audience.entered` / `audience.exited`, from the lifecycle event the activation store appends. */
+  #outboxAudience(event: SystemEvent): void {
+    const entered = event.eventName === 'Audience Entered';
+    const type = entered ? 'audience.entered' : 'audience.exited';
+    if (!this.#webhooks.wants(type)) return;
+    const message = JSON.parse(event.payload) as {
+      properties: { reason: string };
+      context: { exhaust: { key: string; seq: number; profileId: string } };
+    };
+    const { key, seq, profileId } = message.context.exhaust;
+    const profile = this.#identity.getProfile({ id: profileId });
+    const data = {
+      audienceKey: key,
+      seq,
+      reason: message.properties.reason,
+      profile: {
+        id: profileId,
+        identifiers: (profile?.identifiers ?? []).map(({ type: t, value }) => ({ type: t, value })),
+        traits: profile?.traits ?? {},
+      },
+    };
+    this.#webhooks.enqueue(
+      {
+        type,
+        timestamp: event.at,
+        dataJson: JSON.stringify(data),
+        facets: { audienceKey: key },
+        ordering: { key: `${profileId}/${key}`, seq },
+      },
+      Date.now(),
+    );
+  }
+
+  /** A track event the collector writes on a profile's timeline (subscription changes), inside the current transaction. */
+  #appendTimelineEvent(event: TimelineEvent, recordedAt: string): void {
+    const message = {
+      type: 'track',
+      event: event.event,
+      messageId: event.messageId,
+      timestamp: event.at,
+      properties: event.properties,
+      context: { library: { name: EXHAUST_SOURCE } },
+    };
+    this.#appendSystemEvent({
+      messageId: event.messageId,
+      eventName: event.event,
+      at: event.at,
+      receivedAt: recordedAt,
+      fragmentId: event.fragmentId,
+      payload: JSON.stringify(message),
+    });
+  }
+
+  /**
+   * Appends an event the collector writes itself (audience lifecycle, subscription change) to a
+   * timeline, inside the current transaction. Its source, `exhaust`, never triggers evaluation.
+   */
+  #appendSystemEvent(event: SystemEvent & { receivedAt?: string }): void {
+    this.#noteSource(EXHAUST_SOURCE);
+    const seq = this.#nextSeq++;
+    this.#sql.seen.run(messageHash(EXHAUST_SOURCE, event.messageId), seq);
+    this.#sql.insertEvent.run(
+      seq,
+      EXHAUST_SOURCE,
+      event.messageId,
+      'track',
+      event.eventName,
+      event.at,
+      event.receivedAt ?? event.at,
+      event.fragmentId,
+      event.payload,
+    );
+    if (event.eventName === 'Audience Entered' || event.eventName === 'Audience Exited') this.#outboxAudience(event);
   }
 
   #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
@@ -363,30 +568,27 @@ export class SqliteEngine implements SyncStore {
   }
 
   listEvents(query: EventQuery): Page<StoredEvent> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.cursor) {
-      where.push('seq < ?');
-      params.push(decodeCursor(query.cursor));
+    let fragments: number[] | undefined;
+    if (query.profile) {
+      const found = this.#identity.profileFragments(query.profile);
+      if (found === null) return { data: [], nextCursor: null };
+      fragments = found;
     }
-    if (query.type) {
-      where.push('type = ?');
-      params.push(query.type);
-    }
-    if (query.event) {
-      where.push('event = ?');
-      params.push(query.event);
-    }
-    if (query.since) {
-      where.push('ts >= ?');
-      params.push(query.since);
-    }
-    if (query.until) {
-      where.push('ts < ?');
-      params.push(query.until);
-    }
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return this.#page(this.#db.prepare(sql).all(...params, query.limit + 1) as EventRow[], query.limit);
+    const { seqs, next } = selectEventPage(this.#db, query, {
+      ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
+      ...(fragments ? { fragments } : {}),
+      ...(this.#maxPropertyScanRows ? { maxPropertyScanRows: this.#maxPropertyScanRows } : {}),
+    });
+    const rows = this.#db
+      .prepare('SELECT * FROM events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC')
+      .all(JSON.stringify(seqs)) as EventRow[];
+    return { data: rows.map((row) => this.#toStoredEvent(row)), nextCursor: next === null ? null : encodeCursor(next) };
+  }
+
+  /** SQLite's query plan for `listEvents(query)`'s index walk (not part of the Store port: tests and bench). */
+  explainListEvents(query: EventQuery): string[] {
+    const fragments = query.profile ? (this.#identity.profileFragments(query.profile) ?? []) : undefined;
+    return explainEventPage(this.#db, query, fragments ? { fragments } : {});
   }
 
   getEvent(messageId: string, source?: string): StoredEvent | null {
@@ -424,15 +626,164 @@ export class SqliteEngine implements SyncStore {
   }
 
   merge(from: ProfileRef, into: ProfileRef) {
-    return this.#write(() => this.#db.transaction(() => this.#identity.merge(from, into)).immediate());
+    return this.#transaction(() => {
+      const outcome = this.#identity.merge(from, into);
+      if (outcome?.merged) {
+        this.#activation.afterMerge(outcome.survivor, outcome.merged, Date.now());
+        if (this.#webhooks.wants('profile.merged')) this.#outboxMerged(outcome.survivor, outcome.merged, Date.now());
+      }
+      return outcome;
+    });
   }
 
   unmerge(ref: ProfileRef) {
-    return this.#write(() => this.#db.transaction(() => this.#identity.unmerge(ref)).immediate());
+    return this.#transaction(() => {
+      const outcome = this.#identity.unmerge(ref);
+      if (outcome && outcome !== 'not_merged') {
+        this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
+        const now = Date.now();
+        this.#webhooks.enqueue(
+          {
+            type: 'profile.unmerged',
+            timestamp: new Date(now).toISOString(),
+            dataJson: JSON.stringify({ detached: outcome.detached, from: outcome.from }),
+            facets: {},
+          },
+          now,
+        );
+      }
+      return outcome;
+    });
   }
 
-  erase(ref: ProfileRef, options: { suppress: boolean }) {
-    return this.#write(() => this.#db.transaction(() => this.#identity.erase(ref, options)).immediate());
+  erase(ref: ProfileRef, options: EraseOptions) {
+    return this.#transaction(() => {
+      const fragments = this.#identity.profileFragments(ref);
+      // The addresses must be read before identity deletes them.
+      const addresses = (this.#identity.getProfile(ref)?.identifiers ?? [])
+        .filter((identifier) => identifier.type === 'email' || identifier.type === 'phone')
+        .map((identifier) => ({ kind: identifier.type as 'email' | 'phone', value: identifier.value }));
+      const result = this.#identity.erase(ref, options);
+      if (!result) return null;
+      if (fragments) this.#activation.erase(fragments);
+      const extras = this.#subscriptions.erase(addresses, options.suppressContact ?? true, result.deletionId);
+      this.#identity.recordDeletionExtras(result.deletionId, extras);
+      const deletion = { ...result, ...extras };
+      // Only the deletion's id and counts: the person's identifiers are what was just erased.
+      const now = Date.now();
+      this.#webhooks.enqueue(
+        {
+          type: 'profile.erased',
+          timestamp: new Date(now).toISOString(),
+          dataJson: JSON.stringify(deletion),
+          facets: {},
+        },
+        now,
+      );
+      return deletion;
+    });
+  }
+
+  /**
+   * An immediate write transaction for an admin, scheduler or subscription operation. The events
+   * it may append take seqs and may name a new source: a rollback gives them back, and forgets
+   * cached definitions it may have changed. A storage failure answers `store_unavailable`.
+   */
+  #transaction<T>(fn: () => T): T {
+    const seqBefore = this.#nextSeq;
+    const sourcesBefore = new Set(this.#sources);
+    try {
+      return this.#write(() =>
+        this.#db
+          .transaction(() => {
+            this.#webhooks.refresh();
+            return fn();
+          })
+          .immediate(),
+      );
+    } catch (error) {
+      this.#nextSeq = seqBefore;
+      this.#sources.clear();
+      for (const name of sourcesBefore) this.#sources.add(name);
+      this.#activation.forgetDefinitions();
+      this.#webhooks.forget();
+      throw error;
+    }
+  }
+
+  // --- activation ---
+
+  getDefinitions() {
+    return this.#activation.refresh().snapshot;
+  }
+
+  saveDefinition(input: SaveDefinitionInput) {
+    return this.#transaction(() => this.#activation.saveDefinition(input));
+  }
+
+  deleteDefinition(input: { kind: DefinitionKind; key: string; expectedVersion: number }) {
+    return this.#transaction(() => this.#activation.deleteDefinition(input.kind, input.key, input.expectedVersion));
+  }
+
+  getProfileActivation(ref: ProfileRef): ProfileActivationState | null {
+    const profile = this.#identity.getProfileRoot(ref);
+    if (!profile) return null;
+    return { profileId: profile.publicId, ...this.#activation.profileState(profile.id, Date.now()) };
+  }
+
+  listAudienceMembers(key: string, query: PageQuery) {
+    return this.#activation.members(key, query);
+  }
+
+  listAudienceChanges(key: string, query: ChangeQuery) {
+    return this.#activation.changes(key, query);
+  }
+
+  audienceSizes() {
+    return this.#activation.sizes();
+  }
+
+  explainAudience(ref: ProfileRef, key: string, now: number) {
+    const profile = this.#identity.getProfileRoot(ref);
+    if (!profile) return null;
+    const explain = this.#activation.explain(profile.id, key, now);
+    return explain === 'unknown_audience' ? explain : { profileId: profile.publicId, explain };
+  }
+
+  claimDue(input: ClaimDueInput) {
+    return this.#transaction(() => this.#activation.claimDue(input));
+  }
+
+  reevaluate(input: { profileIds: string[]; owner: string; now: number }) {
+    return this.#transaction(() => this.#activation.reevaluate(input.profileIds, input.now));
+  }
+
+  nextDueAt() {
+    return this.#activation.nextDueAt();
+  }
+
+  backfillStep(input: { now: number; limit: number }) {
+    return this.#transaction(() => this.#activation.backfillStep(input.now, input.limit));
+  }
+
+  changeSubscriptions(changes: SubscriptionChange[], recordedAt: string) {
+    return this.#transaction(() => this.#subscriptions.apply(changes, recordedAt));
+  }
+
+  readSubscriptionFacts(queries: SubscriptionQuery[]) {
+    return this.#subscriptions.facts(queries);
+  }
+
+  getSubscriptions(keys: SubscriptionKey[]) {
+    return this.#db.transaction(() => this.#subscriptions.states(keys)).deferred();
+  }
+
+  getSubscriptionHistory(key: SubscriptionKey) {
+    return this.#subscriptions.history(key);
+  }
+
+  listSubscriptions(query: SubscriptionExportQuery) {
+    return this.#subscriptions.list(query);
   }
 
   seedAccess(seed: AccessSeed): void {
@@ -469,7 +820,158 @@ export class SqliteEngine implements SyncStore {
   }
 
   listAdminKeys() {
-    return this.#access.listAdminKeys();
+    return this.#access.listKeys('admin');
+  }
+
+  listSenderKeys() {
+    return this.#access.listKeys('sender');
+  }
+
+  listDeletions(query: PageQuery) {
+    return this.#identity.listDeletions(query);
+  }
+
+  listSuppressionStats(query: PageQuery) {
+    return this.#identity.listSuppressionStats(query);
+  }
+
+  recordRejections(rejections: RecentRejection[]): void {
+    if (rejections.length === 0) return;
+    this.#write(() => this.#db.transaction(() => this.#activity.recordRejections(rejections)).immediate());
+  }
+
+  listRejections(limit: number) {
+    return this.#activity.listRejections(limit);
+  }
+
+  readEventsAfter(query: EventsAfterQuery): EventsAfter {
+    // One read transaction: the head and the rows below it belong together.
+    return this.#db
+      .transaction((): EventsAfter => {
+        const head = (this.#db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0;
+        if (query.after === null) return { data: [], cursor: encodeCursor(head) };
+        const after = decodeCursor(query.after);
+        const where = ['seq > ?', 'seq <= ?'];
+        const params: unknown[] = [after, head];
+        for (const [column, value] of [
+          ['type', query.type],
+          ['event', query.event],
+          ['source', query.source],
+        ] as const) {
+          if (value === undefined) continue;
+          where.push(`${column} = ?`);
+          params.push(value);
+        }
+        const rows = this.#db
+          .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+          .all(...params, query.limit) as EventRow[];
+        const data: StreamedEvent[] = rows.map((row) => ({
+          ...this.#toStoredEvent(row),
+          cursor: encodeCursor(row.seq),
+        }));
+        // A full page resumes after its last row; otherwise every row up to the head was looked at.
+        const last = rows.length === query.limit ? rows.at(-1)!.seq : head;
+        return { data, cursor: encodeCursor(Math.max(after, last)) };
+      })
+      .deferred();
+  }
+
+  traceMessage(messageId: string): MessageTrace {
+    const seen = [...this.#sources].some(
+      (name) => this.#sql.seqOf.pluck().get(messageHash(name, messageId)) !== undefined,
+    );
+    return {
+      event: this.getEvent(messageId),
+      seen,
+      decisions: this.#db
+        .prepare('SELECT source, code, detail, at FROM ingestion_warnings WHERE message_id = ? ORDER BY id')
+        .all(messageId) as MessageDecision[],
+      rejections: this.#activity.rejectionsOf(messageId),
+    };
+  }
+
+  countEventsPerMinute(since: string) {
+    return this.#activity.countEventsPerMinute(since);
+  }
+
+  getTotals() {
+    return this.#db.transaction(() => this.#activity.totals()).deferred();
+  }
+
+  summarizeWarnings(since: string) {
+    return this.#activity.summarizeWarnings(since);
+  }
+
+  lastEventPerSource() {
+    return this.#activity.lastEventPerSource();
+  }
+
+  searchProfiles(query: string, limit: number) {
+    return this.#db.transaction(() => this.#identity.searchProfiles(query, limit)).deferred();
+  }
+
+  listConsentHistory(ref: ProfileRef) {
+    return this.#identity.listConsentHistory(ref);
+  }
+
+  describe() {
+    return { kind: 'sqlite' };
+  }
+
+  // --- webhooks ---
+
+  createWebhook(input: CreateWebhookInput) {
+    return this.#transaction(() => this.#webhooks.create(input));
+  }
+
+  listWebhooks() {
+    return this.#webhooks.list();
+  }
+
+  getWebhook(id: string) {
+    return this.#webhooks.get(id);
+  }
+
+  updateWebhook(id: string, patch: WebhookPatch, now: number) {
+    return this.#transaction(() => this.#webhooks.update(id, patch, now));
+  }
+
+  deleteWebhook(id: string) {
+    return this.#transaction(() => this.#webhooks.delete(id));
+  }
+
+  rotateWebhookSecret(input: RotateSecretInput) {
+    return this.#transaction(() => this.#webhooks.rotateSecret(input));
+  }
+
+  enqueueWebhook(input: { endpointId: string; type: WebhookBodyType; data: unknown; now: number }) {
+    return this.#transaction(() => this.#webhooks.enqueueOne(input));
+  }
+
+  listDeliveries(endpointId: string, query: DeliveryQuery) {
+    return this.#webhooks.listDeliveries(endpointId, query);
+  }
+
+  retryDelivery(input: { endpointId: string; deliveryId: string; now: number }) {
+    return this.#transaction(() => this.#webhooks.retry(input.endpointId, input.deliveryId, input.now));
+  }
+
+  replayDeliveries(input: { endpointId: string; since: number; until: number; now: number }) {
+    return this.#transaction(() => this.#webhooks.replay(input.endpointId, input.since, input.until, input.now));
+  }
+
+  claimDeliveries(input: ClaimDeliveriesInput) {
+    return this.#transaction(() => this.#webhooks.claim(input));
+  }
+
+  recordDeliveryAttempts(inputs: RecordAttemptInput[]): void {
+    this.#transaction(() => {
+      for (const input of inputs) this.#webhooks.record(input);
+    });
+  }
+
+  nextDeliveryAt() {
+    return this.#webhooks.nextDueAt();
   }
 
   /** Fails with `store_unavailable` while the last write failed on storage, until a write succeeds again. */

@@ -3,8 +3,13 @@
  * transaction together with its `schema_version` row, so a crash mid-migration
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
-import { ACCESS_MIGRATION_SQL } from './access.js';
+import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
+import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
+import { REJECTIONS_MIGRATION_SQL } from './activity.js';
+import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
+import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
+import { WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
 
 export interface Migration {
   version: number;
@@ -97,5 +102,39 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'access: sources, write and admin keys (hashed), keys version',
     sql: ACCESS_MIGRATION_SQL,
+  },
+  {
+    version: 5,
+    name: 'event filters: userId, anonymousId and source indexes; suppression drop stats',
+    sql: EVENT_FILTERS_MIGRATION_SQL,
+  },
+  {
+    version: 6,
+    name: 'console: recent rejected messages',
+    sql: REJECTIONS_MIGRATION_SQL,
+  },
+  {
+    version: 7,
+    name: 'subscriptions: states, history, contact suppressions; sender keys',
+    rebuildsTables: true,
+    sql: `${SUBSCRIPTIONS_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
+  },
+  {
+    version: 8,
+    name: 'deletion log: subscription rows erased and addresses contact-suppressed',
+    sql: `
+      ALTER TABLE id_deletions ADD COLUMN subscriptions INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE id_deletions ADD COLUMN contact_suppressed INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 9,
+    name: 'activation: definitions, computed values, audience memberships and changes, due re-evaluations',
+    sql: ACTIVATION_MIGRATION_SQL,
+  },
+  {
+    version: 10,
+    name: 'webhooks: endpoints, secrets, outbox deliveries and attempts',
+    sql: WEBHOOKS_MIGRATION_SQL,
   },
 ];

@@ -13,6 +13,8 @@ import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/con
 import { consentRecordsOf } from '../../identity/consent.js';
 import { type ExtractedIdentifiers, extractIdentifiers } from '../../identity/identifiers.js';
 import { traitWritesOf } from '../../identity/traits.js';
+import type { SubscriptionChange } from '../../subscriptions/model.js';
+import { subscriptionChangesOf } from '../../subscriptions/segment.js';
 import type { IncomingEvent } from '../store.js';
 
 /** Bytes of the sha-256 kept per (source, messageId): 128 bits makes a collision negligible. */
@@ -41,6 +43,8 @@ export interface PreparedEvent {
   /** An identify's trait writes, values as JSON text. */
   traitWrites: { key: string; value: string }[];
   consent: { category: string; granted: boolean }[];
+  /** Subscription changes of an identify's `context.messaging_subscriptions`; null when there are none. */
+  subscriptions: SubscriptionChange[] | null;
 }
 
 /** Dedupe key of a message: per source, hashed so that erasure leaves no messageId behind. */
@@ -59,13 +63,14 @@ const noDatabaseHere = (): boolean => {
 export function prepareEvent(event: IncomingEvent, config: IdentityConfig = DEFAULT_IDENTITY_CONFIG): PreparedEvent {
   const message = event.message;
   const isAlias = message.type === 'alias';
+  const subscriptions = subscriptionChangesOf(message, event.timestamp, config);
   return {
     source: event.source,
     messageId: event.messageId,
     type: event.type,
     receivedAt: event.receivedAt,
     timestamp: event.timestamp,
-    warnings: event.warnings,
+    warnings: subscriptions?.warnings.length ? [...event.warnings, ...subscriptions.warnings] : event.warnings,
     payload: event.payload ?? JSON.stringify(message),
     eventName: message.type === 'track' ? message.event : null,
     hash: messageHash(event.source, event.messageId),
@@ -73,5 +78,6 @@ export function prepareEvent(event: IncomingEvent, config: IdentityConfig = DEFA
     aliasMessage: isAlias ? message : null,
     traitWrites: traitWritesOf(message).map(({ key, value }) => ({ key, value: JSON.stringify(value) })),
     consent: consentRecordsOf(message),
+    subscriptions: subscriptions?.changes.length ? subscriptions.changes : null,
   };
 }

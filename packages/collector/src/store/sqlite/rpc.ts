@@ -67,6 +67,7 @@ type Facts = [
   aliasMessage: PreparedEvent['aliasMessage'],
   traitWrites: PreparedEvent['traitWrites'],
   consent: PreparedEvent['consent'],
+  subscriptions: PreparedEvent['subscriptions'],
 ];
 
 const toFacts = (e: PreparedEvent): Facts => [
@@ -82,6 +83,7 @@ const toFacts = (e: PreparedEvent): Facts => [
   e.aliasMessage,
   e.traitWrites,
   e.consent,
+  e.subscriptions,
 ];
 
 const fromFacts = (f: Facts, payload: string): PreparedEvent => ({
@@ -97,6 +99,7 @@ const fromFacts = (f: Facts, payload: string): PreparedEvent => ({
   aliasMessage: f[9],
   traitWrites: f[10],
   consent: f[11],
+  subscriptions: f[12],
   payload,
 });
 

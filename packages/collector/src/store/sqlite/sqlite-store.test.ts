@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeConsoleContract } from '../console.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
+import { describeSubscriptionsContract } from '../subscriptions.contract.js';
 import { migrate, SqliteEngine } from './engine.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -16,6 +18,10 @@ const modeOf = (path: string) => (existsSync(path) ? (statSync(path).mode & 0o77
 
 describeStoreContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
 describeStoreContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
+describeConsoleContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
+describeConsoleContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
+describeSubscriptionsContract('sqlite inline', () => createSqliteStore({ file: freshFile(), mode: 'inline' }));
+describeSubscriptionsContract('sqlite worker', () => createSqliteStore({ file: freshFile(), mode: 'worker' }));
 
 describe('sqlite store', () => {
   it('keeps committed events and dedupe across a reopen', async () => {
@@ -45,6 +51,34 @@ describe('sqlite store', () => {
     expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('keeps every key when migration 30 rebuilds access_keys for sender keys', async () => {
+    const file = freshFile();
+    // The database as the previous release left it: access tables without the 'sender' kind.
+    const before = new BetterSqlite3(file);
+    migrate(
+      before,
+      MIGRATIONS.filter((m) => m.version < 30),
+    );
+    before.exec(`
+      INSERT INTO access_sources VALUES ('src_1', 'web', '["*"]', 1, 0, 'then', 'then');
+      INSERT INTO access_keys VALUES ('key_w', 'write', 'src_1', '${'w'.padEnd(64, '0')}', 'wk_…w', 0, 'then', 'later');
+      INSERT INTO access_keys VALUES ('key_a', 'admin', NULL, '${'a'.padEnd(64, '0')}', 'ak_…a', 1, 'then', NULL);
+    `);
+    before.close();
+    const store = await createSqliteStore({ file, mode: 'inline' });
+    expect((await store.getAccessSnapshot(null))?.keys).toEqual([
+      { hash: 'a'.padEnd(64, '0'), owner: { kind: 'admin' } },
+    ]);
+    expect((await store.getSource('src_1'))?.keys).toMatchObject([{ id: 'key_w', revokedAt: 'later' }]);
+    expect(
+      await store.addKey(
+        { kind: 'sender' },
+        { id: 'key_s', hash: 's'.padEnd(64, '0'), hint: 'sk_…s', createdAt: 'now' },
+      ),
+    ).toMatchObject({ id: 'key_s' });
+    await store.close();
   });
 
   it('rolls back a failing request alone inside a group commit', () => {
@@ -134,5 +168,53 @@ describe('sqlite store', () => {
 
   it('reports an unopenable database from the worker as an error', async () => {
     await expect(createSqliteStore({ file: join(dir, 'missing-folder', 'x.db') })).rejects.toThrow();
+  });
+});
+
+describe('sqlite event filters', () => {
+  it('bounds the rows a property filter examines: short pages carry a cursor, and every match comes once', () => {
+    const engine = new SqliteEngine({ file: freshFile(), maxPropertyScanRows: 4 });
+    const events = Array.from({ length: 20 }, (_, i) =>
+      makeIncomingEvent({ messageId: `e${i}`, message: { properties: { plan: i % 5 === 0 ? 'pro' : 'free' } } }),
+    );
+    engine.ingest(events);
+    // A walk examines max(limit + 1, the bound) rows: 4 here.
+    const first = engine.listEvents({ limit: 2, properties: { plan: 'pro' } });
+    // Four rows examined (e19..e16): none matches, but the list is not over.
+    expect(first.data).toEqual([]);
+    expect(first.nextCursor).not.toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = engine.listEvents({ limit: 2, cursor, properties: { plan: 'pro' } });
+      expect(page.data.length).toBeLessThanOrEqual(1);
+      seen.push(...page.data.map((e) => e.messageId));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(seen).toEqual(['e15', 'e10', 'e5', 'e0']);
+    // Five windows of four rows, and the last cursor finds nothing left.
+    expect(pages).toBe(6);
+    engine.close();
+  });
+
+  it('answers each indexed filter from its index, newest first, without sorting', () => {
+    const engine = new SqliteEngine({ file: freshFile() });
+    engine.ingest([makeIncomingEvent({ message: { userId: 'u-1', anonymousId: 'a-1' } })]);
+    const plan = (query: Omit<Parameters<SqliteEngine['listEvents']>[0], 'limit'>) =>
+      engine.explainListEvents({ limit: 50, ...query }).join(' | ');
+    expect(plan({ userId: 'u-1' })).toMatch(/USING (COVERING )?INDEX events_user_id/);
+    expect(plan({ anonymousId: 'a-1' })).toMatch(/USING (COVERING )?INDEX events_anonymous_id/);
+    expect(plan({ source: 'web' })).toMatch(/USING (COVERING )?INDEX events_source/);
+    expect(plan({ profile: { type: 'userId', value: 'u-1' } })).toMatch(/USING (COVERING )?INDEX events_fragment/);
+    // The person's index leads even when a broad filter is given too.
+    expect(plan({ source: 'web', anonymousId: 'a-1', properties: { plan: 'pro' } })).toMatch(
+      /INDEX events_anonymous_id/,
+    );
+    for (const query of [{ userId: 'u-1' }, { source: 'web', type: 'track' as const }, {}]) {
+      expect(plan(query)).not.toMatch(/TEMP B-TREE/);
+    }
+    engine.close();
   });
 });

@@ -4,18 +4,23 @@
  * leaves an audit row: a merge record, or a deletion record without personal data.
  */
 import type { DeletionResult } from '@exhaust/schema';
-import { identifierKey } from '../../../identity/identifiers.js';
+import { type Identifier, identifierKey } from '../../../identity/identifiers.js';
 import type { MergeOutcome, ProfileRef, UnmergeOutcome } from '../../store.js';
 import {
   componentOf,
   fragment,
   fragmentOfRef,
+  hashedIdentifierKey,
   type IdentityContext,
   linkRoots,
   newPublicId,
   rootOfRef,
   suppressionHash,
 } from './graph.js';
+import { redactIdentifiers } from './redact.js';
+
+/** What identity erased; the engine adds what the subscriptions erased. */
+export type IdentityDeletion = Omit<DeletionResult, 'subscriptions' | 'contactSuppressed'>;
 
 const IN_FRAGMENTS = 'IN (SELECT value FROM json_each(?))';
 
@@ -64,9 +69,10 @@ export function unmerge(ctx: IdentityContext, ref: ProfileRef): UnmergeOutcome |
  * Erases every fragment of the merged profile: identifiers, events, warnings
  * of those events, trait writes, consent history and merge rows. Refused and
  * contested links never joined the component, so they are never crossed;
- * holding profiles are separate fragments and stay.
+ * holding profiles are separate fragments and stay, but one held for an erased
+ * identifier keeps it only hashed (see `unnameHoldings`).
  */
-export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress: boolean }): DeletionResult | null {
+export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress: boolean }): IdentityDeletion | null {
   const root = rootOfRef(ctx, ref);
   if (!root) return null;
   const { db } = ctx;
@@ -75,6 +81,7 @@ export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress
   const identifiers = db
     .prepare(`SELECT type, value FROM id_identifiers WHERE fragment_id ${IN_FRAGMENTS}`)
     .all(fragments) as { type: string; value: string }[];
+  unnameHoldings(ctx, identifiers, fragments);
 
   // Warnings first: they are found through the events about to go.
   const erasedEvents = db
@@ -102,7 +109,7 @@ export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress
   db.prepare(`UPDATE id_fragments SET merged_into = NULL WHERE id ${IN_FRAGMENTS}`).run(fragments);
   db.prepare(`DELETE FROM id_fragments WHERE id ${IN_FRAGMENTS}`).run(fragments);
 
-  const result: DeletionResult = {
+  const result: IdentityDeletion = {
     deletionId: newPublicId('del'),
     profiles: ids.length,
     identifiers: erasedIdentifiers,
@@ -133,4 +140,46 @@ export function erase(ctx: IdentityContext, ref: ProfileRef, options: { suppress
     for (const identifier of identifiers) insert.run(suppressionHash(identifier), deletion);
   }
   return result;
+}
+
+/**
+ * Holding profiles whose contested identifier is being erased (a shared device,
+ * say): their events stay, since they may be another person's, but the erased
+ * identifier must not stay readable. `holdingFor` becomes its hashed form and
+ * every occurrence of an erased identifier in their events' payloads and trait
+ * writes is replaced by the hashed form too.
+ */
+function unnameHoldings(ctx: IdentityContext, identifiers: Identifier[], erasedFragments: string): void {
+  const { db, config } = ctx;
+  const byKey = new Map(identifiers.map((identifier) => [identifierKey(identifier), identifier]));
+  const held = db
+    .prepare(
+      `SELECT id, holding_for AS holdingFor FROM id_fragments
+       WHERE holding_for ${IN_FRAGMENTS} AND id NOT ${IN_FRAGMENTS}`,
+    )
+    .all(JSON.stringify([...byKey.keys()]), erasedFragments) as { id: number; holdingFor: string }[];
+  const updatePayload = db.prepare('UPDATE events SET payload = ? WHERE seq = ?');
+  const updateTrait = db.prepare('UPDATE id_trait_writes SET value = ? WHERE id = ?');
+  for (const { id, holdingFor } of held) {
+    for (const row of db.prepare('SELECT seq, payload FROM events WHERE fragment_id = ?').all(id) as {
+      seq: number;
+      payload: string;
+    }[]) {
+      const redaction = redactIdentifiers(JSON.parse(row.payload), identifiers, config);
+      if (redaction.replaced > 0) updatePayload.run(JSON.stringify(redaction.value), row.seq);
+    }
+    for (const row of db.prepare('SELECT id, value FROM id_trait_writes WHERE fragment_id = ?').all(id) as {
+      id: number;
+      value: string;
+    }[]) {
+      const redaction = redactIdentifiers(JSON.parse(row.value), identifiers, config);
+      if (redaction.replaced > 0) updateTrait.run(JSON.stringify(redaction.value), row.id);
+    }
+    // holding_for is unique: an identifier erased, seen again, contested again and erased
+    // again leaves a second holding profile for the same hash, told apart by a counter.
+    const hashed = hashedIdentifierKey(byKey.get(holdingFor)!);
+    let key = hashed;
+    for (let n = 2; ctx.sql.fragmentByHolding.get(key) !== undefined; n += 1) key = `${hashed}:${n}`;
+    db.prepare('UPDATE id_fragments SET holding_for = ? WHERE id = ?').run(key, id);
+  }
 }

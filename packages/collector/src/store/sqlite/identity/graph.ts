@@ -62,7 +62,8 @@ const SQL = {
     'INSERT INTO id_trait_writes (fragment_id, key, value, ts_ms, seq, message_id) VALUES (?, ?, ?, ?, ?, ?)',
   insertConsent:
     'INSERT INTO id_consent_records (fragment_id, category, granted, ts_ms, seq, message_id) VALUES (?, ?, ?, ?, ?, ?)',
-  suppression: 'UPDATE id_suppressions SET dropped_events = dropped_events + 1 WHERE hash = ?',
+  suppression: `UPDATE id_suppressions SET dropped_events = dropped_events + 1, last_dropped_at = ?, last_dropped_seq = ?
+       WHERE hash = ?`,
   anySuppression: 'SELECT 1 FROM id_suppressions LIMIT 1',
 } as const;
 
@@ -122,6 +123,15 @@ export function newPublicId(prefix: 'p' | 'del'): string {
 /** sha-256 of `type:value`, the suppression list's key (the identifier itself is never kept). */
 export function suppressionHash(identifier: Identifier): Buffer {
   return createHash('sha256').update(identifierKey(identifier)).digest();
+}
+
+/**
+ * `type:sha256:<hex>`: how an erased identifier appears where something that
+ * named it is kept (a holding profile, a held event's payload). The hash is the
+ * suppression list's, so an operator who knows a value can still match it.
+ */
+export function hashedIdentifierKey(identifier: Identifier): string {
+  return `${identifier.type}:sha256:${suppressionHash(identifier).toString('hex')}`;
 }
 
 /** Creates a fragment that is its own canonical profile. */

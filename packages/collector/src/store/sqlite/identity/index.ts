@@ -4,15 +4,25 @@
  * before the event row is written, so stitching commits atomically with the
  * event. The decisions themselves are the pure functions of `src/identity`.
  */
-import type { DeletionResult, MergeRecord, Page, Profile } from '@exhaust/schema';
+import type {
+  ConsentRecord,
+  DeletionRecord,
+  DeletionResult,
+  MergeRecord,
+  Page,
+  Profile,
+  SuppressionStat,
+} from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
 import type { PreparedEvent } from '../prepared-event.js';
-import { erase, forceMerge, unmerge } from './admin.js';
+import { erase, forceMerge, type IdentityDeletion, unmerge } from './admin.js';
+import { listDeletions, listSuppressionStats, recordDeletionExtras } from './audit.js';
 import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './profiles.js';
 import { type IdentityResolution, resolveEvent } from './resolve.js';
+import { listConsentHistory, searchProfiles } from './search.js';
 
 export type { IdentityResolution } from './resolve.js';
 export { IDENTITY_MIGRATION_SQL } from './schema.js';
@@ -23,6 +33,8 @@ export interface SqliteIdentity {
   /** Runs inside the event's transaction; must not commit. */
   resolve(event: PreparedEvent, seq: number): IdentityResolution;
   getProfile(ref: ProfileRef): Profile | null;
+  /** The canonical fragment behind a ref (its row id and public id), for state keyed by it. */
+  getProfileRoot(ref: ProfileRef): { id: number; publicId: string } | null;
   listProfiles(q: PageQuery): Page<Profile>;
   /** Fragment ids of the merged profile, for the timeline; null when the ref matches nothing. */
   profileFragments(ref: ProfileRef): number[] | null;
@@ -33,8 +45,13 @@ export interface SqliteIdentity {
   merge(from: ProfileRef, into: ProfileRef): MergeOutcome | null;
   /** Must run inside a transaction (the engine opens one). */
   unmerge(ref: ProfileRef): UnmergeOutcome | 'not_merged' | null;
+  searchProfiles(query: string, limit: number): Profile[];
+  listConsentHistory(ref: ProfileRef): ConsentRecord[] | null;
   /** Must run inside a transaction (the engine opens one). */
-  erase(ref: ProfileRef, o: { suppress: boolean }): DeletionResult | null;
+  erase(ref: ProfileRef, o: { suppress: boolean }): IdentityDeletion | null;
+  listDeletions(q: PageQuery): Page<DeletionRecord>;
+  listSuppressionStats(q: PageQuery): Page<SuppressionStat>;
+  recordDeletionExtras(deletionId: string, extras: { subscriptions: number; contactSuppressed: number }): void;
 }
 
 /**
@@ -50,6 +67,10 @@ export function createSqliteIdentity(db: Database, config: IdentityConfig | unde
       const root = rootOfRef(ctx, ref);
       return root ? readProfile(ctx, root) : null;
     },
+    getProfileRoot: (ref) => {
+      const root = rootOfRef(ctx, ref);
+      return root ? { id: root.id, publicId: root.public_id } : null;
+    },
     listProfiles: (query) => listProfiles(ctx, query),
     profileFragments: (ref) => {
       const root = rootOfRef(ctx, ref);
@@ -64,8 +85,13 @@ export function createSqliteIdentity(db: Database, config: IdentityConfig | unde
       const root = rootOfRef(ctx, ref);
       return root ? listMergeHistory(ctx, root) : null;
     },
+    searchProfiles: (query, limit) => searchProfiles(ctx, query, limit),
+    listConsentHistory: (ref) => listConsentHistory(ctx, ref),
     merge: (from, into) => forceMerge(ctx, from, into),
     unmerge: (ref) => unmerge(ctx, ref),
     erase: (ref, options) => erase(ctx, ref, options),
+    recordDeletionExtras: (deletionId, extras) => recordDeletionExtras(ctx, deletionId, extras),
+    listDeletions: (query) => listDeletions(ctx, query),
+    listSuppressionStats: (query) => listSuppressionStats(ctx, query),
   };
 }

@@ -10,14 +10,21 @@ import { planResolution, type ResolutionPlan } from '../../../identity/plan.js';
 import type { PreparedEvent } from '../prepared-event.js';
 import { createFragment, fragment, type IdentityContext, linkRoots, loadSnapshot, suppressionHash } from './graph.js';
 
-/** How many hex characters of the suppression hash a `suppressed` warning shows instead of the value. */
-const SUPPRESSED_DETAIL_HEX_CHARS = 16;
+/**
+ * How many hex characters of the suppression hash a `suppressed` warning shows
+ * instead of the value; the suppression stats name entries by the same prefix.
+ */
+export const SUPPRESSED_DETAIL_HEX_CHARS = 16;
 
 export interface IdentityResolution {
   /** Fragment the event row is attributed to; null when unattached (orphan). */
   fragmentId: number | null;
   /** Canonical profile of that fragment, answered in the ingest outcome. */
   profileId: string | null;
+  /** Canonical (root) fragment of that profile, for the stores that key state by it; null when unattached. */
+  rootId: number | null;
+  /** Roots this event merged away (into `rootId`). */
+  mergedRoots: number[];
   /** True drops the event whole (outcome `suppressed`): no event row is written. */
   suppressed: boolean;
   warnings: EventWarning[];
@@ -34,12 +41,12 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
   if (ctx.group.anySuppression) {
     for (const identifier of extracted.identifiers) {
       const hash = suppressionHash(identifier);
-      if (sql.suppression.run(hash).changes > 0) {
+      if (sql.suppression.run(event.receivedAt, seq, hash).changes > 0) {
         // NOTE: the detail names the hash, not the value: writing an erased person's
         // identifier back into the warnings table would undo part of the erasure.
         const detail = `${identifier.type}:sha256:${hash.toString('hex').slice(0, SUPPRESSED_DETAIL_HEX_CHARS)}`;
         warnings.push({ code: 'suppressed', detail });
-        return { fragmentId: null, profileId: null, suppressed: true, warnings };
+        return { fragmentId: null, profileId: null, rootId: null, mergedRoots: [], suppressed: true, warnings };
       }
     }
   }
@@ -48,7 +55,9 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
   const plan = planResolution(extracted.identifiers, snapshot, config);
   warnings.push(...plan.warnings);
   const fragmentId = applyPlan(ctx, plan, event, seq);
-  if (fragmentId === null) return { fragmentId, profileId: null, suppressed: false, warnings };
+  if (fragmentId === null) {
+    return { fragmentId, profileId: null, rootId: null, mergedRoots: [], suppressed: false, warnings };
+  }
 
   writeTraitsAndConsent(ctx, fragmentId, event, seq);
   // An attached event's root is the plan's (post-merge) root; a new profile is its own root; a
@@ -61,7 +70,8 @@ export function resolveEvent(ctx: IdentityContext, event: PreparedEvent, seq: nu
     profileId = ctx.sql.publicId.pluck().get(rootId) as string;
     ctx.group.publicIds.set(rootId, profileId);
   }
-  return { fragmentId, profileId, suppressed: false, warnings };
+  const mergedRoots = plan.kind === 'attach' ? plan.merges.map((merge) => merge.loser) : [];
+  return { fragmentId, profileId, rootId, mergedRoots, suppressed: false, warnings };
 }
 
 /** Applies the plan; answers the fragment the event is attributed to. */
