@@ -2,9 +2,11 @@
  * The collector on PostgreSQL over HTTP: `db` as a postgres:// URL selects it,
  * /healthz names the store, and a collector that loses its database answers
  * 503 store_unavailable to ingest and recovers by itself when it returns.
+ * Areas not yet on PostgreSQL answer 501 not_supported_by_store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../../scripts/postgres.mjs';
+import type { Logger } from './log.js';
 import { startTestCollector, track } from './test/harness.js';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from './test/postgres.js';
 
@@ -51,6 +53,50 @@ describe.skipIf(clusterUrl === null)('collector on PostgreSQL', () => {
       expect(await profile.json()).toMatchObject({ traits: { plan: 'pro' } });
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
+
+describe.skipIf(clusterUrl === null)('collector on PostgreSQL: areas not ported yet', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(clusterUrl!);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('answers 501 not_supported_by_store naming the feature; workers stop with one warning; profiles still read', async () => {
+    const warnings: string[] = [];
+    const noop = () => {};
+    const logger: Logger = { debug: noop, info: noop, error: noop, warn: (msg) => warnings.push(msg) };
+    const collector = await startTestCollector({ db: database.url, ...keys, logger });
+    try {
+      const webhooks = await collector.admin('/v1/webhooks');
+      expect(webhooks.status).toBe(501);
+      expect(await webhooks.json()).toEqual({
+        error: { code: 'not_supported_by_store', message: 'webhooks are not yet available on the PostgreSQL store' },
+      });
+      const audiences = await collector.admin('/v1/audiences');
+      expect(audiences.status).toBe(501);
+      expect(await audiences.json()).toMatchObject({ error: { message: expect.stringMatching(/^computed traits/) } });
+
+      // The profile view reads on: the missing areas' parts are empty.
+      const login = track({ type: 'identify', userId: 'u-501', traits: { plan: 'pro' } });
+      expect((await collector.send('/v1/identify', login)).status).toBe(200);
+      const profile = await collector.admin('/v1/profiles/userId:u-501');
+      expect(profile.status).toBe(200);
+      expect(await profile.json()).toMatchObject({ traits: { plan: 'pro' }, audiences: [], subscriptions: [] });
+
+      // Each worker's first pass meets not_supported and stops itself with one line.
+      while (warnings.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(warnings.sort()).toEqual([
+        'activation scheduler stopped: the store does not support it',
+        'webhook delivery stopped: the store does not support it',
+      ]);
+    } finally {
+      await collector.stop();
     }
   });
 });

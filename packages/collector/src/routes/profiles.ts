@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
+import { StoreError } from '../store/errors.js';
 import type { ProfileRef, Store } from '../store/store.js';
 import type { SubscriptionService } from '../subscriptions/service.js';
 import { definitionNotFound } from './definition-writes.js';
@@ -48,6 +49,18 @@ function refParam(raw: string): { ref: ProfileRef; text: string } {
 /**
  * @example app.route('/', createProfileRoutes({ store, subscriptions }));
  */
+/**
+ * A profile stays readable on a store that lacks an area (the PostgreSQL store before
+ * activation or subscriptions are ported): that area's part of the view is then empty,
+ * while its own routes answer 501.
+ */
+const whenSupported =
+  <T>(empty: T) =>
+  (error: unknown): T => {
+    if (error instanceof StoreError && error.code === 'not_supported') return empty;
+    throw error;
+  };
+
 export function createProfileRoutes({
   store,
   subscriptions,
@@ -69,7 +82,10 @@ export function createProfileRoutes({
   app.get('/v1/profiles/:ref', async (c) => {
     const { ref, text } = refParam(c.req.param('ref'));
     parseQuery(noQuerySchema, c.req.query());
-    const [profile, activation] = await Promise.all([store.getProfile(ref), store.getProfileActivation(ref)]);
+    const [profile, activation] = await Promise.all([
+      store.getProfile(ref),
+      store.getProfileActivation(ref).catch(whenSupported(null)),
+    ]);
     if (!profile) throw profileNotFound(text);
     const view: ProfileView = {
       ...profile,
@@ -77,7 +93,7 @@ export function createProfileRoutes({
       computedAt: activation?.computedAt ?? null,
       audiences: activation?.audiences ?? [],
       // Opt-outs belong to addresses: the profile shows those of its email and phone identifiers.
-      subscriptions: await subscriptions.ofIdentifiers(profile.identifiers),
+      subscriptions: await subscriptions.ofIdentifiers(profile.identifiers).catch(whenSupported([])),
     };
     return c.json(view);
   });

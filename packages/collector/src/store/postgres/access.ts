@@ -54,7 +54,7 @@ interface SourceRow {
 
 interface KeyRow {
   id: string;
-  kind: 'write' | 'admin';
+  kind: 'write' | 'admin' | 'sender';
   source_id: string | null;
   hash: string;
   hint: string;
@@ -179,7 +179,7 @@ export async function accessSnapshot(db: Queryable, knownVersion: number | null)
     (row) => ({
       hash: row.hash,
       owner:
-        row.kind === 'admin' ? ({ kind: 'admin' } as const) : ({ kind: 'write', sourceId: row.source_id! } as const),
+        row.kind === 'write' ? ({ kind: 'write', sourceId: row.source_id! } as const) : ({ kind: row.kind } as const),
     }),
   );
   return { version, sources, keys };
@@ -257,7 +257,7 @@ export async function revokeKey(
 ): Promise<KeyInfo | null | 'last_admin_key'> {
   await lockAccess(db);
   const row = await keyById(db, keyId);
-  const ownerMatches = row && row.kind === owner.kind && (owner.kind === 'admin' || row.source_id === owner.sourceId);
+  const ownerMatches = row && row.kind === owner.kind && (owner.kind !== 'write' || row.source_id === owner.sourceId);
   if (!row || !ownerMatches) return null;
   if (row.revoked_at === null) {
     if (row.kind === 'admin') {
@@ -273,6 +273,13 @@ export async function revokeKey(
   return toKeyInfo((await keyById(db, keyId))!);
 }
 
-export async function listAdminKeys(db: Queryable): Promise<KeyInfo[]> {
-  return (await all<KeyRow>(db, `SELECT * FROM access_keys WHERE kind = 'admin' ${ORDER}`)).map(toKeyInfo);
+/** Admin or sender keys, oldest first, revoked included. */
+export async function listKeys(db: Queryable, kind: 'admin' | 'sender'): Promise<KeyInfo[]> {
+  return (await all<KeyRow>(db, `SELECT * FROM access_keys WHERE kind = $1 ${ORDER}`, [kind])).map(toKeyInfo);
 }
+
+/** SQL of migration version 4's access part: sender keys (check subscriptions, report bounces). */
+export const SENDER_KEYS_MIGRATION_SQL = `
+  ALTER TABLE access_keys DROP CONSTRAINT access_keys_kind_check;
+  ALTER TABLE access_keys ADD CONSTRAINT access_keys_kind_check CHECK (kind IN ('write', 'admin', 'sender'));
+`;

@@ -6,7 +6,7 @@ import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/sche
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { PreparedEvent } from '../sqlite/prepared-event.js';
 import { messageHash } from '../sqlite/prepared-event.js';
-import type { EventQuery, PageQuery } from '../store.js';
+import type { EventQuery, PageQuery, PropertyValue } from '../store.js';
 import type { Queryable } from './pool.js';
 
 /** SQL of migration version 1. */
@@ -120,7 +120,7 @@ export async function recordSource(db: Queryable, source: string): Promise<void>
   });
 }
 
-interface EventRow {
+export interface EventRow {
   seq: number;
   source: string;
   message_id: string;
@@ -132,13 +132,13 @@ interface EventRow {
 }
 
 /** The columns of a StoredEvent: its canonical profile and warnings joined in, in one query. */
-const EVENT_COLUMNS = `e.seq, e.source, e.message_id, e.type, e.received_at, e.payload,
+export const EVENT_COLUMNS = `e.seq, e.source, e.message_id, e.type, e.received_at, e.payload,
   (SELECT r.public_id FROM id_fragments f JOIN id_fragments r ON r.id = f.canonical_id
     WHERE f.id = e.fragment_id) AS profile_id,
   (SELECT json_agg(json_build_object('code', w.code, 'detail', w.detail) ORDER BY w.id)
     FROM ingestion_warnings w WHERE w.message_id = e.message_id AND w.source = e.source) AS warnings`;
 
-const toStoredEvent = (row: EventRow): StoredEvent => ({
+export const toStoredEvent = (row: EventRow): StoredEvent => ({
   messageId: row.message_id,
   type: row.type,
   source: row.source,
@@ -155,25 +155,103 @@ function page(rows: EventRow[], limit: number): Page<StoredEvent> {
   return { data: pageRows.map(toStoredEvent), nextCursor: more && last ? encodeCursor(last.seq) : null };
 }
 
-export async function listEvents(db: Queryable, query: EventQuery): Promise<Page<StoredEvent>> {
+/** Rows a property-filtered `listEvents` call examines at most (property values have no index). */
+export const MAX_PROPERTY_SCAN_ROWS = 100_000;
+
+/**
+ * Migration 4's event indexes: each indexed filter yields its events newest first, so a page
+ * reads about `limit` index entries. Partial: anonymous-only events have no userId.
+ */
+export const EVENT_FILTERS_MIGRATION_SQL = `
+  CREATE INDEX events_user_id ON events ((payload->>'userId'), seq) WHERE payload->>'userId' IS NOT NULL;
+  CREATE INDEX events_anonymous_id ON events ((payload->>'anonymousId'), seq)
+    WHERE payload->>'anonymousId' IS NOT NULL;
+  CREATE INDEX events_source ON events (source, seq);
+`;
+
+/** SQL that is true when the property at the dotted path equals the value as JSON (`12` = `12.0`, never `"12"`). */
+function propertyTest(path: string[], value: PropertyValue, param: (value: unknown) => string): string {
+  const at = `e.payload #> ${param(['properties', ...path])}::text[]`;
+  if (value === null) return `json_typeof(${at}) = 'null'`;
+  const text = `e.payload #>> ${param(['properties', ...path])}::text[]`;
+  if (typeof value === 'boolean') return `(json_typeof(${at}) = 'boolean' AND ${text} = ${param(String(value))}::text)`;
+  if (typeof value === 'number') {
+    return `(json_typeof(${at}) = 'number' AND (${text})::numeric = ${param(value)}::numeric)`;
+  }
+  return `(json_typeof(${at}) = 'string' AND ${text} = ${param(value)}::text)`;
+}
+
+/**
+ * A page of events, newest first. `fragments` is the profile filter's merged profile, resolved
+ * by the caller (undefined when there is none). Property tests examine at most
+ * `MAX_PROPERTY_SCAN_ROWS` rows per call: a page may then be short, with a cursor to go on.
+ */
+export async function listEvents(
+  db: Queryable,
+  query: EventQuery,
+  fragments?: number[],
+  maxPropertyScanRows: number = MAX_PROPERTY_SCAN_ROWS,
+): Promise<Page<StoredEvent>> {
+  if (fragments?.length === 0) return { data: [], nextCursor: null };
   const where: string[] = [];
   const params: unknown[] = [];
-  const add = (clause: string, value: unknown) => {
+  const param = (value: unknown) => {
     params.push(value);
-    where.push(clause.replace('?', `$${params.length}`));
+    return `$${params.length}`;
   };
-  if (query.cursor) add('e.seq < ?', decodeCursor(query.cursor));
-  if (query.type) add('e.type = ?', query.type);
-  if (query.event) add('e.event = ?', query.event);
-  if (query.since) add('e.ts >= ?', query.since);
-  if (query.until) add('e.ts < ?', query.until);
-  params.push(query.limit + 1);
-  const { rows } = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY e.seq DESC LIMIT $${params.length}`,
-    params,
+  if (query.cursor) where.push(`e.seq < ${param(decodeCursor(query.cursor))}`);
+  if (query.type) where.push(`e.type = ${param(query.type)}`);
+  if (query.event) where.push(`e.event = ${param(query.event)}`);
+  if (query.since) where.push(`e.ts >= ${param(query.since)}`);
+  if (query.until) where.push(`e.ts < ${param(query.until)}`);
+  if (query.userId !== undefined) where.push(`e.payload->>'userId' = ${param(query.userId)}`);
+  if (query.anonymousId !== undefined) where.push(`e.payload->>'anonymousId' = ${param(query.anonymousId)}`);
+  if (query.source !== undefined) where.push(`e.source = ${param(query.source)}`);
+  if (fragments) where.push(`e.fragment_id = ANY(${param(fragments)}::bigint[])`);
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const tests = Object.entries(query.properties ?? {}).map(([path, value]) =>
+    propertyTest(path.split('.'), value, param),
   );
-  return page(rows, query.limit);
+  if (tests.length === 0) {
+    const { rows } = await db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events e ${whereSql} ORDER BY e.seq DESC LIMIT ${param(query.limit + 1)}`,
+      params,
+    );
+    return page(rows, query.limit);
+  }
+  const scanBound = Math.max(query.limit + 1, maxPropertyScanRows);
+  const scanned = `SELECT e.seq, (${tests.join(' AND ')}) AS hit FROM events e ${whereSql}
+    ORDER BY e.seq DESC LIMIT ${param(scanBound)}`;
+  const scanParams = [...params];
+  // NOTE: the outer query has no ORDER BY so that it stops at `limit + 1` hits while the inner
+  // scan streams newest first (a sort would read the whole bound); the seqs are sorted below.
+  const hits = (
+    await db.query<{ seq: string }>(
+      `SELECT s.seq FROM (${scanned}) s WHERE s.hit LIMIT ${param(query.limit + 1)}`,
+      params,
+    )
+  ).rows
+    .map((row) => Number(row.seq))
+    .sort((a, b) => b - a);
+  let next: number | null = null;
+  if (hits.length > query.limit) {
+    hits.length = query.limit;
+    next = hits.at(-1)!;
+  } else {
+    // Short page: it ends where the scan stopped if the bound cut it, else nothing is left.
+    const bound = (
+      await db.query<{ n: string; floor: string | null }>(
+        `SELECT count(*) AS n, min(s.seq) AS floor FROM (${scanned}) s`,
+        scanParams,
+      )
+    ).rows[0]!;
+    if (Number(bound.n) === scanBound && bound.floor !== null) next = Number(bound.floor);
+  }
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.seq = ANY($1::bigint[]) ORDER BY e.seq DESC`,
+    [hits],
+  );
+  return { data: rows.map(toStoredEvent), nextCursor: next === null ? null : encodeCursor(next) };
 }
 
 export async function getEvent(db: Queryable, messageId: string, source?: string): Promise<StoredEvent | null> {

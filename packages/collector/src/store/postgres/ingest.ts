@@ -8,7 +8,7 @@
 import type { EventWarning } from '@exhaust/schema';
 import type pg from 'pg';
 import type { IdentityConfig } from '../../identity/config.js';
-import type { PreparedEvent } from '../sqlite/prepared-event.js';
+import { IDENTIFIER_FREE_WARNINGS, type PreparedEvent } from '../sqlite/prepared-event.js';
 import type { IngestOutcome } from '../store.js';
 import { claimMessage, insertEvent, recordSource, recordWarnings } from './events.js';
 import type { GroupResult } from './group-commit.js';
@@ -124,7 +124,11 @@ async function ingestOne(
   const resolution = await resolveEvent(tx, group, event, seq);
   const warnings = [...event.warnings, ...resolution.warnings];
   if (resolution.suppressed) {
-    await recordWarnings(tx.db, event, warnings);
+    await recordWarnings(
+      tx.db,
+      event,
+      warnings.filter((warning) => IDENTIFIER_FREE_WARNINGS.has(warning.code)),
+    );
     return { status: 'suppressed', profileId: null, warnings };
   }
   await insertEvent(tx.db, event, seq, resolution.fragmentId);

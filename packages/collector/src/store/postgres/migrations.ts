@@ -7,8 +7,10 @@
  * identity, access, and the activation areas to come), like the SQLite side.
  */
 import type pg from 'pg';
-import { ACCESS_MIGRATION_SQL } from './access.js';
-import { EVENTS_MIGRATION_SQL } from './events.js';
+import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
+import { ACTIVITY_MIGRATION_SQL } from './activity.js';
+import { EVENT_FILTERS_MIGRATION_SQL, EVENTS_MIGRATION_SQL } from './events.js';
+import { AUDIT_MIGRATION_SQL } from './identity/audit.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { LOCK_KEYS } from './locks.js';
 import { acquire } from './pool.js';
@@ -27,6 +29,11 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
     sql: IDENTITY_MIGRATION_SQL,
   },
   { version: 3, name: 'access: sources, write and admin keys (hashed), keys version', sql: ACCESS_MIGRATION_SQL },
+  {
+    version: 4,
+    name: 'event filters, suppression drop stats, deletion extras, contact suppressions, rejections, sender keys',
+    sql: `${EVENT_FILTERS_MIGRATION_SQL}\n${AUDIT_MIGRATION_SQL}\n${ACTIVITY_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
+  },
 ];
 
 /** Applies every migration newer than the database's version; answers the version it ends at. */

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../../../../scripts/postgres.mjs';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../test/postgres.js';
+import { describeConsoleContract } from '../console.contract.js';
 import { describeIdentityContract } from '../identity.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
 import type { IncomingEvent } from '../store.js';
@@ -31,6 +32,7 @@ describe.skipIf(clusterUrl === null)('postgres store', () => {
 
   describeStoreContract('postgres', open);
   describeIdentityContract('postgres', open);
+  describeConsoleContract('postgres', open);
 
   it('is selected by postgres:// and postgresql:// URLs only', () => {
     expect(isPostgresUrl('postgres://u@db/x')).toBe(true);
@@ -90,6 +92,36 @@ describe.skipIf(clusterUrl === null)('postgres store', () => {
     ]);
     const ids = (await store.listEvents({ limit: 10, since: '2026-01-01T00:00:00.000Z' })).data.map((e) => e.messageId);
     expect(ids).toEqual(['feb', 'jan']);
+    await store.close();
+  });
+
+  it('bounds the rows a property filter examines: short pages carry a cursor, and every match comes once', async () => {
+    const store = await createPostgresStore({
+      url: database.url,
+      schema: database.freshSchema(),
+      maxPropertyScanRows: 4,
+    });
+    await store.ingest(
+      Array.from({ length: 20 }, (_, i) =>
+        makeIncomingEvent({ messageId: `e${i}`, message: { properties: { plan: i % 5 === 0 ? 'pro' : 'free' } } }),
+      ),
+    );
+    // Four rows examined (e19..e16): none matches, but the list is not over.
+    const first = await store.listEvents({ limit: 2, properties: { plan: 'pro' } });
+    expect(first.data).toEqual([]);
+    expect(first.nextCursor).not.toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await store.listEvents({ limit: 2, cursor, properties: { plan: 'pro' } });
+      seen.push(...page.data.map((e) => e.messageId));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(seen).toEqual(['e15', 'e10', 'e5', 'e0']);
+    // Five windows of four rows, and the last cursor finds nothing left.
+    expect(pages).toBe(6);
     await store.close();
   });
 

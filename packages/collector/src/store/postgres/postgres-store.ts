@@ -13,11 +13,14 @@ import { StoreError } from '../errors.js';
 import { type PreparedEvent, prepareEvent } from '../sqlite/prepared-event.js';
 import type { Store } from '../store.js';
 import * as access from './access.js';
+import * as activity from './activity.js';
 import { getEvent, listEvents, listFragmentEvents } from './events.js';
 import { createGroupCommit } from './group-commit.js';
 import { erase, forceMerge, unmerge } from './identity/admin.js';
+import { listDeletions, listSuppressionStats } from './identity/audit.js';
 import { componentOf, identityTx, rootOfRef } from './identity/graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './identity/profiles.js';
+import { listConsentHistory, searchProfiles } from './identity/search.js';
 import { writeGroup } from './ingest.js';
 import { migratePostgres } from './migrations.js';
 import { createPartitions } from './partitions.js';
@@ -29,7 +32,20 @@ const WRITE_ATTEMPTS_MAX = 5;
 export interface PostgresStoreOptions extends PoolOptions {
   /** The config file's `identity`, validated. */
   identity?: IdentityConfig;
+  /** Rows a property-filtered event list examines per call; default `MAX_PROPERTY_SCAN_ROWS` (tests lower it). */
+  maxPropertyScanRows?: number;
 }
+
+/** The Store areas this store does not implement yet, each answering `not_supported` (HTTP 501). */
+export const POSTGRES_UNSUPPORTED_AREAS = {
+  subscriptions: 'subscriptions are not yet available on the PostgreSQL store',
+  activation: 'computed traits and audiences are not yet available on the PostgreSQL store',
+  webhooks: 'webhooks are not yet available on the PostgreSQL store',
+} as const;
+
+const unsupported = (area: keyof typeof POSTGRES_UNSUPPORTED_AREAS) => async (): Promise<never> => {
+  throw new StoreError('not_supported', POSTGRES_UNSUPPORTED_AREAS[area]);
+};
 
 /** True for `postgres://` and `postgresql://` URLs: what selects this store. */
 export function isPostgresUrl(value: string): boolean {
@@ -114,7 +130,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       open();
       return commits.submit(events.map((event) => prepareEvent(event, config)));
     },
-    listEvents: (query) => read((db) => listEvents(db, query)),
+    listEvents: (query) =>
+      read(async (db) => {
+        const bound = options.maxPropertyScanRows;
+        if (!query.profile) return listEvents(db, query, undefined, bound);
+        const root = await rootOfRef(db, config, query.profile);
+        return listEvents(db, query, root ? await componentOf(db, root.id) : [], bound);
+      }),
     getEvent: (messageId, source) => read((db) => getEvent(db, messageId, source)),
     listProfiles: (query) => read((db) => listProfiles(db, config, query)),
     getProfile: (ref) =>
@@ -143,7 +165,60 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     updateSource: (id, changes, at) => write((db) => access.updateSource(db, id, changes, at)),
     addKey: (owner, key) => write((db) => access.addKey(db, owner, key)),
     revokeKey: (owner, keyId, at) => write((db) => access.revokeKey(db, owner, keyId, at)),
-    listAdminKeys: () => read((db) => access.listAdminKeys(db)),
+    listAdminKeys: () => read((db) => access.listKeys(db, 'admin')),
+    listSenderKeys: () => read((db) => access.listKeys(db, 'sender')),
+    listDeletions: (query) => read((db) => listDeletions(db, query)),
+    listSuppressionStats: (query) => read((db) => listSuppressionStats(db, query)),
+
+    async recordRejections(rejections) {
+      if (rejections.length > 0) await write((db) => activity.recordRejections(db, rejections));
+    },
+    listRejections: (limit) => read((db) => activity.listRejections(db, limit)),
+    readEventsAfter: (query) => read((db) => activity.readEventsAfter(db, query)),
+    traceMessage: (messageId) => read((db) => activity.traceMessage(db, messageId)),
+    countEventsPerMinute: (since) => read((db) => activity.countEventsPerMinute(db, since)),
+    getTotals: () => read((db) => activity.totals(db)),
+    summarizeWarnings: (since) => read((db) => activity.summarizeWarnings(db, since)),
+    lastEventPerSource: () => read((db) => activity.lastEventPerSource(db)),
+    searchProfiles: (query, limit) => read((db) => searchProfiles(db, config, query, limit)),
+    listConsentHistory: (ref) => read((db) => listConsentHistory(db, config, ref)),
+    async describe() {
+      return { kind: 'postgres' };
+    },
+
+    changeSubscriptions: unsupported('subscriptions'),
+    readSubscriptionFacts: unsupported('subscriptions'),
+    getSubscriptions: unsupported('subscriptions'),
+    getSubscriptionHistory: unsupported('subscriptions'),
+    listSubscriptions: unsupported('subscriptions'),
+
+    getDefinitions: unsupported('activation'),
+    saveDefinition: unsupported('activation'),
+    deleteDefinition: unsupported('activation'),
+    getProfileActivation: unsupported('activation'),
+    listAudienceMembers: unsupported('activation'),
+    listAudienceChanges: unsupported('activation'),
+    audienceSizes: unsupported('activation'),
+    explainAudience: unsupported('activation'),
+    claimDue: unsupported('activation'),
+    reevaluate: unsupported('activation'),
+    nextDueAt: unsupported('activation'),
+    backfillStep: unsupported('activation'),
+
+    createWebhook: unsupported('webhooks'),
+    listWebhooks: unsupported('webhooks'),
+    getWebhook: unsupported('webhooks'),
+    updateWebhook: unsupported('webhooks'),
+    deleteWebhook: unsupported('webhooks'),
+    rotateWebhookSecret: unsupported('webhooks'),
+    enqueueWebhook: unsupported('webhooks'),
+    listDeliveries: unsupported('webhooks'),
+    retryDelivery: unsupported('webhooks'),
+    replayDeliveries: unsupported('webhooks'),
+    claimDeliveries: unsupported('webhooks'),
+    recordDeliveryAttempts: unsupported('webhooks'),
+    nextDeliveryAt: unsupported('webhooks'),
+
     async ping() {
       open();
       try {

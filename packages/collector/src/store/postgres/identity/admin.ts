@@ -5,9 +5,10 @@
  * interleaves with an ingest group that resolves events into those profiles.
  */
 import type { DeletionResult } from '@exhaust/schema';
-import { identifierKey } from '../../../identity/identifiers.js';
-import { newPublicId, suppressionHash } from '../../sqlite/identity/graph.js';
-import type { MergeOutcome, ProfileRef, UnmergeOutcome } from '../../store.js';
+import { type Identifier, identifierKey } from '../../../identity/identifiers.js';
+import { hashedIdentifierKey, newPublicId, suppressionHash } from '../../sqlite/identity/graph.js';
+import { redactIdentifiers } from '../../sqlite/identity/redact.js';
+import type { EraseOptions, MergeOutcome, ProfileRef, UnmergeOutcome } from '../../store.js';
 import { lockRoots } from '../locks.js';
 import {
   componentOf,
@@ -89,12 +90,13 @@ export async function unmerge(tx: IdentityTx, ref: ProfileRef): Promise<UnmergeO
   return { detached: detached.public_id, from: root.public_id };
 }
 
-/** Erases every fragment of the merged profile (see the SQLite store for the exact scope). */
-export async function erase(
-  tx: IdentityTx,
-  ref: ProfileRef,
-  options: { suppress: boolean },
-): Promise<DeletionResult | null> {
+/**
+ * Erases every fragment of the merged profile (see the SQLite store for the exact scope),
+ * and puts its email and phone addresses on the contact suppression list (unless
+ * `suppressContact` is false). PostgreSQL keeps no subscription states yet, so there are
+ * none to delete (`subscriptions` is 0).
+ */
+export async function erase(tx: IdentityTx, ref: ProfileRef, options: EraseOptions): Promise<DeletionResult | null> {
   const root = await lockedRootOfRef(tx, ref);
   if (!root) return null;
   const { db } = tx;
@@ -105,6 +107,7 @@ export async function erase(
       [ids],
     )
   ).rows;
+  await unnameHoldings(tx, identifiers, ids);
   // Warnings first: they are found through the events about to go.
   await db.query(
     `DELETE FROM ingestion_warnings w USING events e
@@ -130,10 +133,27 @@ export async function erase(
     consentRecords,
     merges,
     suppressed: options.suppress ? identifiers.length : 0,
+    subscriptions: 0,
+    contactSuppressed: 0,
   };
+  if (options.suppressContact ?? true) {
+    const addresses = identifiers.filter((i) => i.type === 'email' || i.type === 'phone');
+    if (addresses.length > 0) {
+      // Same hash as the subscriptions' contact list on SQLite: sha-256 of "kind:address".
+      result.contactSuppressed =
+        (
+          await db.query(
+            `INSERT INTO sub_contact_suppressions (hash, deletion_id) SELECT h, $2 FROM unnest($1::bytea[]) AS h
+             ON CONFLICT (hash) DO NOTHING`,
+            [addresses.map(suppressionHash), result.deletionId],
+          )
+        ).rowCount ?? 0;
+    }
+  }
   const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO id_deletions (public_id, at, profiles, identifiers, events, trait_writes, consent_records, merges, suppressed)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    `INSERT INTO id_deletions (public_id, at, profiles, identifiers, events, trait_writes, consent_records, merges,
+                               suppressed, subscriptions, contact_suppressed)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
     [
       result.deletionId,
       new Date().toISOString(),
@@ -144,6 +164,8 @@ export async function erase(
       result.consentRecords,
       result.merges,
       result.suppressed,
+      result.subscriptions,
+      result.contactSuppressed,
     ],
   );
   if (options.suppress && identifiers.length > 0) {
@@ -154,4 +176,70 @@ export async function erase(
     );
   }
   return result;
+}
+
+/**
+ * Holding profiles whose contested identifier is being erased (a shared device,
+ * say): their events stay, since they may be another person's, but the erased
+ * identifier must not stay readable (see the SQLite store's `unnameHoldings`).
+ */
+async function unnameHoldings(tx: IdentityTx, identifiers: Identifier[], erased: number[]): Promise<void> {
+  const { db, config } = tx;
+  const byKey = new Map(identifiers.map((identifier) => [identifierKey(identifier), identifier]));
+  const held = (
+    await db.query<{ id: string; holdingFor: string }>(
+      `SELECT id, holding_for AS "holdingFor" FROM id_fragments
+       WHERE holding_for = ANY($1::text[]) AND NOT (id = ANY($2::bigint[])) ORDER BY id`,
+      [[...byKey.keys()], erased],
+    )
+  ).rows;
+  if (held.length === 0) return;
+  // Their events and traits change: no ingest may resolve into them meanwhile.
+  const roots = (
+    await db.query<{ root: string }>(
+      'SELECT DISTINCT canonical_id AS root FROM id_fragments WHERE id = ANY($1::bigint[])',
+      [held.map((h) => h.id)],
+    )
+  ).rows
+    .map((row) => Number(row.root))
+    .filter((id) => !tx.lockedRoots.has(id));
+  await lockRoots(db, roots);
+  for (const id of roots) tx.lockedRoots.add(id);
+  for (const { id, holdingFor } of held) {
+    const events = (
+      await db.query<{ seq: string; payload: unknown }>('SELECT seq, payload FROM events WHERE fragment_id = $1', [id])
+    ).rows;
+    for (const row of events) {
+      const redaction = redactIdentifiers(row.payload, identifiers, config);
+      if (redaction.replaced > 0) {
+        await db.query('UPDATE events SET payload = $1 WHERE seq = $2', [JSON.stringify(redaction.value), row.seq]);
+      }
+    }
+    const traits = (
+      await db.query<{ id: string; value: string }>('SELECT id, value FROM id_trait_writes WHERE fragment_id = $1', [
+        id,
+      ])
+    ).rows;
+    for (const row of traits) {
+      const redaction = redactIdentifiers(JSON.parse(row.value), identifiers, config);
+      if (redaction.replaced > 0) {
+        await db.query('UPDATE id_trait_writes SET value = $1 WHERE id = $2', [
+          JSON.stringify(redaction.value),
+          row.id,
+        ]);
+      }
+    }
+    // holding_for is unique: an identifier erased, seen again, contested again and erased
+    // again leaves a second holding profile for the same hash, told apart by a counter.
+    const hashed = hashedIdentifierKey(byKey.get(holdingFor)!);
+    let key = hashed;
+    for (
+      let n = 2;
+      ((await db.query('SELECT 1 FROM id_fragments WHERE holding_for = $1', [key])).rowCount ?? 0) > 0;
+      n += 1
+    ) {
+      key = `${hashed}:${n}`;
+    }
+    await db.query('UPDATE id_fragments SET holding_for = $1 WHERE id = $2', [key, id]);
+  }
 }

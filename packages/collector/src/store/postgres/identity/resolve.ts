@@ -7,13 +7,10 @@
 import { extractIdentifiers, identifierKey } from '../../../identity/identifiers.js';
 import { planResolution, type ResolutionPlan } from '../../../identity/plan.js';
 import { suppressionHash } from '../../sqlite/identity/graph.js';
-import type { IdentityResolution } from '../../sqlite/identity/resolve.js';
+import { type IdentityResolution, SUPPRESSED_DETAIL_HEX_CHARS } from '../../sqlite/identity/resolve.js';
 import type { PreparedEvent } from '../../sqlite/prepared-event.js';
 import { identifierLockKey } from '../locks.js';
 import { createFragment, fragment, type IdentityTx, insertMerge, linkRoots, loadLockedSnapshot } from './graph.js';
-
-/** How many hex characters of the suppression hash a `suppressed` warning shows instead of the value. */
-const SUPPRESSED_DETAIL_HEX_CHARS = 16;
 
 /**
  * Every identifier lock an event may need, known before the transaction: an
@@ -73,19 +70,22 @@ export async function resolveEvent(
     const hash = suppressionHash(identifier);
     await db.query({
       name: 'count_suppressed',
-      text: 'UPDATE id_suppressions SET dropped_events = dropped_events + 1 WHERE hash = $1',
-      values: [hash],
+      text: `UPDATE id_suppressions SET dropped_events = dropped_events + 1, last_dropped_at = $2, last_dropped_seq = $3
+             WHERE hash = $1`,
+      values: [hash, event.receivedAt, seq],
     });
     // NOTE: the detail names the hash, not the value (see the SQLite store).
     const detail = `${identifier.type}:sha256:${hash.toString('hex').slice(0, SUPPRESSED_DETAIL_HEX_CHARS)}`;
     warnings.push({ code: 'suppressed', detail });
-    return { fragmentId: null, profileId: null, suppressed: true, warnings };
+    return { fragmentId: null, profileId: null, rootId: null, mergedRoots: [], suppressed: true, warnings };
   }
 
   const plan = planResolution(extracted.identifiers, snapshot, config);
   warnings.push(...plan.warnings);
   const fragmentId = await applyPlan(tx, plan, event, seq);
-  if (fragmentId === null) return { fragmentId, profileId: null, suppressed: false, warnings };
+  if (fragmentId === null) {
+    return { fragmentId, profileId: null, rootId: null, mergedRoots: [], suppressed: false, warnings };
+  }
 
   await writeTraitsAndConsent(tx, fragmentId, event, seq);
   // An attached event's root is the plan's (post-merge) root; a new profile is its own root; a
@@ -98,7 +98,8 @@ export async function resolveEvent(
     profileId = (await fragment(db, rootId))!.public_id;
     group.publicIds.set(rootId, profileId);
   }
-  return { fragmentId, profileId, suppressed: false, warnings };
+  const mergedRoots = plan.kind === 'attach' ? plan.merges.map((merge) => merge.loser) : [];
+  return { fragmentId, profileId, rootId, mergedRoots, suppressed: false, warnings };
 }
 
 /** Applies the plan; answers the fragment the event is attributed to. */
