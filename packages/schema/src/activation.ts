@@ -3,6 +3,7 @@
  * sent to `POST /v1/computed-traits` and `POST /v1/audiences`. The collector
  * validates them (with paths and codes) in `activation/definitions/`.
  */
+import type { SubscriptionChannel } from './constants.js';
 import type { JsonValue } from './messages.js';
 
 /** Predicate operators shared by `where` filters, trait predicates and computed-trait predicates. */
@@ -97,6 +98,16 @@ export interface AudienceReference {
   audience: string;
 }
 
+/**
+ * `{ subscription: { channel, topic? }, op: 'allowed' | 'notAllowed' }`: whether at least one
+ * address of the profile on the channel may be contacted (about the topic), decided as
+ * `GET /v1/subscriptions/check` decides it.
+ */
+export interface SubscriptionCondition {
+  subscription: { channel: SubscriptionChannel; topic?: string };
+  op: 'allowed' | 'notAllowed';
+}
+
 export type AudienceCondition =
   | { all: AudienceCondition[] }
   | { any: AudienceCondition[] }
@@ -104,7 +115,8 @@ export type AudienceCondition =
   | TraitPredicate
   | ComputedPredicate
   | EventCondition
-  | AudienceReference;
+  | AudienceReference
+  | SubscriptionCondition;
 
 /** One score rule: points per matching event (engagement) or while a trait predicate holds (fit). */
 export interface ScoreRule {

@@ -17,6 +17,7 @@ export type {
   EventMatch,
   PredicateOp,
   ScoreRule,
+  SubscriptionCondition,
   TraitPredicate,
   WhereClause,
 } from './activation.js';
@@ -163,6 +164,7 @@ export type {
   ProfileErasedData,
   ProfileMergedData,
   ProfileUnmergedData,
+  SubscriptionChangedData,
   WebhookAttempt,
   WebhookBody,
   WebhookBodyType,

@@ -4,7 +4,7 @@
  * collector sends (Standard Webhooks: `{ type, timestamp, data }`, signed).
  */
 import type { DeletionResult, ProfileIdentifier } from './api.js';
-import type { AudienceChangeReason } from './constants.js';
+import type { AudienceChangeReason, SubscriptionChannel, SubscriptionSource, SubscriptionStatus } from './constants.js';
 import type { JsonObject, JsonValue, Message, MessageType } from './messages.js';
 
 /** Event types an endpoint can subscribe to. */
@@ -16,6 +16,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'profile.unmerged',
   'profile.erased',
   'event.received',
+  'subscription.changed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Every `type` a body can carry: the subscribable ones and the test ping. */
@@ -37,6 +38,8 @@ export interface WebhookFilter {
   audiences?: string[];
   /** `computed.changed`: computed-trait keys. */
   traits?: string[];
+  /** `subscription.changed`: channels. */
+  channels?: SubscriptionChannel[];
 }
 
 /** `POST /v1/webhooks` body. */
@@ -144,6 +147,26 @@ export interface ProfileMergedData {
 export interface ProfileUnmergedData {
   detached: string;
   from: string;
+}
+
+/**
+ * One applied subscription change (any source: SDK, API, one-click, import, sender report).
+ * The address is in clear and normalized: the receiver is the operator's own back office.
+ */
+export interface SubscriptionChangedData {
+  /** Stable per change (`subscription-<history id>`): the same id as the profile's timeline event. */
+  id: string;
+  channel: SubscriptionChannel;
+  address: string;
+  /** null for the channel status. */
+  topic: string | null;
+  status: SubscriptionStatus;
+  previousStatus: SubscriptionStatus;
+  source: SubscriptionSource;
+  /** When the change happened, ISO 8601. */
+  at: string;
+  /** The profile owning the address (email and phone identifiers); null when none does. */
+  profileId: string | null;
 }
 
 /** Only the deletion's id and counts: never the person's identifiers. */

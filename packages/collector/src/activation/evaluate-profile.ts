@@ -1,5 +1,5 @@
 /** Evaluates every computed trait and audience for one profile at one instant, and when each next changes. */
-import type { MessageType } from '@exhaust/schema';
+import type { MessageType, SubscriptionChannel } from '@exhaust/schema';
 import { computedTraitReferences, conditionReferences } from './definitions/references.js';
 import { EvaluationContext } from './evaluation-context.js';
 import type { ComputedValue, Definitions, Evaluation, ProfileFacts } from './facts.js';
@@ -73,4 +73,16 @@ export function readsTraits(defs: Definitions): Set<string> {
     for (const trait of conditionReferences(definition.condition).traits) traits.add(trait);
   }
   return traits;
+}
+
+/**
+ * Channels some audience reads with a `{ subscription }` node: the store loads the profile's
+ * addresses on these only (none when empty), and a subscription change re-evaluates its owner.
+ */
+export function readsSubscriptions(defs: Definitions): Set<SubscriptionChannel> {
+  const channels = new Set<SubscriptionChannel>();
+  for (const definition of defs.audiences.values()) {
+    for (const channel of conditionReferences(definition.condition).subscriptions) channels.add(channel);
+  }
+  return channels;
 }

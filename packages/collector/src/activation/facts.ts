@@ -2,7 +2,16 @@
  * What the activation engine reads about one profile and what it answers.
  * Time is always passed in (epoch ms); the engine never reads a clock.
  */
-import type { AudienceDefinition, ComputedTraitDefinition, JsonObject, JsonValue, MessageType } from '@exhaust/schema';
+import type {
+  AudienceDefinition,
+  ComputedTraitDefinition,
+  JsonObject,
+  JsonValue,
+  MessageType,
+  SubscriptionChannel,
+} from '@exhaust/schema';
+import type { KeptForCheck } from '../subscriptions/precedence.js';
+import type { SubscriptionsConfig } from '../subscriptions/topics.js';
 
 /** One event of the profile, as the store hands it to the engine. */
 export interface FactEvent {
@@ -17,6 +26,26 @@ export interface FactEvent {
   properties: JsonObject;
 }
 
+/** One address of the profile on one channel, with what `check` would read for it. */
+export interface AddressFacts {
+  channel: SubscriptionChannel;
+  address: string;
+  /** On the contact suppression list (a person with it was erased). */
+  erased: boolean;
+  /** The channel status as kept; null when none is. */
+  status: KeptForCheck | null;
+  /** Topic statuses as kept, by topic key. */
+  topics: Readonly<Record<string, KeptForCheck>>;
+}
+
+/** What `{ subscription }` audience nodes read. */
+export interface SubscriptionFacts {
+  /** The profile's addresses (its email and phone identifiers) on the channels definitions read. */
+  addresses: readonly AddressFacts[];
+  /** Declared topics (the config's `subscriptions.topics`); undeclared topics are opt-out. */
+  topics: SubscriptionsConfig['topics'];
+}
+
 export interface ProfileFacts {
   /** The profile's current traits. */
   traits: JsonObject;
@@ -24,6 +53,8 @@ export interface ProfileFacts {
   events: readonly FactEvent[];
   /** Epoch ms. */
   now: number;
+  /** Loaded only when some definition reads subscriptions (`readsSubscriptions`); absent = no address. */
+  subscriptions?: SubscriptionFacts;
 }
 
 export interface Definitions {

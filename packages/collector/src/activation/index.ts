@@ -21,9 +21,10 @@ export { parseComputedTrait } from './definitions/computed-trait.js';
 export { computedTraitReferences, conditionReferences, type References } from './definitions/references.js';
 export type { DefinitionContext, ValidationResult } from './definitions/validation.js';
 export { DEFAULT_MAX_WINDOW_MS, parseDuration } from './durations.js';
-export { evaluateProfile, readsTraits, relevantEvents } from './evaluate-profile.js';
+export { evaluateProfile, readsSubscriptions, readsTraits, relevantEvents } from './evaluate-profile.js';
 export { explainAudience } from './explain.js';
 export type {
+  AddressFacts,
   AudienceMembership,
   ComputedValue,
   Definitions,
@@ -32,6 +33,7 @@ export type {
   FactEvent,
   ProfileFacts,
   ScoreDecay,
+  SubscriptionFacts,
 } from './facts.js';
 export { MAX_LOOKAHEAD_STEPS } from './flip.js';
 export { scoreAt } from './scores/score.js';

@@ -4,7 +4,12 @@
  * with every attempt, and repair (retry one, replay failed ones by range).
  */
 import { randomBytes } from 'node:crypto';
-import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES, type WebhookEndpointCreated } from '@exhaust/schema';
+import {
+  SUBSCRIPTION_CHANNELS,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEndpointCreated,
+} from '@exhaust/schema';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -38,6 +43,7 @@ const filterSchema = z.strictObject({
   types: filterList(z.enum(['track', 'identify', 'page', 'screen', 'group', 'alias'])),
   audiences: filterList(z.string().min(1).max(255)),
   traits: filterList(z.string().min(1).max(255)),
+  channels: filterList(z.enum(SUBSCRIPTION_CHANNELS)),
 });
 const eventsSchema = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))

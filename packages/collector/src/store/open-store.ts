@@ -36,7 +36,7 @@ export function redactUrl(url: string): string {
  */
 export async function openStore(options: {
   db: string;
-  config: Pick<CollectorConfig, 'identity' | 'store'>;
+  config: Pick<CollectorConfig, 'identity' | 'store' | 'subscriptions'>;
   sqliteMode?: 'worker' | 'inline';
 }): Promise<OpenedStore> {
   const { db, config } = options;
@@ -49,6 +49,11 @@ export async function openStore(options: {
     });
     return { store, kind: 'postgres', location: redactUrl(db) };
   }
-  const store = await createSqliteStore({ file: db, identity: config.identity, mode: options.sqliteMode ?? 'worker' });
+  const store = await createSqliteStore({
+    file: db,
+    identity: config.identity,
+    subscriptions: config.subscriptions,
+    mode: options.sqliteMode ?? 'worker',
+  });
   return { store, kind: 'sqlite', location: db };
 }

@@ -156,7 +156,7 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       const page = await store.listDeliveries(hook.id, { limit: 10 });
       const bodies = page!.data.map((d) => JSON.parse(d.payload)).reverse();
       expect(bodies.map((b) => b.type)).toEqual(['profile.merged', 'profile.unmerged', 'profile.erased']);
-      expect(bodies[0].data).toEqual(merged);
+      expect(bodies[0].data).toEqual({ survivor: merged!.survivor, merged: merged!.merged });
       expect(bodies[1].data).toEqual(unmerged);
       expect(bodies[2].data).toEqual(erased);
       expect(page!.data[0]!.payload).not.toContain('u-b');

@@ -62,6 +62,27 @@ describe('matchesEndpoint', () => {
       true,
     ],
     [
+      'channel filter lets its channel through',
+      { events: ['subscription.changed'], filter: { channels: ['email', 'sms'] } },
+      'subscription.changed',
+      { channel: 'sms' },
+      true,
+    ],
+    [
+      'channel filter stops other channels',
+      { events: ['subscription.changed'], filter: { channels: ['email'] } },
+      'subscription.changed',
+      { channel: 'whatsapp' },
+      false,
+    ],
+    [
+      'subscription changes ignore audience lists',
+      { events: ['subscription.changed'], filter: { audiences: ['vip'] } },
+      'subscription.changed',
+      { channel: 'email' },
+      true,
+    ],
+    [
       'profile events pass any filter',
       { events: ['profile.erased'], filter: { traits: ['ltv'] } },
       'profile.erased',

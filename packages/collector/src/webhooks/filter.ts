@@ -3,7 +3,13 @@
  * its filter (if any) lets the change through. Pure, used by the store when
  * it writes the outbox.
  */
-import type { MessageType, WebhookBodyType, WebhookEventType, WebhookFilter } from '@exhaust/schema';
+import type {
+  MessageType,
+  SubscriptionChannel,
+  WebhookBodyType,
+  WebhookEventType,
+  WebhookFilter,
+} from '@exhaust/schema';
 
 /** What a change can be filtered on; each field applies only to the types that carry it. */
 export interface ChangeFacets {
@@ -15,6 +21,8 @@ export interface ChangeFacets {
   audienceKey?: string;
   /** `computed.changed`. */
   traitKey?: string;
+  /** `subscription.changed`. */
+  channel?: SubscriptionChannel;
 }
 
 export interface EndpointSubscription {
@@ -40,6 +48,8 @@ export function matchesEndpoint(endpoint: EndpointSubscription, type: WebhookBod
       return !filter.audiences || (facets.audienceKey !== undefined && filter.audiences.includes(facets.audienceKey));
     case 'computed.changed':
       return !filter.traits || (facets.traitKey !== undefined && filter.traits.includes(facets.traitKey));
+    case 'subscription.changed':
+      return !filter.channels || (facets.channel !== undefined && filter.channels.includes(facets.channel));
     default:
       return true;
   }

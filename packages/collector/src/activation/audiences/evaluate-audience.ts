@@ -11,6 +11,7 @@ import type { EvaluationContext } from '../evaluation-context.js';
 import { firstChange } from '../flip.js';
 import { applyCountOp, applyOp, readPath } from '../operators.js';
 import { createEventTimeline, type EventTimeline } from '../traits/event-timeline.js';
+import { compileSubscriptionCondition } from './subscription-node.js';
 
 export interface ConditionNode {
   condition: AudienceCondition;
@@ -92,6 +93,7 @@ export function compileCondition(condition: AudienceCondition): ConditionNode {
       nextAfter: (ctx, t) => ctx.audienceNextAfter(key, t),
     };
   }
+  if ('subscription' in condition) return compileSubscriptionCondition(condition);
   const withinMs = condition.within === undefined ? null : parseDuration(condition.within);
   const count = condition.count ?? DEFAULT_COUNT;
   const node: ConditionNode = {

@@ -12,6 +12,7 @@ import {
   isRecord,
 } from './fields.js';
 import { conditionReferences } from './references.js';
+import { checkSubscriptionCondition } from './subscription-condition.js';
 import { type DefinitionContext, IssueList, type Path, type ValidationResult } from './validation.js';
 
 /** Deepest nesting of a condition tree (the root is depth 1). */
@@ -99,10 +100,11 @@ function checkCondition(input: unknown, path: Path, depth: number, walk: Walk): 
       ...(within !== undefined && { within: input.within as string }),
     };
   }
+  if ('subscription' in input) return checkSubscriptionCondition(input, path, issues);
   return void issues.add(
     path,
     'invalid_type',
-    'a condition needs one of all, any, not, trait, computed, event, audience',
+    'a condition needs one of all, any, not, trait, computed, event, audience, subscription',
   );
 }
 

@@ -1,15 +1,17 @@
-/** What a definition reads: traits, computed traits, other audiences and event names. */
-import type { AudienceCondition, ComputedTraitDefinition } from '@exhaust/schema';
+/** What a definition reads: traits, computed traits, other audiences, event names and subscription channels. */
+import type { AudienceCondition, ComputedTraitDefinition, SubscriptionChannel } from '@exhaust/schema';
 
 export interface References {
   traits: Set<string>;
   computed: Set<string>;
   audiences: Set<string>;
   events: Set<string>;
+  /** Channels read by `{ subscription }` nodes. */
+  subscriptions: Set<SubscriptionChannel>;
 }
 
 function empty(): References {
-  return { traits: new Set(), computed: new Set(), audiences: new Set(), events: new Set() };
+  return { traits: new Set(), computed: new Set(), audiences: new Set(), events: new Set(), subscriptions: new Set() };
 }
 
 /** The top-level trait key a (possibly dotted) trait path reads: identify writes top-level keys. */
@@ -27,6 +29,7 @@ function walk(node: AudienceCondition, refs: References): void {
     refs.traits.add(traitRoot(node.trait));
   } else if ('computed' in node) refs.computed.add(node.computed);
   else if ('audience' in node) refs.audiences.add(node.audience);
+  else if ('subscription' in node) refs.subscriptions.add(node.subscription.channel);
   else refs.events.add(node.event);
 }
 

@@ -13,11 +13,13 @@ import type {
   RecentRejection,
   StoredEvent,
   StreamedEvent,
+  SubscriptionChangedData,
   WebhookBodyType,
 } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import type { SubscriptionChange } from '../../subscriptions/model.js';
+import { DEFAULT_SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from '../../subscriptions/topics.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
 import type {
@@ -59,7 +61,12 @@ import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { IDENTIFIER_FREE_WARNINGS, messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
-import { createSqliteSubscriptions, type SqliteSubscriptions, type TimelineEvent } from './subscriptions/index.js';
+import {
+  type AppliedSubscriptionChange,
+  createSqliteSubscriptions,
+  type SqliteSubscriptions,
+  type TimelineEvent,
+} from './subscriptions/index.js';
 import { SqliteWebhooks } from './webhooks/index.js';
 
 /** How long a statement waits for a lock held by another connection before failing. */
@@ -88,6 +95,8 @@ export interface EngineOptions {
   migrations?: Migration[];
   /** Rows a property-filtered event list examines per call; default `MAX_PROPERTY_SCAN_ROWS` (tests lower it). */
   maxPropertyScanRows?: number;
+  /** The config file's `subscriptions` (declared topics, read by audiences' subscription nodes). */
+  subscriptions?: SubscriptionsConfig;
 }
 
 /** Result of one request in a group commit: its outcomes, or why it alone failed. */
@@ -220,6 +229,7 @@ export class SqliteEngine implements SyncStore {
       this.#activity = createSqliteActivity(db);
       this.#subscriptions = createSqliteSubscriptions(db, {
         appendTimelineEvent: (event, recordedAt) => this.#appendTimelineEvent(event, recordedAt),
+        changed: (change) => this.#subscriptionChanged(change),
       });
       this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
       this.#sql = {
@@ -248,10 +258,19 @@ export class SqliteEngine implements SyncStore {
       // SQLite gives a new -wal/-shm the database's mode; ones left by an older collector may be looser.
       restrictCompanionFiles(options.file);
       this.#webhooks = new SqliteWebhooks(db);
-      this.#activation = new SqliteActivation(db, (event) => this.#appendSystemEvent(event), {
-        active: () => this.#webhooks.wants('computed.changed'),
-        changed: (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
-      });
+      const subscriptions = this.#subscriptions;
+      this.#activation = new SqliteActivation(
+        db,
+        (event) => this.#appendSystemEvent(event),
+        {
+          active: () => this.#webhooks.wants('computed.changed'),
+          changed: (rootId, key, previous, value, now) => this.#outboxComputed(rootId, key, previous, value, now),
+        },
+        {
+          topics: (options.subscriptions ?? DEFAULT_SUBSCRIPTIONS_CONFIG).topics,
+          read: (keys) => subscriptions.addressFacts(keys),
+        },
+      );
     } catch (error) {
       db.close();
       throw error;
@@ -471,6 +490,40 @@ export class SqliteEngine implements SyncStore {
         dataJson: `${head.slice(0, -1)},"value":${value},"previous":${previous ?? 'null'}}`,
         facets: { traitKey: key },
         ordering: { key: `${profileId}/computed/${key}`, seq: null },
+      },
+      now,
+    );
+  }
+
+  /**
+   * After every applied subscription change: its owner's audiences are re-evaluated with the
+   * request (when some audience reads subscriptions), and `subscription.changed` is enqueued,
+   * ordered per (channel, address).
+   */
+  #subscriptionChanged(change: AppliedSubscriptionChange): void {
+    if (change.fragmentId !== null && this.#activation.active) {
+      this.#activation.noteSubscriptionChange(change.fragmentId);
+    }
+    if (!this.#webhooks.wants('subscription.changed')) return;
+    const data: SubscriptionChangedData = {
+      id: `subscription-${change.historyId}`,
+      channel: change.channel,
+      address: change.address,
+      topic: change.topic,
+      status: change.status,
+      previousStatus: change.previous,
+      source: change.source,
+      at: change.at,
+      profileId: change.fragmentId === null ? null : this.#identity.canonicalProfileId(change.fragmentId),
+    };
+    const now = Date.now();
+    this.#webhooks.enqueue(
+      {
+        type: 'subscription.changed',
+        timestamp: change.at,
+        dataJson: JSON.stringify(data),
+        facets: { channel: change.channel },
+        ordering: { key: `subscription/${change.channel}/${change.address}`, seq: null },
       },
       now,
     );
@@ -757,7 +810,15 @@ export class SqliteEngine implements SyncStore {
   }
 
   changeSubscriptions(changes: SubscriptionChange[], recordedAt: string) {
-    return this.#transaction(() => this.#subscriptions.apply(changes, recordedAt));
+    return this.#transaction(() => {
+      // The owners of changed addresses are noted as touched and re-evaluated before commit.
+      const activation = this.#activation;
+      activation.refresh();
+      activation.discardRequest();
+      const outcomes = this.#subscriptions.apply(changes, recordedAt);
+      if (activation.active) activation.flushRequest(Date.now());
+      return outcomes;
+    });
   }
 
   readSubscriptionFacts(queries: SubscriptionQuery[]) {

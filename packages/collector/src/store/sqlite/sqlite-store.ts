@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { IdentityConfig } from '../../identity/config.js';
 import { DEFAULT_IDENTITY_CONFIG } from '../../identity/config.js';
+import type { SubscriptionsConfig } from '../../subscriptions/topics.js';
 import { StoreError } from '../errors.js';
 import type { IncomingEvent, Store } from '../store.js';
 import { SqliteEngine } from './engine.js';
@@ -23,6 +24,8 @@ export interface SqliteStoreOptions {
   file: string;
   /** The config file's `identity`, validated. */
   identity?: IdentityConfig;
+  /** The config file's `subscriptions`, validated (declared topics, for audiences). */
+  subscriptions?: SubscriptionsConfig;
   /** `worker` (default): a worker thread owns the connection. `inline`: the calling thread does. */
   mode?: 'worker' | 'inline';
 }
@@ -32,7 +35,11 @@ export interface SqliteStoreOptions {
  * @example const store = await createSqliteStore({ file: './data/exhaust.db' });
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const engineOptions = { file: options.file, ...(options.identity ? { identity: options.identity } : {}) };
+  const engineOptions = {
+    file: options.file,
+    ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
+  };
   if (options.mode === 'inline') {
     const engine = new SqliteEngine(engineOptions);
     return storeOver(

@@ -4,9 +4,9 @@
  * were read at. Ingest consults the cache (one boolean when nothing is
  * defined); it is reloaded whenever the stored version moves.
  */
-import type { AudienceDefinition, ComputedTraitDefinition, MessageType } from '@exhaust/schema';
+import type { AudienceDefinition, ComputedTraitDefinition, MessageType, SubscriptionChannel } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { type Definitions, readsTraits, relevantEvents } from '../../../activation/index.js';
+import { type Definitions, readsSubscriptions, readsTraits, relevantEvents } from '../../../activation/index.js';
 import type {
   DefinitionKind,
   DefinitionRecord,
@@ -41,6 +41,8 @@ export interface DefinitionsView {
   audienceMeta: ReadonlyMap<string, AudienceMeta>;
   relevant: { names: Set<string>; types: Set<MessageType>; all: boolean };
   traits: Set<string>;
+  /** Channels `{ subscription }` nodes read; empty when none does. */
+  subscriptions: Set<SubscriptionChannel>;
   snapshot: DefinitionsSnapshot;
   anyBackfilling: boolean;
 }
@@ -133,6 +135,7 @@ export class DefinitionStore {
       audienceMeta,
       relevant: relevantEvents(defs),
       traits: readsTraits(defs),
+      subscriptions: readsSubscriptions(defs),
       snapshot: { version, computedTraits, audiences },
       anyBackfilling: rows.some((row) => row.status === 'backfilling'),
     };

@@ -6,8 +6,11 @@
  */
 import type { JsonObject, MessageType } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import type { FactEvent, ProfileFacts } from '../../../activation/index.js';
+import type { AddressFacts, FactEvent, ProfileFacts } from '../../../activation/index.js';
 import { resolveTraits } from '../../../identity/traits.js';
+import { CHANNELS_OF_IDENTIFIER } from '../../../subscriptions/model.js';
+import type { SubscriptionsConfig } from '../../../subscriptions/topics.js';
+import type { SubscriptionKey } from '../../store.js';
 import type { DefinitionsView } from './definitions.js';
 
 /** Source name of the events the collector writes itself (audience lifecycle events). */
@@ -27,14 +30,27 @@ interface FactRow {
   pageName: string | null;
 }
 
+/** Where subscription facts come from: the store's subscriptions, and the declared topics. */
+export interface SubscriptionFactSource {
+  topics: SubscriptionsConfig['topics'];
+  /** What is kept for each (channel, address), in the order asked. */
+  read(keys: SubscriptionKey[]): AddressFacts[];
+}
+
 export class FactLoader {
   readonly #traits: Statement<[number]>;
   readonly #allEvents: Statement<[number]>;
   readonly #someEvents: Statement<[number, string]>;
   /** json_each argument of the current view's relevant track event names, built once per view. */
   #filter: { version: number; names: string } | null = null;
+  readonly #addresses: Statement<[number]>;
+  readonly #subscriptions: SubscriptionFactSource | undefined;
 
-  constructor(db: Database) {
+  constructor(db: Database, subscriptions?: SubscriptionFactSource) {
+    this.#subscriptions = subscriptions;
+    this.#addresses = db.prepare(
+      `SELECT type, value FROM id_identifiers WHERE fragment_id IN (${COMPONENT}) AND type IN ('email', 'phone')`,
+    );
     this.#traits = db.prepare(
       `SELECT key, value, ts_ms AS tsMs, seq FROM id_trait_writes WHERE fragment_id IN (${COMPONENT})`,
     );
@@ -65,6 +81,21 @@ export class FactLoader {
       at: Date.parse(row.ts),
       properties: row.props ? (JSON.parse(row.props) as JsonObject) : {},
     }));
-    return { traits, events, now };
+    const facts: ProfileFacts = { traits, events, now };
+    if (view.subscriptions.size > 0 && this.#subscriptions) {
+      facts.subscriptions = { topics: this.#subscriptions.topics, addresses: this.#addressFacts(view, rootId) };
+    }
+    return facts;
+  }
+
+  /** The profile's email and phone identifiers on each channel they address that some definition reads. */
+  #addressFacts(view: DefinitionsView, rootId: number): AddressFacts[] {
+    const keys: SubscriptionKey[] = [];
+    for (const { type, value } of this.#addresses.all(rootId) as { type: string; value: string }[]) {
+      for (const channel of CHANNELS_OF_IDENTIFIER[type] ?? []) {
+        if (view.subscriptions.has(channel)) keys.push({ channel, address: value });
+      }
+    }
+    return keys.length === 0 ? [] : (this.#subscriptions?.read(keys) ?? []);
   }
 }

@@ -22,10 +22,10 @@ import type {
 import type { PreparedEvent } from '../prepared-event.js';
 import { ActivationWriter, type ComputedChangeHook, type SystemEvent } from './apply.js';
 import { DefinitionStore, type DefinitionsView } from './definitions.js';
-import { FactLoader } from './facts.js';
+import { FactLoader, type SubscriptionFactSource } from './facts.js';
 
 export type { ComputedChangeHook, SystemEvent } from './apply.js';
-export { EXHAUST_SOURCE } from './facts.js';
+export { EXHAUST_SOURCE, type SubscriptionFactSource } from './facts.js';
 export { ACTIVATION_MIGRATION_SQL } from './schema.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -77,9 +77,14 @@ export class SqliteActivation {
   #view: DefinitionsView;
   readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
 
-  constructor(db: Database, append: (event: SystemEvent) => void, onComputed?: ComputedChangeHook) {
+  constructor(
+    db: Database,
+    append: (event: SystemEvent) => void,
+    onComputed?: ComputedChangeHook,
+    subscriptions?: SubscriptionFactSource,
+  ) {
     this.#definitions = new DefinitionStore(db);
-    this.#facts = new FactLoader(db);
+    this.#facts = new FactLoader(db, subscriptions);
     this.#writer = new ActivationWriter(db, this.#facts, append, onComputed);
     this.#view = this.#definitions.view();
     const prepared: Partial<Record<keyof typeof SQL, Statement<unknown[]>>> = {};
@@ -121,6 +126,17 @@ export class SqliteActivation {
       touched.relevant ||= matters || merged;
       touched.merged ||= merged;
     } else this.#touched.set(rootId, { relevant: matters || merged, merged });
+  }
+
+  /**
+   * A subscription of an address held by `fragmentId` changed: when some definition reads
+   * subscriptions, its profile is re-evaluated with the request (reason `event`).
+   */
+  noteSubscriptionChange(fragmentId: number): void {
+    if (this.#view.subscriptions.size === 0) return;
+    const touched = this.#touched.get(fragmentId);
+    if (touched) touched.relevant = true;
+    else this.#touched.set(fragmentId, { relevant: true, merged: false });
   }
 
   /**

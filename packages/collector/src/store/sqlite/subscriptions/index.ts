@@ -15,6 +15,7 @@ import type {
   SubscriptionStatus,
 } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
+import type { AddressFacts } from '../../../activation/index.js';
 import { decideChange } from '../../../subscriptions/conflict.js';
 import { ADDRESS_KIND, type AddressKind, type SubscriptionChange } from '../../../subscriptions/model.js';
 import type { CheckFacts, KeptForCheck } from '../../../subscriptions/precedence.js';
@@ -59,9 +60,27 @@ export interface TimelineEvent {
   properties: Record<string, string | null>;
 }
 
+/** One change as applied, told to the engine (webhook outbox, audiences) inside the same transaction. */
+export interface AppliedSubscriptionChange {
+  /** The history row's id: stable, never given twice. */
+  historyId: number;
+  channel: SubscriptionChannel;
+  address: string;
+  topic: string | null;
+  status: SubscriptionStatus;
+  previous: SubscriptionStatus;
+  source: SubscriptionSource;
+  /** When the change happened, ISO 8601. */
+  at: string;
+  /** The fragment holding the address as an identifier (email, phone); null when none. */
+  fragmentId: number | null;
+}
+
 export interface SubscriptionsDeps {
   /** Writes a track event on the profile's timeline inside the current transaction. */
   appendTimelineEvent(event: TimelineEvent, recordedAt: string): void;
+  /** Told of every applied change right after its history row, inside the current transaction. */
+  changed?(change: AppliedSubscriptionChange, recordedAt: string): void;
 }
 
 /** The hash kept on the contact suppression list: same form as identity's suppression list. */
@@ -98,9 +117,9 @@ export function createSqliteSubscriptions(db: Database, deps: SubscriptionsDeps)
     sql.suppressed.get(contactHash(ADDRESS_KIND[channel], address)) !== undefined;
 
   /**
-   * THE place a subscription changes. NOTE for the webhook outbox: enqueue
-   * `subscription.changed` right after the history row below, inside this same
-   * transaction (the history row's id makes a stable event id).
+   * THE place a subscription changes: the state row, the history row, then
+   * `deps.changed` (the webhook outbox and the audiences reading subscriptions)
+   * and the timeline event, all in the caller's transaction.
    */
   function applyChange(change: SubscriptionChange, recordedAt: string): SubscriptionChangeOutcome {
     if (isErased(change.channel, change.address)) return { applied: false, skipped: 'erased' };
@@ -123,9 +142,23 @@ export function createSqliteSubscriptions(db: Database, deps: SubscriptionsDeps)
     };
     sql.upsert.run(row);
     const previous = current?.status ?? 'none';
-    const historyId = sql.history.run({ ...row, previous, recordedAt }).lastInsertRowid;
+    const historyId = Number(sql.history.run({ ...row, previous, recordedAt }).lastInsertRowid);
     const kind = ADDRESS_KIND[change.channel];
     const fragmentId = kind === 'push' ? undefined : (sql.owner.get(kind, change.address) as number | undefined);
+    deps.changed?.(
+      {
+        historyId,
+        channel: change.channel,
+        address: change.address,
+        topic: change.topic,
+        status: change.status,
+        previous,
+        source: change.source,
+        at: new Date(atMs).toISOString(),
+        fragmentId: fragmentId ?? null,
+      },
+      recordedAt,
+    );
     if (fragmentId !== undefined) {
       deps.appendTimelineEvent(
         {
@@ -205,6 +238,20 @@ export function createSqliteSubscriptions(db: Database, deps: SubscriptionsDeps)
     },
 
     isErased,
+
+    /** What an audience's `{ subscription }` node reads for each (channel, address), in the order asked. */
+    addressFacts(keys: SubscriptionKey[]): AddressFacts[] {
+      return keys.map(({ channel, address }) => {
+        const rows = sql.statesOf.all(channel, address) as StateRow[];
+        const topics: Record<string, KeptForCheck> = {};
+        let status: KeptForCheck | null = null;
+        for (const row of rows) {
+          if (row.topic === CHANNEL_TOPIC) status = toKept(row);
+          else topics[row.topic] = toKept(row) as KeptForCheck;
+        }
+        return { channel, address, erased: isErased(channel, address), status, topics };
+      });
+    },
 
     /** Keyset pages over (channel, address, topic), filtered by channel and status. */
     list(query: SubscriptionExportQuery): Page<SubscriptionExportRow> {
