@@ -1,5 +1,7 @@
 // The collector as operators run it: built dist, worker-thread SQLite store,
-// WAL + synchronous=FULL, answers only after commit. Arg: database file.
+// WAL + synchronous=FULL, answers only after commit. Arg: database file, or a
+// postgres:// URL (EXHAUST_WRITE_KEYS / EXHAUST_ADMIN_KEY then give every
+// collector on that database the same keys).
 import { pathToFileURL } from 'node:url';
 
 // BENCH_COLLECTOR_DIST: another build's index.js (a copy survives a parallel `pnpm build` emptying dist/).
@@ -13,6 +15,7 @@ const collector = await startCollector({
   port: 0,
   db: process.argv[2],
   logLevel: 'warn',
+  env: process.env,
   // BENCH_STORE_MODE=inline measures the engine on the HTTP thread, for comparison.
   storeMode: process.env.BENCH_STORE_MODE === 'inline' ? 'inline' : 'worker',
   // BENCH_COLLECTOR_CONFIG: a config object as JSON (webhooks.bench.mjs allows its loopback receiver).

@@ -41,6 +41,7 @@ import { createSubscriptionRoutes } from './routes/subscriptions.js';
 import { createSuppressionRoutes } from './routes/suppressions.js';
 import { createUnsubscribeRoutes } from './routes/unsubscribe.js';
 import { createWebhookRoutes } from './routes/webhooks.js';
+import type { StoreKind } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { createSubscriptionService } from './subscriptions/service.js';
 import type { SigningKeys } from './subscriptions/signing-keys.js';
@@ -68,6 +69,8 @@ export interface AppDeps {
   now?: () => Date;
   /** True once shutdown began: answers then close their connection. */
   isShuttingDown?: () => boolean;
+  /** Which store serves (reported by /healthz); default `sqlite`. */
+  storeKind?: StoreKind;
   /** The config file's `subscriptions`; default no declared topics. */
   subscriptions?: SubscriptionsConfig;
   /**
@@ -155,7 +158,7 @@ export function createApp(deps: AppDeps): Hono<IngestEnv> {
   const ingest = createIngestService({ store: deps.store, limits: deps.limits, ipPolicy: deps.ipPolicy });
   app.route('/', createIngestRoutes({ keyring: deps.keyring, ingest, limits: deps.limits, now }));
   app.route('/', createEventRoutes({ store: deps.store }));
-  app.route('/', createHealthRoutes({ store: deps.store }));
+  app.route('/', createHealthRoutes({ store: deps.store, storeKind: deps.storeKind ?? 'sqlite' }));
   app.route('/', createHomeRoutes());
   const churn = deps.churn ?? createChurnService({ store: deps.store, config: DEFAULT_CHURN_CONFIG });
   app.route('/', createProfileRoutes({ store: deps.store, subscriptions }));

@@ -19,8 +19,9 @@ const USAGE = `Usage: exhaust-collector serve [options]
 Options:
   --port <n>          port to listen on (env PORT, default ${DEFAULT_PORT}; 0 = any free port)
   --host <addr>       interface to bind (default ${DEFAULT_HOST}; 0.0.0.0 for every interface)
-  --db <file>         SQLite database file (env EXHAUST_DB, default ${DEFAULT_DB_FILE})
-  --config <file>     JSON config file: sources, adminKeys, limits, ip, identity
+  --db <file|url>     SQLite database file, or a postgres:// URL shared by several collectors
+                      (env EXHAUST_DB, default ${DEFAULT_DB_FILE})
+  --config <file>     JSON config file: sources, adminKeys, limits, ip, identity, server, store
   --log-level <lvl>   ${LOG_LEVELS.join(' | ')} (default info)
   -h, --help          show this help
 

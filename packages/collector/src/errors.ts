@@ -52,6 +52,10 @@ function toApiError(error: unknown): ApiError {
         issues: [{ path: ['cursor'], message: error.message }],
       });
     }
+    // Not a failure to retry: this store lacks the feature (the message names it).
+    if (error.code === 'not_supported') {
+      return new ApiError(501, 'not_supported_by_store', error.message, { cause: error });
+    }
     // Both mean "try again later": closed during shutdown, or the store cannot write (disk full,
     // I/O error, the database worker failed). The cause is logged, not sent.
     return error.code === 'store_closed'
@@ -68,7 +72,8 @@ function toApiError(error: unknown): ApiError {
 export function createErrorRenderer(log: (error: ApiError) => void) {
   return (error: unknown, c: Context): Response => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) log(apiError);
+    // 501 is a known gap of the configured store, not a fault to investigate.
+    if (apiError.status >= 500 && apiError.status !== 501) log(apiError);
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     const body = errorBody(apiError.code, apiError.message, apiError.issues);
     return c.json({ error: { ...body.error, ...apiError.fields } }, apiError.status);

@@ -472,7 +472,7 @@ describe('health and routing', () => {
   it('GET /healthz answers 200 without a key', async () => {
     const res = await fetch(`${collector.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', store: 'sqlite', database: 'up' });
   });
 
   it('answers route_not_found and method_not_allowed in the error shape', async () => {

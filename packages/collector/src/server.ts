@@ -1,6 +1,7 @@
 /**
- * Runs a real collector: resolves configuration, opens the SQLite store, and
- * serves the app over HTTP. Used by the CLI, `scripts/start.mjs`, and the
+ * Runs a real collector: resolves configuration, opens the store (a SQLite
+ * file, or a PostgreSQL database shared with other collectors), and serves the
+ * app over HTTP. Used by the CLI, `scripts/start.mjs`, and the
  * end-to-end tests of every package (on port 0).
  */
 import { mkdirSync } from 'node:fs';
@@ -18,7 +19,7 @@ import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js
 import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resolve-config.js';
 import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
-import { createSqliteStore } from './store/sqlite/sqlite-store.js';
+import { isPostgresUrl, openStore } from './store/open-store.js';
 import { loadSigningKeys } from './subscriptions/signing-keys.js';
 import { createDeliveryWorker } from './webhooks/delivery-worker.js';
 import { webhookUserAgent } from './webhooks/user-agent.js';
@@ -38,7 +39,8 @@ export interface StartCollectorOptions {
   host?: string;
   /**
    * SQLite file; default `./data/exhaust.db`, made mode 0600 with its -wal/-shm. Its folder, created 0700 if
-   * missing, also holds generated keys.
+   * missing, also holds generated keys. A `postgres://` or `postgresql://` URL selects PostgreSQL instead
+   * (generated keys then go to the default data folder).
    */
   db?: string;
   /** Config file path, or the config object itself. */
@@ -79,9 +81,11 @@ export interface RunningCollector {
  * await collector.close();
  */
 export async function startCollector(options: StartCollectorOptions = {}): Promise<RunningCollector> {
-  const dbFile = resolve(options.db ?? DEFAULT_DB_FILE);
-  const dataDir = dirname(dbFile);
-  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  const db = options.db ?? DEFAULT_DB_FILE;
+  const dbFile = isPostgresUrl(db) ? null : resolve(db);
+  const dataDir = dirname(dbFile ?? resolve(DEFAULT_DB_FILE));
+  // With PostgreSQL the folder is only made if keys are generated (resolveConfig does it then).
+  if (dbFile) mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'warn' });
   const { config, keysFile, generatedKeys } = resolveConfig({
     config: options.config,
@@ -91,12 +95,17 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     dataDir,
   });
   // Read (or made) before the store opens: a broken file then leaves nothing to close.
-  const signingKeys = loadSigningKeys(dataDir);
-  const store = await createSqliteStore({
-    file: dbFile,
-    identity: config.identity,
-    subscriptions: config.subscriptions,
-    mode: options.storeMode ?? 'worker',
+  // NOTE: with PostgreSQL there is no data folder of our own (subscriptions are not on that store
+  // yet), so links are signed with a key of this process only.
+  const signingKeys = dbFile ? loadSigningKeys(dataDir) : undefined;
+  const {
+    store,
+    kind: storeKind,
+    location,
+  } = await openStore({
+    db: dbFile ?? db,
+    config,
+    sqliteMode: options.storeMode ?? 'worker',
   });
 
   let shuttingDown = false;
@@ -130,6 +139,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     activation: config.activation,
     webhooks: config.webhooks,
     logger,
+    storeKind,
     isShuttingDown: () => shuttingDown,
   });
   const timeouts = config.server;
@@ -168,7 +178,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
-  logger.info('listening', { url, db: dbFile, sources: config.sources.map((s) => s.name) });
+  logger.info('listening', { url, store: storeKind, db: location, sources: config.sources.map((s) => s.name) });
 
   let closing: Promise<void> | null = null;
   const close = () => {

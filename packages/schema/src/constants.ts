@@ -88,6 +88,7 @@ export const API_ERROR_CODES = [
   'churn_model_not_found',
   'shutting_down',
   'store_unavailable',
+  'not_supported_by_store',
   'internal_error',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '../log.js';
+import { StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 
 /** Longest the scheduler sleeps before asking the store again (a row due sooner may have been written). */
@@ -84,8 +85,14 @@ export function createActivationScheduler(options: SchedulerOptions): Activation
         }
       }
     } catch (error) {
-      // The store may be closing or briefly failing: try again at the next alarm.
-      logger.warn('activation scheduler pass failed', { error: String(error) });
+      if (error instanceof StoreError && error.code === 'not_supported') {
+        // This store has no activation yet: nothing will ever be due, so stop instead of retrying.
+        logger.warn('activation scheduler stopped: the store does not support it', { error: error.message });
+        stopped = true;
+      } else {
+        // The store may be closing or briefly failing: try again at the next alarm.
+        logger.warn('activation scheduler pass failed', { error: String(error) });
+      }
     }
     if (!stopped) timer = setTimeout(run, delay);
   };

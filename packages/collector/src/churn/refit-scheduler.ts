@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '../log.js';
+import { StoreError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { ChurnService } from './service.js';
 
@@ -56,7 +57,13 @@ export function createChurnRefitScheduler(options: {
       const next = await store.nextChurnRefitAt();
       delay = Math.min(CHURN_REFIT_MAX_SLEEP_MS, Math.max(0, next - now()));
     } catch (error) {
-      logger.warn('churn refit failed', { error: String(error) });
+      if (error instanceof StoreError && error.code === 'not_supported') {
+        // This store has no churn model yet: nothing will ever be due, so stop instead of retrying.
+        logger.warn('churn refit stopped: the store does not support it', { error: error.message });
+        stopped = true;
+      } else {
+        logger.warn('churn refit failed', { error: String(error) });
+      }
     }
     if (!stopped) timer = setTimeout(run, delay);
   };

@@ -22,6 +22,7 @@ import {
 } from '../webhooks/delivery-worker.js';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../webhooks/schedule.js';
 import { type ServerConfig, serverConfigSchema } from './server-config.js';
+import { type StoreConfig, storeConfigSchema } from './store-config.js';
 
 /** Shortest key accepted: guessing must stay out of reach. */
 export const MIN_KEY_LENGTH = 16;
@@ -105,6 +106,7 @@ export const configFileSchema = z
     ip: z.enum(IP_POLICIES).default('truncate'),
     identity: identityConfigSchema.default(identityConfigSchema.parse({})),
     server: serverConfigSchema.default(serverConfigSchema.parse({})),
+    store: storeConfigSchema.default(storeConfigSchema.parse({})),
     /**
      * The collector's public origin (optionally with a path prefix), as people and mailbox
      * providers reach it: unsubscribe links start with it. Default: the origin of each request.
@@ -146,6 +148,8 @@ export interface CollectorConfig {
   ip: IpPolicy;
   identity: IdentityConfig;
   server: ServerConfig;
+  /** PostgreSQL pool size and statement timeout (ignored by SQLite). */
+  store: StoreConfig;
   publicUrl?: string | undefined;
   subscriptions: SubscriptionsConfig;
   activation: ActivationConfig;

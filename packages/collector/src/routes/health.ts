@@ -1,14 +1,16 @@
 /**
- * Health for load balancers and orchestrators, no key: 200 when the database
- * answers and its last write succeeded; 503 `store_unavailable` while writes
- * fail on storage (disk full, I/O error), until one succeeds again.
+ * Health for load balancers and orchestrators, no key: 200 with the store's
+ * kind when the database answers (and, for SQLite, its last write succeeded);
+ * 503 `store_unavailable` while it does not (PostgreSQL down or unreachable,
+ * a full disk, an I/O error), until it does again. No restart needed.
  */
 import { Hono } from 'hono';
 import { ApiError } from '../errors.js';
 import { StoreError } from '../store/errors.js';
+import type { StoreKind } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 
-export function createHealthRoutes({ store }: { store: Store }): Hono {
+export function createHealthRoutes({ store, storeKind }: { store: Store; storeKind: StoreKind }): Hono {
   const app = new Hono();
   app.get('/healthz', async (c) => {
     try {
@@ -16,9 +18,9 @@ export function createHealthRoutes({ store }: { store: Store }): Hono {
     } catch (error) {
       // Rendered as 503 store_unavailable with Retry-After, like a refused write.
       if (error instanceof StoreError && error.code === 'store_unavailable') throw error;
-      throw new ApiError(503, 'internal_error', 'the database is not answering', { cause: error });
+      throw new ApiError(503, 'internal_error', `the ${storeKind} database is not answering`, { cause: error });
     }
-    return c.json({ status: 'ok' });
+    return c.json({ status: 'ok', store: storeKind, database: 'up' });
   });
   return app;
 }

@@ -26,7 +26,7 @@ const HOME_PAGE = `<!doctype html>
       <ul>
         <li><a href="/console/">The console</a>: sign in with an admin key to watch events arrive, find a
           person and see why records merged.</li>
-        <li><a href="/healthz">Health check</a>: <code>{"status":"ok"}</code> when the database answers.</li>
+        <li><a href="/healthz">Health check</a>: <code>{"status":"ok","store":"sqlite","database":"up"}</code> when the database answers.</li>
         <li>The README at the root of the Exhaust repository (<code>README.md</code>): how to send events, read
           them back, and the identity rules.</li>
         <li>The demo shop: started next to the collector by <code>pnpm start</code>, at

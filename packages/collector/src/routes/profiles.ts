@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { profileChurn } from '../activation/churn/outputs.js';
 import { ApiError } from '../errors.js';
 import { toProfileRef } from '../identity/profile-ref.js';
+import { StoreError } from '../store/errors.js';
 import type { ProfileRef, Store } from '../store/store.js';
 import type { SubscriptionService } from '../subscriptions/service.js';
 import { definitionNotFound } from './definition-writes.js';
@@ -49,6 +50,18 @@ function refParam(raw: string): { ref: ProfileRef; text: string } {
 /**
  * @example app.route('/', createProfileRoutes({ store, subscriptions }));
  */
+/**
+ * A profile stays readable on a store that lacks an area (the PostgreSQL store before
+ * activation or subscriptions are ported): that area's part of the view is then empty,
+ * while its own routes answer 501.
+ */
+const whenSupported =
+  <T>(empty: T) =>
+  (error: unknown): T => {
+    if (error instanceof StoreError && error.code === 'not_supported') return empty;
+    throw error;
+  };
+
 export function createProfileRoutes({
   store,
   subscriptions,
@@ -73,8 +86,8 @@ export function createProfileRoutes({
     const at = Date.now();
     const [profile, activation, churnFacts] = await Promise.all([
       store.getProfile(ref),
-      store.getProfileActivation(ref),
-      store.getProfileChurnFacts(ref, at),
+      store.getProfileActivation(ref).catch(whenSupported(null)),
+      store.getProfileChurnFacts(ref, at).catch(whenSupported(null)),
     ]);
     if (!profile) throw profileNotFound(text);
     const view: ProfileView = {
@@ -88,7 +101,7 @@ export function createProfileRoutes({
           ? profileChurn(churnFacts.fit.params, churnFacts.purchases, at)
           : null,
       // Opt-outs belong to addresses: the profile shows those of its email and phone identifiers.
-      subscriptions: await subscriptions.ofIdentifiers(profile.identifiers),
+      subscriptions: await subscriptions.ofIdentifiers(profile.identifiers).catch(whenSupported([])),
     };
     return c.json(view);
   });

@@ -4,7 +4,11 @@
  * routes can map them to API errors without knowing where the store runs.
  */
 
-export const STORE_ERROR_CODES = ['invalid_cursor', 'store_closed', 'store_unavailable'] as const;
+/**
+ * `not_supported`: this store does not implement the operation's area yet (the PostgreSQL store
+ * before an area is ported); the message names the feature.
+ */
+export const STORE_ERROR_CODES = ['invalid_cursor', 'store_closed', 'store_unavailable', 'not_supported'] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
 export class StoreError extends Error {

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '../log.js';
+import { StoreError } from '../store/errors.js';
 import type { ClaimedDelivery, DeliveryVerdict, RecordAttemptInput, Store } from '../store/store.js';
 import { classifyAttempt } from './classify.js';
 import { createDeliverer, type Deliverer } from './deliverer.js';
@@ -169,7 +170,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         if (next !== null) delay = Math.min(DELIVERY_MAX_SLEEP_MS, Math.max(DELIVERY_MIN_SLEEP_MS, next - now()));
       }
     } catch (error) {
-      logger.warn('webhook delivery pass failed', { error: String(error) });
+      if (error instanceof StoreError && error.code === 'not_supported') {
+        // This store has no webhook outbox yet: stop instead of retrying forever.
+        logger.warn('webhook delivery stopped: the store does not support it', { error: error.message });
+        stopped = true;
+      } else {
+        logger.warn('webhook delivery pass failed', { error: String(error) });
+      }
     }
     if (!stopped && !again) timer = setTimeout(run, delay);
   };

@@ -63,7 +63,7 @@ import { SqliteChurn } from './churn/index.js';
 import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
+import { IDENTIFIER_FREE_WARNINGS, messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
 import {
   type AppliedSubscriptionChange,
@@ -90,16 +90,6 @@ export const PAGE_CACHE_KIB = 32 * 1024;
 export const DATABASE_FILE_MODE = 0o600;
 /** Files SQLite keeps beside the database (WAL, its shared-memory index, a rollback journal). */
 const COMPANION_FILE_SUFFIXES = ['-wal', '-shm', '-journal'];
-/**
- * Warnings of a suppressed message that are still recorded: ones that cannot
- * name an identifier. The others (an invalid or blocked identifier's value)
- * may be the erased person's, and the erasure must not be undone by a log.
- */
-const IDENTIFIER_FREE_WARNINGS: ReadonlySet<EventWarning['code']> = new Set([
-  'suppressed',
-  'timestamp_clamped_future',
-  'no_identifiers',
-]);
 
 export interface EngineOptions {
   /** Path of the database file; created if missing. It and its -wal/-shm are made `DATABASE_FILE_MODE`. */

@@ -47,6 +47,17 @@ export interface PreparedEvent {
   subscriptions: SubscriptionChange[] | null;
 }
 
+/**
+ * Warnings of a suppressed message that are still recorded: ones that cannot
+ * name an identifier. The others (an invalid or blocked identifier's value)
+ * may be the erased person's, and the erasure must not be undone by a log.
+ */
+export const IDENTIFIER_FREE_WARNINGS: ReadonlySet<EventWarning['code']> = new Set([
+  'suppressed',
+  'timestamp_clamped_future',
+  'no_identifiers',
+]);
+
 /** Dedupe key of a message: per source, hashed so that erasure leaves no messageId behind. */
 export function messageHash(source: string, messageId: string): Buffer {
   return hash('sha256', `${source}\0${messageId}`, 'buffer').subarray(0, MESSAGE_HASH_BYTES);

@@ -1,0 +1,137 @@
+/**
+ * Writing one group of ingest requests to PostgreSQL: one transaction, one
+ * savepoint per request (a failing request rolls back alone), dedupe, identity
+ * and the event rows. Before its first event the group takes the identifier
+ * locks of every event, sorted; a deadlock or serialization failure with
+ * another collector runs the whole group again (nothing of it was answered).
+ */
+import type { EventWarning } from '@exhaust/schema';
+import type pg from 'pg';
+import type { IdentityConfig } from '../../identity/config.js';
+import { IDENTIFIER_FREE_WARNINGS, type PreparedEvent } from '../sqlite/prepared-event.js';
+import type { IngestOutcome } from '../store.js';
+import { claimMessage, insertEvent, recordSource, recordWarnings } from './events.js';
+import type { GroupResult } from './group-commit.js';
+import { type IdentityTx, identityTx } from './identity/graph.js';
+import { identifierLockKeysOf, newResolveGroup, type ResolveGroup, resolveEvent } from './identity/resolve.js';
+import { lockIdentifierKeys } from './locks.js';
+import type { Partitions } from './partitions.js';
+import { acquire, isRetryable, isUnavailable, rollbackQuietly, toStoreError } from './pool.js';
+
+/** Attempts of one group when PostgreSQL aborts it for a deadlock or a serialization failure. */
+export const GROUP_ATTEMPTS_MAX = 5;
+
+export interface IngestContext {
+  pool: pg.Pool;
+  config: IdentityConfig;
+  partitions: Partitions;
+  /** Sources known to be in `event_sources` (committed), shared by the store's groups. */
+  sources: Set<string>;
+}
+
+export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
+  const results: (GroupResult | undefined)[] = new Array(requests.length);
+  try {
+    const failures = await ctx.partitions.ensure(requests.flat().map((event) => event.timestamp));
+    requests.forEach((events, index) => {
+      const bad = events.find((event) => failures.has(event.timestamp));
+      if (bad) results[index] = { ok: false, error: failures.get(bad.timestamp) };
+    });
+  } catch (error) {
+    throw toStoreError(error);
+  }
+  const todo = requests.map((_, index) => index).filter((index) => results[index] === undefined);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const written = await attemptGroup(
+        ctx,
+        todo.map((index) => requests[index]!),
+      );
+      todo.forEach((index, i) => {
+        results[index] = written[i];
+      });
+      return results as GroupResult[];
+    } catch (error) {
+      if (isRetryable(error) && attempt < GROUP_ATTEMPTS_MAX) continue;
+      throw toStoreError(error);
+    }
+  }
+}
+
+async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
+  if (requests.length === 0) return [];
+  const client = await acquire(ctx.pool);
+  let broken: Error | undefined;
+  const tx = identityTx(client, ctx.config);
+  const group = newResolveGroup();
+  const newSources = new Set<string>();
+  const results: GroupResult[] = [];
+  try {
+    await client.query('BEGIN');
+    await lockIdentifierKeys(
+      client,
+      requests.flat().flatMap((event) => identifierLockKeysOf(event, tx)),
+    );
+    for (const events of requests) {
+      await client.query('SAVEPOINT request');
+      const lockedBefore = new Set(tx.lockedRoots);
+      const sourcesBefore = new Set(newSources);
+      try {
+        const value: IngestOutcome[] = [];
+        for (const event of events) value.push(await ingestOne(ctx, tx, group, newSources, event));
+        await client.query('RELEASE SAVEPOINT request');
+        results.push({ ok: true, value });
+      } catch (error) {
+        // Not this request's fault: the connection, or a deadlock that aborts the whole group.
+        if (isUnavailable(error) || isRetryable(error)) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT request');
+        await client.query('RELEASE SAVEPOINT request');
+        // Locks taken inside the rolled-back savepoint were released with it.
+        tx.lockedRoots = lockedBefore;
+        newSources.clear();
+        for (const name of sourcesBefore) newSources.add(name);
+        results.push({ ok: false, error });
+      }
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    broken = await rollbackQuietly(client, error);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+  for (const name of newSources) ctx.sources.add(name);
+  return results;
+}
+
+async function ingestOne(
+  ctx: IngestContext,
+  tx: IdentityTx,
+  group: ResolveGroup,
+  newSources: Set<string>,
+  event: PreparedEvent,
+): Promise<IngestOutcome> {
+  if (!ctx.sources.has(event.source) && !newSources.has(event.source)) {
+    await recordSource(tx.db, event.source);
+    newSources.add(event.source);
+  }
+  const seq = await claimMessage(tx.db, event);
+  if (seq === null) {
+    const warnings: EventWarning[] = [{ code: 'duplicate_message_id', detail: null }];
+    await recordWarnings(tx.db, event, warnings);
+    return { status: 'duplicate', profileId: null, warnings };
+  }
+  const resolution = await resolveEvent(tx, group, event, seq);
+  const warnings = [...event.warnings, ...resolution.warnings];
+  if (resolution.suppressed) {
+    await recordWarnings(
+      tx.db,
+      event,
+      warnings.filter((warning) => IDENTIFIER_FREE_WARNINGS.has(warning.code)),
+    );
+    return { status: 'suppressed', profileId: null, warnings };
+  }
+  await insertEvent(tx.db, event, seq, resolution.fragmentId);
+  await recordWarnings(tx.db, event, warnings);
+  return { status: 'stored', profileId: resolution.profileId, warnings };
+}
