@@ -81,6 +81,38 @@ async function seed() {
   await send('/v1/track', { messageId: 'ada-order', userId: 'u-ada', event: 'Order Completed' });
 }
 
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+
+/** Buyers with purchase histories (Ada among them), then a churn fit, so the profile shows churn risk. */
+async function seedPurchases() {
+  const histories: [string, number[]][] = [
+    ['u-ada', [120, 90, 60, 30]],
+    ['u-b1', [100, 95]],
+    ['u-b2', [80, 50, 20, 5]],
+    ['u-b3', [150]],
+    ['u-b4', [70, 65, 60, 10]],
+    ['u-b5', [40, 39]],
+  ];
+  await send('/v1/batch', {
+    batch: histories.flatMap(([userId, days]) =>
+      days.map((d) => ({
+        type: 'track',
+        messageId: `${userId}-order-${d}`,
+        userId,
+        event: 'Order Completed',
+        properties: { total: 30 + d / 10 },
+        timestamp: daysAgo(d),
+      })),
+    ),
+  });
+  const fit = await admin('/v1/models/churn/fit', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(fit.status).toBe(201);
+}
+
 async function signIn(page: Page) {
   await page.goto(`${collector.url}/console/`);
   await page.getByLabel('Admin key').fill(ADMIN_KEY);
@@ -108,9 +140,12 @@ test.beforeAll(async () => {
       adminKeys: [ADMIN_KEY],
       // The receiver is on loopback over http; the automatic retry waits 10 minutes so the page's retry is the one.
       webhooks: { allowHttp: true, allowPrivateNetworks: true, retryScheduleMs: [600_000] },
+      // A handful of buyers is enough to fit the churn model the profile page shows.
+      churn: { minPurchasers: 5 },
     },
   });
   await seed();
+  await seedPurchases();
 });
 
 test.afterAll(async () => {
@@ -178,7 +213,9 @@ test('search by email, the identity graph of a merged profile, then an unmerge t
   await expect(page.getByRole('heading', { name: 'Identity graph' })).toBeVisible();
   const merge = (await admin('/v1/profiles/userId:u-ada/merges')).body.data[0];
   await expect(page.getByRole('row', { name: /merged/ }).getByRole('link', { name: merge.messageId })).toBeVisible();
-  await expect(page.getByText('Not available in this collector yet.').first()).toBeVisible();
+  const churn = page.getByRole('region', { name: 'Churn risk' });
+  await expect(churn.getByText('P(alive)', { exact: true })).toBeVisible();
+  await expect(churn).toContainText(/bought/);
   await expectAccessible(page);
   await page.screenshot({ path: join(DOCS, 'console-profile.png'), fullPage: true });
 
@@ -309,7 +346,8 @@ test('an audience written with a mistake is shown at the failing node, then fixe
   // The profile page shows the membership and the computed values beside the rest.
   await page.goto(`${collector.url}/console/#/profiles/${encodeURIComponent('userId:u-lin')}`);
   await expect(page.getByRole('region', { name: 'Audiences' }).getByRole('link', { name: 'pro_buyers' })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Churn risk' })).toContainText('Not available in this collector yet.');
+  // u-lin bought once, today: no repeat purchase, so the fitted model has no pace for them yet.
+  await expect(page.getByRole('region', { name: 'Churn risk' })).toBeVisible();
 });
 
 test('a webhook delivery that failed is retried from the page and delivered', async ({ page }) => {

@@ -143,7 +143,7 @@ export function ProfilePage({ params }: { params: Record<string, string> }) {
   );
 }
 
-/** Computed traits and scores, audience memberships, subscriptions; churn keeps its marked place until it lands. */
+/** Computed traits and scores, audience memberships, subscriptions, churn risk. */
 function Activation({ profile }: { profile: ProfileView }) {
   const computed = Object.entries(profile.computed ?? {});
   const subscriptions = profile.subscriptions ?? [];
@@ -214,9 +214,39 @@ function Activation({ profile }: { profile: ProfileView }) {
           </ul>
         )}
       </section>
-      <section aria-labelledby="churn-h" class="pending" data-slot="Churn risk">
+      <section aria-labelledby="churn-h" data-slot="Churn risk">
         <h2 id="churn-h">Churn risk</h2>
-        <p>Not available in this collector yet.</p>
+        {profile.churn ? (
+          <>
+            <p>{profile.churn.explanation}</p>
+            <dl class="pairs">
+              <div>
+                <dt>P(alive)</dt>
+                <dd>{profile.churn.pAlive.toFixed(2)}</dd>
+              </div>
+              <div>
+                <dt>Expected purchases, 30 / 90 days</dt>
+                <dd>
+                  {profile.churn.expectedPurchases30d.toFixed(2)} / {profile.churn.expectedPurchases90d.toFixed(2)}
+                </dd>
+              </div>
+              <div>
+                <dt>Repeat purchases, weeks to last, weeks since first</dt>
+                <dd>
+                  {profile.churn.x}, {profile.churn.tx.toFixed(1)}, {profile.churn.T.toFixed(1)}
+                </dd>
+              </div>
+              {profile.churn.meanValue === null ? null : (
+                <div>
+                  <dt>Mean order value</dt>
+                  <dd>{profile.churn.meanValue.toFixed(2)}</dd>
+                </div>
+              )}
+            </dl>
+          </>
+        ) : (
+          <p>No churn figures: no purchases, or no model fitted with enough purchasers yet.</p>
+        )}
       </section>
     </>
   );
