@@ -18,19 +18,7 @@ import {
   waitLive,
 } from '../routes/activation-http.support.js';
 import { startTestCollector, type TestCollector } from '../test/harness.js';
-
-const DAY_MS = 86_400_000;
-const TRUTH = { r: 0.5, alpha: 5, a: 0.7, b: 3 };
-const BATCH_EVENTS = 1000;
-
-/** Sends every customer's purchases as `Order Completed` events, `c-<i>`, in batches of BATCH_EVENTS. */
-async function sendCustomers(collector: TestCollector, customers: { purchases: number[] }[], prefix: string) {
-  const messages = customers.flatMap(({ purchases }, i) =>
-    purchases.map((at, n) => trackAt(`${prefix}-${i}`, 'Order Completed', at, { properties: { revenue: 10 + n } })),
-  );
-  for (let i = 0; i < messages.length; i += BATCH_EVENTS) await send(collector, ...messages.slice(i, i + BATCH_EVENTS));
-  return messages.length;
-}
+import { DAY_MS, sendCustomers, TRUTH } from './churn-http.support.js';
 
 /** ROC AUC of `score` against `truth` (Mann-Whitney, ties counted half). */
 function rocAuc(scores: number[], truth: boolean[]): number {

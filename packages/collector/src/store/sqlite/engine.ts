@@ -318,10 +318,11 @@ export class SqliteEngine implements SyncStore {
     const sourcesBefore = new Set(this.#sources);
     this.#identity.beginGroup();
     const activation = this.#activation;
-    activation.beginGroup();
     try {
       sql.begin.run();
+      // NOTE: webhooks first: whether churn bands are tracked this group depends on who subscribes.
       this.#webhooks.refresh();
+      activation.beginGroup();
       for (const events of requests) {
         sql.savepoint.run();
         const seqBeforeRequest = this.#nextSeq;
