@@ -7,7 +7,6 @@
 import type {
   ConsentRecord,
   DeletionRecord,
-  DeletionResult,
   MergeRecord,
   Page,
   Profile,
