@@ -4,14 +4,7 @@
  * before the event row is written, so stitching commits atomically with the
  * event. The decisions themselves are the pure functions of `src/identity`.
  */
-import type {
-  ConsentRecord,
-  DeletionRecord,
-  MergeRecord,
-  Page,
-  Profile,
-  SuppressionStat,
-} from '@exhaust/schema';
+import type { ConsentRecord, DeletionRecord, MergeRecord, Page, Profile, SuppressionStat } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
