@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '../log.js';
-import { StoreError } from '../store/errors.js';
+import { createAlarmLoop } from '../scheduling/alarm-loop.js';
 import type { Store } from '../store/store.js';
 
 /** Longest the scheduler sleeps before asking the store again (a row due sooner may have been written). */
@@ -50,13 +50,9 @@ export function createActivationScheduler(options: SchedulerOptions): Activation
   const now = options.now ?? Date.now;
   // One owner per process: leases name who may finish a claimed row.
   const owner = `sched-${randomUUID()}`;
-  let timer: NodeJS.Timeout | null = null;
-  let running = false;
-  let stopped = true;
-  let inFlight: Promise<void> | null = null;
 
   /** One pass: due profiles first, then a backfill chunk. Answers whether more work is waiting. */
-  const pass = async (): Promise<boolean> => {
+  const work = async (): Promise<boolean> => {
     let more = false;
     const claimed = await store.claimDue({
       now: now(),
@@ -72,54 +68,20 @@ export function createActivationScheduler(options: SchedulerOptions): Activation
     return more || backfill.remaining;
   };
 
-  const tick = async (): Promise<void> => {
-    timer = null;
-    let delay = SCHEDULER_MAX_SLEEP_MS;
-    try {
-      const more = await pass();
-      if (more) delay = 0;
-      else {
-        const next = await store.nextDueAt();
-        if (next !== null) {
-          delay = Math.min(SCHEDULER_MAX_SLEEP_MS, Math.max(SCHEDULER_MIN_SLEEP_MS, next - now()));
-        }
-      }
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'not_supported') {
-        // This store has no activation yet: nothing will ever be due, so stop instead of retrying.
-        logger.warn('activation scheduler stopped: the store does not support it', { error: error.message });
-        stopped = true;
-      } else {
-        // The store may be closing or briefly failing: try again at the next alarm.
-        logger.warn('activation scheduler pass failed', { error: String(error) });
-      }
-    }
-    if (!stopped) timer = setTimeout(run, delay);
-  };
-
-  const run = (): void => {
-    if (running) return;
-    running = true;
-    inFlight = tick().finally(() => {
-      running = false;
-      inFlight = null;
-    });
-  };
+  const loop = createAlarmLoop({
+    name: 'activation scheduler',
+    maxSleepMs: SCHEDULER_MAX_SLEEP_MS,
+    minSleepMs: SCHEDULER_MIN_SLEEP_MS,
+    logger,
+    now,
+    pass: async () => ((await work()) ? 'now' : store.nextDueAt()),
+  });
 
   return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      run();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await inFlight;
-    },
+    start: loop.start,
+    stop: loop.stop,
     async runOnce() {
-      await pass();
+      await work();
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '../log.js';
-import { StoreError } from '../store/errors.js';
+import { createAlarmLoop } from '../scheduling/alarm-loop.js';
 import type { Store } from '../store/store.js';
 import type { ChurnService } from './service.js';
 
@@ -38,55 +38,24 @@ export function createChurnRefitScheduler(options: {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const owner = `churn-${randomUUID()}`;
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = true;
-  let inFlight: Promise<void> | null = null;
 
-  const pass = async (): Promise<boolean> => {
+  const refitIfDue = async (): Promise<boolean> => {
     if (!(await store.claimChurnRefit({ now: now(), owner, leaseMs: CHURN_REFIT_LEASE_MS }))) return false;
     const fit = await churn.fit();
     logger.info('churn model refitted', { status: fit.status, customers: fit.customers, converged: fit.converged });
     return true;
   };
 
-  const tick = async (): Promise<void> => {
-    timer = null;
-    let delay = CHURN_REFIT_MAX_SLEEP_MS;
-    try {
-      await pass();
-      const next = await store.nextChurnRefitAt();
-      delay = Math.min(CHURN_REFIT_MAX_SLEEP_MS, Math.max(0, next - now()));
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'not_supported') {
-        // This store has no churn model yet: nothing will ever be due, so stop instead of retrying.
-        logger.warn('churn refit stopped: the store does not support it', { error: error.message });
-        stopped = true;
-      } else {
-        logger.warn('churn refit failed', { error: String(error) });
-      }
-    }
-    if (!stopped) timer = setTimeout(run, delay);
-  };
-
-  const run = (): void => {
-    if (inFlight) return;
-    inFlight = tick().finally(() => {
-      inFlight = null;
-    });
-  };
-
-  return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      run();
+  const loop = createAlarmLoop({
+    name: 'churn refit',
+    maxSleepMs: CHURN_REFIT_MAX_SLEEP_MS,
+    logger,
+    now,
+    pass: async () => {
+      await refitIfDue();
+      return store.nextChurnRefitAt();
     },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await inFlight;
-    },
-    runOnce: pass,
-  };
+  });
+
+  return { start: loop.start, stop: loop.stop, runOnce: refitIfDue };
 }

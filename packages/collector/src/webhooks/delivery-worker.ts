@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Logger, silentLogger } from '../log.js';
-import { StoreError } from '../store/errors.js';
+import { createAlarmLoop, type NextWake } from '../scheduling/alarm-loop.js';
 import type { ClaimedDelivery, DeliveryVerdict, RecordAttemptInput, Store } from '../store/store.js';
 import { classifyAttempt } from './classify.js';
 import { createDeliverer, type Deliverer } from './deliverer.js';
@@ -71,10 +71,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const owner = `deliver-${randomUUID()}`;
   const deliverer: Deliverer = createDeliverer({ ...config, userAgent: options.userAgent, now });
   const inFlight = new Set<Promise<void>>();
-  let stopped = true;
-  let timer: NodeJS.Timeout | null = null;
-  let passing: Promise<void> | null = null;
-  let again = false;
   // Finished attempts wait here and are recorded together: one transaction (one fsync) for many.
   const unrecorded: { input: RecordAttemptInput; done: () => void }[] = [];
   let recording: Promise<void> | null = null;
@@ -141,81 +137,44 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     });
   };
 
-  const pass = async (): Promise<void> => {
-    timer = null;
-    let delay = DELIVERY_MAX_SLEEP_MS;
-    try {
-      const room = MAX_IN_FLIGHT_DELIVERIES - inFlight.size;
-      const claimed =
-        room > 0
-          ? await store.claimDeliveries({
-              now: now(),
-              owner,
-              leaseMs: config.timeoutMs + DELIVERY_LEASE_MARGIN_MS,
-              limit: room,
-              concurrencyPerEndpoint: config.concurrencyPerEndpoint,
-            })
-          : [];
-      for (const delivery of claimed) {
-        const running: Promise<void> = send(delivery).finally(() => {
-          inFlight.delete(running);
-          // A slot is free and the next delivery of its key may be claimable now.
-          wake();
-        });
-        inFlight.add(running);
-      }
-      if (claimed.length === room && room > 0) delay = 0;
-      else {
-        const next = await store.nextDeliveryAt();
-        if (next !== null) delay = Math.min(DELIVERY_MAX_SLEEP_MS, Math.max(DELIVERY_MIN_SLEEP_MS, next - now()));
-      }
-    } catch (error) {
-      if (error instanceof StoreError && error.code === 'not_supported') {
-        // This store has no webhook outbox yet: stop instead of retrying forever.
-        logger.warn('webhook delivery stopped: the store does not support it', { error: error.message });
-        stopped = true;
-      } else {
-        logger.warn('webhook delivery pass failed', { error: String(error) });
-      }
+  /** Claims what fits in the free slots and sends it without waiting; says when to claim again. */
+  const claimAndSend = async (): Promise<NextWake> => {
+    const room = MAX_IN_FLIGHT_DELIVERIES - inFlight.size;
+    const claimed =
+      room > 0
+        ? await store.claimDeliveries({
+            now: now(),
+            owner,
+            leaseMs: config.timeoutMs + DELIVERY_LEASE_MARGIN_MS,
+            limit: room,
+            concurrencyPerEndpoint: config.concurrencyPerEndpoint,
+          })
+        : [];
+    for (const delivery of claimed) {
+      const running: Promise<void> = send(delivery).finally(() => {
+        inFlight.delete(running);
+        // A slot is free and the next delivery of its key may be claimable now.
+        loop.wake();
+      });
+      inFlight.add(running);
     }
-    if (!stopped && !again) timer = setTimeout(run, delay);
+    if (claimed.length === room && room > 0) return 'now';
+    return store.nextDeliveryAt();
   };
 
-  const run = (): void => {
-    if (stopped) return;
-    if (passing) {
-      again = true;
-      return;
-    }
-    passing = pass().finally(() => {
-      passing = null;
-      if (again && !stopped) {
-        again = false;
-        if (timer) clearTimeout(timer);
-        timer = null;
-        run();
-      }
-    });
-  };
-
-  const wake = (): void => {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = null;
-    run();
-  };
+  const loop = createAlarmLoop({
+    name: 'webhook delivery',
+    maxSleepMs: DELIVERY_MAX_SLEEP_MS,
+    minSleepMs: DELIVERY_MIN_SLEEP_MS,
+    logger,
+    now,
+    pass: claimAndSend,
+  });
 
   return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      run();
-    },
+    start: loop.start,
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await passing;
+      await loop.stop();
       await Promise.all([...inFlight]);
       deliverer.close();
     },
