@@ -151,17 +151,43 @@ export function describeWebhooksContract(name: string, open: StoreFactory): void
       const hook = await endpoint(store, ['profile.merged', 'profile.unmerged', 'profile.erased']);
       const [a] = await store.ingest([event('Signed Up', 'anon-a', { userId: 'u-a' })]);
       const [b] = await store.ingest([event('Signed Up', 'anon-b', { userId: 'u-b' })]);
+      const [c] = await store.ingest([event('Signed Up', 'anon-c', { userId: 'u-c' })]);
+      const [d] = await store.ingest([event('Signed Up', 'anon-d', { userId: 'u-d' })]);
       const merged = await store.merge({ id: a!.profileId! }, { id: b!.profileId! });
       const unmerged = await store.unmerge({ type: 'userId', value: 'u-a' });
-      const erased = await store.erase({ type: 'userId', value: 'u-b' }, { suppress: false });
+      const bodiesBefore = (await store.listDeliveries(hook.id, { limit: 10 }))!.data
+        .map((delivery) => JSON.parse(delivery.payload))
+        .reverse();
+      expect(bodiesBefore.map((body) => body.type)).toEqual(['profile.merged', 'profile.unmerged']);
+      expect(bodiesBefore[0].data).toEqual({ survivor: merged!.survivor, merged: merged!.merged });
+      expect(bodiesBefore[1].data).toEqual(unmerged);
+
+      // A merge of two others, then the erasure of one of them: every delivery naming the erased
+      // person leaves the outbox; the ones naming only others stay; the notice names nobody.
+      const others = await store.merge({ id: c!.profileId! }, { id: d!.profileId! });
+      const erased = await store.erase({ type: 'userId', value: 'u-c' }, { suppress: false });
       const page = await store.listDeliveries(hook.id, { limit: 10 });
-      const bodies = page!.data.map((d) => JSON.parse(d.payload)).reverse();
-      expect(bodies.map((b) => b.type)).toEqual(['profile.merged', 'profile.unmerged', 'profile.erased']);
-      expect(bodies[0].data).toEqual({ survivor: merged!.survivor, merged: merged!.merged });
-      expect(bodies[1].data).toEqual(unmerged);
+      const bodies = page!.data.map((delivery) => JSON.parse(delivery.payload)).reverse();
+      expect(bodies.map((body) => body.type)).toEqual(['profile.merged', 'profile.unmerged', 'profile.erased']);
       expect(bodies[2].data).toEqual(erased);
-      expect(page!.data[0]!.payload).not.toContain('u-b');
-      expect(page!.data[0]!.payload).not.toContain('anon-b');
+      for (const delivery of page!.data) {
+        expect(delivery.payload).not.toContain(c!.profileId!);
+        expect(delivery.payload).not.toContain(others!.merged!);
+        expect(delivery.payload).not.toContain('u-c');
+        expect(delivery.payload).not.toContain('anon-c');
+      }
+    });
+
+    it('an erasure takes pending and sent deliveries that name the person out of the outbox', async () => {
+      const hook = await endpoint(store, ['event.received']);
+      await store.ingest([event('Order Completed', 'anon-gone', { userId: 'u-gone' })]);
+      await store.ingest([event('Order Completed', 'anon-stays', { userId: 'u-stays' })]);
+      expect((await store.listDeliveries(hook.id, { limit: 10 }))!.data).toHaveLength(2);
+      await store.erase({ type: 'userId', value: 'u-gone' }, { suppress: false });
+      const left = (await store.listDeliveries(hook.id, { limit: 10 }))!.data;
+      expect(left).toHaveLength(1);
+      expect(left[0]!.payload).toContain('u-stays');
+      expect(left[0]!.payload).not.toContain('u-gone');
     });
 
     it('announces merges made by an event', async () => {

@@ -479,6 +479,7 @@ export class SqliteEngine implements SyncStore {
         timestamp: event.receivedAt,
         dataJson: `${head.slice(0, -1)},"message":${event.payload}}`,
         facets: { eventName: event.eventName, messageType: event.type },
+        profiles: [profileId],
       },
       Date.now(),
     );
@@ -487,7 +488,13 @@ export class SqliteEngine implements SyncStore {
   #outboxMerged(survivor: string, merged: string, now: number): void {
     const data = { survivor, merged };
     this.#webhooks.enqueue(
-      { type: 'profile.merged', timestamp: new Date(now).toISOString(), dataJson: JSON.stringify(data), facets: {} },
+      {
+        type: 'profile.merged',
+        timestamp: new Date(now).toISOString(),
+        dataJson: JSON.stringify(data),
+        facets: {},
+        profiles: [survivor, merged],
+      },
       now,
     );
   }
@@ -504,6 +511,7 @@ export class SqliteEngine implements SyncStore {
         dataJson: `${head.slice(0, -1)},"value":${value},"previous":${previous ?? 'null'}}`,
         facets: { traitKey: key },
         ordering: { key: `${profileId}/computed/${key}`, seq: null },
+        profiles: [profileId],
       },
       now,
     );
@@ -538,6 +546,7 @@ export class SqliteEngine implements SyncStore {
         dataJson: JSON.stringify(data),
         facets: { channel: change.channel },
         ordering: { key: `subscription/${change.channel}/${change.address}`, seq: null },
+        profiles: [data.profileId],
       },
       now,
     );
@@ -558,6 +567,7 @@ export class SqliteEngine implements SyncStore {
         dataJson: JSON.stringify({ profileId, ...change }),
         facets: {},
         ordering: { key: `${profileId}/churn`, seq: null },
+        profiles: [profileId],
       },
       now,
     );
@@ -591,6 +601,7 @@ export class SqliteEngine implements SyncStore {
         dataJson: JSON.stringify(data),
         facets: { audienceKey: key },
         ordering: { key: `${profileId}/${key}`, seq },
+        profiles: [profileId],
       },
       Date.now(),
     );
@@ -725,6 +736,7 @@ export class SqliteEngine implements SyncStore {
             timestamp: new Date(now).toISOString(),
             dataJson: JSON.stringify({ detached: outcome.detached, from: outcome.from }),
             facets: {},
+            profiles: [outcome.detached, outcome.from],
           },
           now,
         );
@@ -736,6 +748,8 @@ export class SqliteEngine implements SyncStore {
   erase(ref: ProfileRef, options: EraseOptions) {
     return this.#transaction(() => {
       const fragments = this.#identity.profileFragments(ref);
+      // Every id the person's profile ever had: outbox deliveries name one of them.
+      const profileIds = (fragments ?? []).map((id) => this.#webhooks.publicId(id)).filter((id) => id !== null);
       // The addresses must be read before identity deletes them.
       const addresses = (this.#identity.getProfile(ref)?.identifiers ?? [])
         .filter((identifier) => identifier.type === 'email' || identifier.type === 'phone')
@@ -743,6 +757,7 @@ export class SqliteEngine implements SyncStore {
       const result = this.#identity.erase(ref, options);
       if (!result) return null;
       if (fragments) this.#activation.erase(fragments);
+      this.#webhooks.forgetProfiles(profileIds);
       const extras = this.#subscriptions.erase(addresses, options.suppressContact ?? true, result.deletionId);
       this.#identity.recordDeletionExtras(result.deletionId, extras);
       const deletion = { ...result, ...extras };

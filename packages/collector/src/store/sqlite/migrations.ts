@@ -11,7 +11,11 @@ import { CHURN_MIGRATION_SQL } from './churn/schema.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
-import { WEBHOOK_HEALTH_MIGRATION_SQL, WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
+import {
+  WEBHOOK_DELIVERY_PROFILES_MIGRATION_SQL,
+  WEBHOOK_HEALTH_MIGRATION_SQL,
+  WEBHOOKS_MIGRATION_SQL,
+} from './webhooks/schema.js';
 
 export interface Migration {
   version: number;
@@ -148,5 +152,10 @@ export const MIGRATIONS: Migration[] = [
     version: 12,
     name: 'webhook health: when each endpoint last succeeded and last failed',
     sql: WEBHOOK_HEALTH_MIGRATION_SQL,
+  },
+  {
+    version: 13,
+    name: 'webhooks: the profiles each delivery names, so an erasure can remove them',
+    sql: WEBHOOK_DELIVERY_PROFILES_MIGRATION_SQL,
   },
 ];

@@ -47,6 +47,8 @@ export interface OutboxChange {
   facets: ChangeFacets;
   /** Deliveries of one key reach an endpoint in enqueue order (profile and audience, profile and trait). */
   ordering?: { key: string; seq: number | null };
+  /** Profile ids the body names: an erasure of one of them removes the delivery. */
+  profiles?: (string | null)[];
 }
 
 interface EndpointRow {
@@ -118,6 +120,10 @@ const SQL = {
   dropExpiredSecrets: 'DELETE FROM webhook_secrets WHERE endpoint_id = ? AND expires_ms <= ?',
   secrets: `SELECT secret FROM webhook_secrets WHERE endpoint_id = ? AND (expires_ms IS NULL OR expires_ms > ?)
     ORDER BY id DESC`,
+  nameProfile: `INSERT OR IGNORE INTO webhook_delivery_profiles (profile_id, delivery_seq)
+    SELECT ?, seq FROM webhook_deliveries WHERE id = ?`,
+  forgetProfiles: `DELETE FROM webhook_deliveries WHERE seq IN (SELECT delivery_seq FROM webhook_delivery_profiles
+    WHERE profile_id IN (SELECT value FROM json_each(?)))`,
   insertDelivery: `INSERT INTO webhook_deliveries (id, endpoint_id, type, payload, status, next_attempt_ms, created_ms,
     ordering_key, ordering_seq) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
   // next_attempt_ms doubles as the lease's end while leased, so MIN(next_attempt_ms) is the alarm.
@@ -202,8 +208,20 @@ export class SqliteWebhooks {
     for (const endpoint of this.#endpoints) {
       if (!matchesEndpoint(endpoint, change.type, change.facets)) continue;
       body ??= `{"type":${JSON.stringify(change.type)},"timestamp":${JSON.stringify(change.timestamp)},"data":${change.dataJson}}`;
-      this.#insertDelivery(endpoint.id, change.type, body, now, change.ordering);
+      const id = this.#insertDelivery(endpoint.id, change.type, body, now, change.ordering);
+      for (const profileId of change.profiles ?? []) {
+        if (profileId !== null) this.#sql.nameProfile.run(profileId, id);
+      }
     }
+  }
+
+  /**
+   * Erasure: every delivery whose payload names one of these profiles leaves the outbox, pending
+   * or sent, with its attempts. Answers how many. Inside the caller's transaction.
+   */
+  forgetProfiles(profileIds: string[]): number {
+    if (profileIds.length === 0) return 0;
+    return this.#sql.forgetProfiles.run(JSON.stringify(profileIds)).changes;
   }
 
   #insertDelivery(

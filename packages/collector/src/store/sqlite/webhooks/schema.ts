@@ -91,3 +91,17 @@ export const WEBHOOK_HEALTH_MIGRATION_SQL = `
     last_failure_ms = (SELECT MAX(a.at_ms) FROM webhook_attempts a JOIN webhook_deliveries d ON d.seq = a.delivery_seq
       WHERE d.endpoint_id = webhook_endpoints.id AND (a.status_code IS NULL OR a.status_code NOT BETWEEN 200 AND 299));
 `;
+
+/**
+ * Which profiles a delivery's payload names, so an erasure can take those deliveries (pending or
+ * sent, with their attempts) out of the outbox: the person's data must not go out after it, nor
+ * stay readable in delivery listings.
+ */
+export const WEBHOOK_DELIVERY_PROFILES_MIGRATION_SQL = `
+  CREATE TABLE webhook_delivery_profiles (
+    profile_id TEXT NOT NULL,
+    delivery_seq INTEGER NOT NULL REFERENCES webhook_deliveries (seq) ON DELETE CASCADE,
+    PRIMARY KEY (profile_id, delivery_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_delivery_profiles_delivery ON webhook_delivery_profiles (delivery_seq);
+`;
