@@ -8,6 +8,7 @@
  */
 import type { MessageDecision, MessageType, RecentRejection, StreamedEvent, WarningCode } from '@exhaust/schema';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { type RejectionRow, toRecentRejection } from '../rows.js';
 import { messageHash } from '../sqlite/prepared-event.js';
 import {
   type EventsAfter,
@@ -35,24 +36,6 @@ export const ACTIVITY_MIGRATION_SQL = `
   CREATE INDEX ingestion_rejections_message ON ingestion_rejections (message_id) WHERE message_id IS NOT NULL;
 `;
 
-interface RejectionRow {
-  source: string;
-  message_id: string | null;
-  code: RecentRejection['code'];
-  path: string;
-  message: string;
-  at: string;
-}
-
-const toRejection = (row: RejectionRow): RecentRejection => ({
-  source: row.source,
-  messageId: row.message_id,
-  code: row.code,
-  path: JSON.parse(row.path),
-  message: row.message,
-  at: row.at,
-});
-
 /** Inside a write transaction: appends, then forgets all but the newest `MAX_RECENT_REJECTIONS`. */
 export async function recordRejections(db: Queryable, rejections: RecentRejection[]): Promise<void> {
   await db.query(
@@ -78,7 +61,7 @@ export async function listRejections(db: Queryable, limit: number): Promise<Rece
   const { rows } = await db.query<RejectionRow>('SELECT * FROM ingestion_rejections ORDER BY id DESC LIMIT $1', [
     limit,
   ]);
-  return rows.map(toRejection);
+  return rows.map(toRecentRejection);
 }
 
 /**
@@ -132,7 +115,7 @@ export async function traceMessage(db: Queryable, messageId: string): Promise<Me
     await db.query<RejectionRow>('SELECT * FROM ingestion_rejections WHERE message_id = $1 ORDER BY id DESC', [
       messageId,
     ])
-  ).rows.map(toRejection);
+  ).rows.map(toRecentRejection);
   return { event: await getEvent(db, messageId), seen, decisions, rejections };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { MessageType, RecentRejection, WarningCode } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
+import { type RejectionRow, toRecentRejection } from '../rows.js';
 import { type EventTotals, type LastEvent, MAX_RECENT_REJECTIONS } from '../store.js';
 
 /** SQL of the migration that adds the rejections table (version 40). */
@@ -23,24 +24,6 @@ export const REJECTIONS_MIGRATION_SQL = `
   );
   CREATE INDEX ingestion_rejections_message ON ingestion_rejections (message_id) WHERE message_id IS NOT NULL;
 `;
-
-interface RejectionRow {
-  source: string;
-  message_id: string | null;
-  code: RecentRejection['code'];
-  path: string;
-  message: string;
-  at: string;
-}
-
-const toRejection = (row: RejectionRow): RecentRejection => ({
-  source: row.source,
-  messageId: row.message_id,
-  code: row.code,
-  path: JSON.parse(row.path),
-  message: row.message,
-  at: row.at,
-});
 
 /**
  * The first key of `table` whose `column` is at or after `since`, assuming the
@@ -100,10 +83,10 @@ export function createSqliteActivity(db: Database) {
       sql.trimRejections.run(MAX_RECENT_REJECTIONS);
     },
     listRejections(limit: number): RecentRejection[] {
-      return (sql.rejections.all(limit) as RejectionRow[]).map(toRejection);
+      return (sql.rejections.all(limit) as RejectionRow[]).map(toRecentRejection);
     },
     rejectionsOf(messageId: string): RecentRejection[] {
-      return (sql.rejectionsOf.all(messageId) as RejectionRow[]).map(toRejection);
+      return (sql.rejectionsOf.all(messageId) as RejectionRow[]).map(toRecentRejection);
     },
     countEventsPerMinute(since: string): Record<string, number> {
       const from = firstKeyAtOrAfter(db, 'events', 'seq', 'received_at', since);

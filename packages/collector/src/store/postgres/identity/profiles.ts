@@ -2,11 +2,12 @@
  * Reading profiles in PostgreSQL: a profile is the union of its fragments,
  * materialized on read with the same pure resolvers as SQLite.
  */
-import type { MergeReason, MergeRecord, Page, Profile, ProfileIdentifier, WarningCode } from '@exhaust/schema';
-import { type IdentityConfig, priorityOf } from '../../../identity/config.js';
+import type { MergeReason, MergeRecord, Page, Profile, WarningCode } from '@exhaust/schema';
+import type { IdentityConfig } from '../../../identity/config.js';
 import { resolveConsent } from '../../../identity/consent.js';
 import { resolveTraits } from '../../../identity/traits.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
+import { type IdentifierRow, toProfileIdentifiers } from '../../rows.js';
 import type { PageQuery } from '../../store.js';
 import type { Queryable } from '../pool.js';
 import { componentOf, type FragmentRow } from './graph.js';
@@ -14,24 +15,13 @@ import { componentOf, type FragmentRow } from './graph.js';
 export async function readProfile(db: Queryable, config: IdentityConfig, root: FragmentRow): Promise<Profile> {
   const fragments = await componentOf(db, root.id);
   const identifierRows = (
-    await db.query<{ type: string; value: string; first_seen: string; contested: boolean; first_seen_seq: number }>(
+    await db.query<IdentifierRow>(
       `SELECT type, value, first_seen, contested, first_seen_seq FROM id_identifiers
        WHERE fragment_id = ANY($1::bigint[])`,
       [fragments],
     )
   ).rows;
-  identifierRows.sort(
-    (a, b) =>
-      priorityOf(config, a.type) - priorityOf(config, b.type) ||
-      a.first_seen_seq - b.first_seen_seq ||
-      (a.value < b.value ? -1 : 1),
-  );
-  const identifiers: ProfileIdentifier[] = identifierRows.map((row) => ({
-    type: row.type,
-    value: row.value,
-    firstSeen: row.first_seen,
-    contested: row.contested,
-  }));
+  const identifiers = toProfileIdentifiers(config, identifierRows);
   const traitRows = (
     await db.query<{ key: string; value: string; tsMs: number; seq: number }>(
       `SELECT key, value, ts_ms AS "tsMs", seq FROM id_trait_writes WHERE fragment_id = ANY($1::bigint[])`,

@@ -3,11 +3,11 @@
  * trait writes, consent records, events), materialized on read with the pure
  * resolvers, so the answer does not depend on which fragment survived.
  */
-import type { MergeReason, MergeRecord, Page, Profile, ProfileIdentifier, WarningCode } from '@exhaust/schema';
-import { priorityOf } from '../../../identity/config.js';
+import type { MergeReason, MergeRecord, Page, Profile, WarningCode } from '@exhaust/schema';
 import { resolveConsent } from '../../../identity/consent.js';
 import { resolveTraits } from '../../../identity/traits.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
+import { type IdentifierRow, toProfileIdentifiers } from '../../rows.js';
 import type { PageQuery } from '../../store.js';
 import { componentOf, type FragmentRow, type IdentityContext } from './graph.js';
 
@@ -20,19 +20,8 @@ export function readProfile(ctx: IdentityContext, root: FragmentRow): Profile {
     .prepare(
       `SELECT type, value, first_seen, contested, first_seen_seq FROM id_identifiers WHERE fragment_id ${IN_FRAGMENTS}`,
     )
-    .all(fragments) as { type: string; value: string; first_seen: string; contested: number; first_seen_seq: number }[];
-  identifierRows.sort(
-    (a, b) =>
-      priorityOf(config, a.type) - priorityOf(config, b.type) ||
-      a.first_seen_seq - b.first_seen_seq ||
-      (a.value < b.value ? -1 : 1),
-  );
-  const identifiers: ProfileIdentifier[] = identifierRows.map((row) => ({
-    type: row.type,
-    value: row.value,
-    firstSeen: row.first_seen,
-    contested: row.contested === 1,
-  }));
+    .all(fragments) as IdentifierRow[];
+  const identifiers = toProfileIdentifiers(config, identifierRows);
   const traitRows = db
     .prepare(`SELECT key, value, ts_ms AS tsMs, seq FROM id_trait_writes WHERE fragment_id ${IN_FRAGMENTS}`)
     .all(fragments) as { key: string; value: string; tsMs: number; seq: number }[];
