@@ -8,8 +8,8 @@
  */
 import type { MessageDecision, MessageType, RecentRejection, StreamedEvent, WarningCode } from '@exhaust/schema';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { messageHash } from '../prepared-event.js';
 import { type RejectionRow, toRecentRejection } from '../rows.js';
-import { messageHash } from '../sqlite/prepared-event.js';
 import {
   type EventsAfter,
   type EventsAfterQuery,

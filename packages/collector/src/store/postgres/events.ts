@@ -4,8 +4,8 @@
  */
 import type { EventWarning, MessageType, Page, StoredEvent } from '@exhaust/schema';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { PreparedEvent } from '../sqlite/prepared-event.js';
-import { messageHash } from '../sqlite/prepared-event.js';
+import type { PreparedEvent } from '../prepared-event.js';
+import { messageHash } from '../prepared-event.js';
 import type { EventQuery, PageQuery, PropertyValue } from '../store.js';
 import type { Queryable } from './pool.js';
 

@@ -8,7 +8,7 @@
 import type { EventWarning } from '@exhaust/schema';
 import type pg from 'pg';
 import type { IdentityConfig } from '../../identity/config.js';
-import { IDENTIFIER_FREE_WARNINGS, type PreparedEvent } from '../sqlite/prepared-event.js';
+import { IDENTIFIER_FREE_WARNINGS, type PreparedEvent } from '../prepared-event.js';
 import type { IngestOutcome } from '../store.js';
 import { claimMessage, insertEvent, recordSource, recordWarnings } from './events.js';
 import type { GroupResult } from './group-commit.js';

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
 import { StoreError } from '../errors.js';
-import { type PreparedEvent, prepareEvent } from '../sqlite/prepared-event.js';
+import { type PreparedEvent, prepareEvent } from '../prepared-event.js';
 import type { Store } from '../store.js';
 import * as access from './access.js';
 import * as activity from './activity.js';

@@ -6,9 +6,9 @@
  * answered before its commit.
  */
 import { StoreError } from '../errors.js';
+import type { PreparedEvent } from '../prepared-event.js';
 import type { IngestOutcome, Store } from '../store.js';
 import type { SqliteEngine } from './engine.js';
-import type { PreparedEvent } from './prepared-event.js';
 
 /** Store methods the host forwards to the engine, by name: the RPC needs no per-method plumbing. */
 export type EngineMethod = keyof Store;

@@ -22,6 +22,7 @@ import type { SubscriptionChange } from '../../subscriptions/model.js';
 import { DEFAULT_SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from '../../subscriptions/topics.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
+import { IDENTIFIER_FREE_WARNINGS, messageHash, type PreparedEvent, prepareEvent } from '../prepared-event.js';
 import type {
   AccessSeed,
   ChangeQuery,
@@ -63,7 +64,6 @@ import { SqliteChurn } from './churn/index.js';
 import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { IDENTIFIER_FREE_WARNINGS, messageHash, type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
 import {
   type AppliedSubscriptionChange,

@@ -4,8 +4,8 @@
  * rebuilt on the other side (a class instance does not survive postMessage).
  */
 import { isStoreErrorCode, StoreError } from '../errors.js';
+import type { PreparedEvent } from '../prepared-event.js';
 import type { EngineMethod } from './engine-host.js';
-import type { PreparedEvent } from './prepared-event.js';
 
 export interface RpcRequest {
   id: number;

@@ -13,10 +13,10 @@ import type { IdentityConfig } from '../../identity/config.js';
 import { DEFAULT_IDENTITY_CONFIG } from '../../identity/config.js';
 import type { SubscriptionsConfig } from '../../subscriptions/topics.js';
 import { StoreError } from '../errors.js';
+import { type PreparedEvent, prepareEvent } from '../prepared-event.js';
 import type { IncomingEvent, Store } from '../store.js';
 import { SqliteEngine } from './engine.js';
 import { createEngineHost, type EngineHost, type EngineMethod } from './engine-host.js';
-import { type PreparedEvent, prepareEvent } from './prepared-event.js';
 import { deserializeError, encodeArgs, type RpcRequest, type RpcResponse, type WorkerReady } from './rpc.js';
 
 export interface SqliteStoreOptions {

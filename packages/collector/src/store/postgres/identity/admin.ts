@@ -6,8 +6,8 @@
  */
 import type { DeletionResult } from '@exhaust/schema';
 import { type Identifier, identifierKey } from '../../../identity/identifiers.js';
-import { hashedIdentifierKey, newPublicId, suppressionHash } from '../../sqlite/identity/graph.js';
-import { redactIdentifiers } from '../../sqlite/identity/redact.js';
+import { hashedIdentifierKey, newPublicId, suppressionHash } from '../../identity-keys.js';
+import { redactIdentifiers } from '../../redact.js';
 import type { EraseOptions, MergeOutcome, ProfileRef, UnmergeOutcome } from '../../store.js';
 import { lockRoots } from '../locks.js';
 import {

@@ -7,7 +7,7 @@ import type { IdentityConfig } from '../../../identity/config.js';
 import { type Identifier, identifierKey } from '../../../identity/identifiers.js';
 import type { IdentitySnapshot, KnownIdentifier, ProfileSnapshot } from '../../../identity/plan.js';
 import { parseIdentifierRef } from '../../../identity/profile-ref.js';
-import { newPublicId, suppressionHash } from '../../sqlite/identity/graph.js';
+import { newPublicId, suppressionHash } from '../../identity-keys.js';
 import type { ProfileRef } from '../../store.js';
 import { lockRoots } from '../locks.js';
 import type { Queryable } from '../pool.js';

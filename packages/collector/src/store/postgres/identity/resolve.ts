@@ -6,9 +6,9 @@
  */
 import { extractIdentifiers, identifierKey } from '../../../identity/identifiers.js';
 import { planResolution, type ResolutionPlan } from '../../../identity/plan.js';
-import { suppressionHash } from '../../sqlite/identity/graph.js';
+import { suppressionHash } from '../../identity-keys.js';
+import type { PreparedEvent } from '../../prepared-event.js';
 import { type IdentityResolution, SUPPRESSED_DETAIL_HEX_CHARS } from '../../sqlite/identity/resolve.js';
-import type { PreparedEvent } from '../../sqlite/prepared-event.js';
 import { identifierLockKey } from '../locks.js';
 import { createFragment, fragment, type IdentityTx, insertMerge, linkRoots, loadLockedSnapshot } from './graph.js';
 

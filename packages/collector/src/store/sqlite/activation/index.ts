@@ -20,6 +20,7 @@ import {
   withPreviewed,
 } from '../../../activation/index.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
+import type { PreparedEvent } from '../../prepared-event.js';
 import type {
   BackfillProgress,
   ChangeQuery,
@@ -34,7 +35,6 @@ import type {
 } from '../../store.js';
 import { type ChurnBandHook, ChurnBandTracker } from '../churn/bands.js';
 import type { SqliteChurn } from '../churn/index.js';
-import type { PreparedEvent } from '../prepared-event.js';
 import { ActivationWriter, type ComputedChangeHook, type SystemEvent } from './apply.js';
 import { DefinitionStore, type DefinitionsView } from './definitions.js';
 import { FactLoader, type SubscriptionFactSource } from './facts.js';

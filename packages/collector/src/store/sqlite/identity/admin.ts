@@ -5,19 +5,10 @@
  */
 import type { DeletionResult } from '@exhaust/schema';
 import { type Identifier, identifierKey } from '../../../identity/identifiers.js';
+import { hashedIdentifierKey, newPublicId, suppressionHash } from '../../identity-keys.js';
+import { redactIdentifiers } from '../../redact.js';
 import type { MergeOutcome, ProfileRef, UnmergeOutcome } from '../../store.js';
-import {
-  componentOf,
-  fragment,
-  fragmentOfRef,
-  hashedIdentifierKey,
-  type IdentityContext,
-  linkRoots,
-  newPublicId,
-  rootOfRef,
-  suppressionHash,
-} from './graph.js';
-import { redactIdentifiers } from './redact.js';
+import { componentOf, fragment, fragmentOfRef, type IdentityContext, linkRoots, rootOfRef } from './graph.js';
 
 /** What identity erased; the engine adds what the subscriptions erased. */
 export type IdentityDeletion = Omit<DeletionResult, 'subscriptions' | 'contactSuppressed'>;

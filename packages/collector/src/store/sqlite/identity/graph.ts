@@ -2,16 +2,13 @@
  * The identity graph in SQLite: prepared statements and the small reads every
  * identity operation shares (refs to fragments, components, snapshots).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { IdentityConfig } from '../../../identity/config.js';
 import { type Identifier, identifierKey } from '../../../identity/identifiers.js';
 import type { IdentitySnapshot, KnownIdentifier, ProfileSnapshot } from '../../../identity/plan.js';
 import { parseIdentifierRef } from '../../../identity/profile-ref.js';
+import { newPublicId } from '../../identity-keys.js';
 import type { ProfileRef } from '../../store.js';
-
-/** Random bytes in a public profile id: 64 bits, so ids are unguessable and never collide in practice. */
-const PUBLIC_ID_BYTES = 8;
 
 export interface FragmentRow {
   id: number;
@@ -102,36 +99,6 @@ export function createIdentityContext(db: Database, config: IdentityConfig): Ide
 
 export function resetGroupCache(ctx: IdentityContext): void {
   ctx.group = { anySuppression: undefined, publicIds: new Map() };
-}
-
-/** Random bytes fetched at once for many ids: one `randomBytes` call per id showed in profiles. */
-const RANDOM_POOL_BYTES = 4096;
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
-/** A new opaque profile id: `p_` and hex, so never a ':' (refs split there) and safe in a URL. */
-export function newPublicId(prefix: 'p' | 'del'): string {
-  if (poolOffset + PUBLIC_ID_BYTES > pool.length) {
-    pool = randomBytes(RANDOM_POOL_BYTES);
-    poolOffset = 0;
-  }
-  const id = pool.toString('hex', poolOffset, poolOffset + PUBLIC_ID_BYTES);
-  poolOffset += PUBLIC_ID_BYTES;
-  return `${prefix}_${id}`;
-}
-
-/** sha-256 of `type:value`, the suppression list's key (the identifier itself is never kept). */
-export function suppressionHash(identifier: Identifier): Buffer {
-  return createHash('sha256').update(identifierKey(identifier)).digest();
-}
-
-/**
- * `type:sha256:<hex>`: how an erased identifier appears where something that
- * named it is kept (a holding profile, a held event's payload). The hash is the
- * suppression list's, so an operator who knows a value can still match it.
- */
-export function hashedIdentifierKey(identifier: Identifier): string {
-  return `${identifier.type}:sha256:${suppressionHash(identifier).toString('hex')}`;
 }
 
 /** Creates a fragment that is its own canonical profile. */

@@ -7,8 +7,8 @@
 import type { ConsentRecord, DeletionRecord, MergeRecord, Page, Profile, SuppressionStat } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../../identity/config.js';
+import type { PreparedEvent } from '../../prepared-event.js';
 import type { MergeOutcome, PageQuery, ProfileRef, UnmergeOutcome } from '../../store.js';
-import type { PreparedEvent } from '../prepared-event.js';
 import { erase, forceMerge, type IdentityDeletion, unmerge } from './admin.js';
 import { listDeletions, listSuppressionStats, recordDeletionExtras } from './audit.js';
 import { componentOf, createIdentityContext, fragment, resetGroupCache, rootOfRef } from './graph.js';

@@ -7,8 +7,9 @@
 import type { EventWarning } from '@exhaust/schema';
 import { extractIdentifiers, identifierKey } from '../../../identity/identifiers.js';
 import { planResolution, type ResolutionPlan } from '../../../identity/plan.js';
-import type { PreparedEvent } from '../prepared-event.js';
-import { createFragment, fragment, type IdentityContext, linkRoots, loadSnapshot, suppressionHash } from './graph.js';
+import { suppressionHash } from '../../identity-keys.js';
+import type { PreparedEvent } from '../../prepared-event.js';
+import { createFragment, fragment, type IdentityContext, linkRoots, loadSnapshot } from './graph.js';
 
 /**
  * How many hex characters of the suppression hash a `suppressed` warning shows

@@ -20,6 +20,7 @@ import { decideChange } from '../../../subscriptions/conflict.js';
 import { ADDRESS_KIND, type AddressKind, type SubscriptionChange } from '../../../subscriptions/model.js';
 import type { CheckFacts, KeptForCheck } from '../../../subscriptions/precedence.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../../cursor.js';
+import { suppressionHash } from '../../identity-keys.js';
 import type {
   SubscriptionChangeOutcome,
   SubscriptionExportQuery,
@@ -27,7 +28,6 @@ import type {
   SubscriptionKey,
   SubscriptionQuery,
 } from '../../store.js';
-import { suppressionHash } from '../identity/graph.js';
 
 export { SUBSCRIPTIONS_MIGRATION_SQL } from './schema.js';
 

@@ -4,9 +4,9 @@
  * to an erased identifier becomes its `type:sha256:<hex>` form, wherever it
  * sits in the JSON (userId, anonymousId, traits, externalIds, properties...).
  */
-import type { IdentityConfig } from '../../../identity/config.js';
-import { type Identifier, normalizeIdentifier } from '../../../identity/identifiers.js';
-import { hashedIdentifierKey } from './graph.js';
+import type { IdentityConfig } from '../identity/config.js';
+import { type Identifier, normalizeIdentifier } from '../identity/identifiers.js';
+import { hashedIdentifierKey } from './identity-keys.js';
 
 export interface Redaction {
   value: unknown;

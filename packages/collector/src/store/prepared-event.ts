@@ -9,13 +9,13 @@
  */
 import { hash } from 'node:crypto';
 import type { EventWarning, Message, MessageType } from '@exhaust/schema';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
-import { consentRecordsOf } from '../../identity/consent.js';
-import { type ExtractedIdentifiers, extractIdentifiers } from '../../identity/identifiers.js';
-import { traitWritesOf } from '../../identity/traits.js';
-import type { SubscriptionChange } from '../../subscriptions/model.js';
-import { subscriptionChangesOf } from '../../subscriptions/segment.js';
-import type { IncomingEvent } from '../store.js';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../identity/config.js';
+import { consentRecordsOf } from '../identity/consent.js';
+import { type ExtractedIdentifiers, extractIdentifiers } from '../identity/identifiers.js';
+import { traitWritesOf } from '../identity/traits.js';
+import type { SubscriptionChange } from '../subscriptions/model.js';
+import { subscriptionChangesOf } from '../subscriptions/segment.js';
+import type { IncomingEvent } from './store.js';
 
 /** Bytes of the sha-256 kept per (source, messageId): 128 bits makes a collision negligible. */
 const MESSAGE_HASH_BYTES = 16;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IDENTITY_CONFIG } from '../../../identity/config.js';
+import { DEFAULT_IDENTITY_CONFIG } from '../identity/config.js';
 import { redactIdentifiers } from './redact.js';
 
 const hashed = (key: string) => `${key.split(':')[0]}:sha256:${createHash('sha256').update(key).digest('hex')}`;
