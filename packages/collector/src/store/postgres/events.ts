@@ -9,6 +9,9 @@ import { messageHash } from '../prepared-event.js';
 import type { EventQuery, PageQuery, PropertyValue } from '../store.js';
 import type { Queryable } from './pool.js';
 
+/** The source of events the collector writes itself (the SQLite store's `EXHAUST_SOURCE`). */
+export const SYSTEM_EVENT_SOURCE = 'exhaust';
+
 /** SQL of migration version 1. */
 export const EVENTS_MIGRATION_SQL = `
   -- Arrival order across every collector sharing the database (and the pagination key).
@@ -118,6 +121,42 @@ export async function recordSource(db: Queryable, source: string): Promise<void>
     text: 'INSERT INTO event_sources (name) VALUES ($1) ON CONFLICT DO NOTHING',
     values: [source],
   });
+}
+
+/**
+ * An event the collector writes itself (audience lifecycle, subscription
+ * change) on a profile's timeline, inside the caller's transaction: it takes a
+ * seq and a dedupe row like any event, under the source `exhaust`, whose events
+ * never trigger evaluation. The month partition of `event.at` must exist: the
+ * store ensures the current month's before every write that may append.
+ */
+export async function appendSystemEvent(
+  db: Queryable,
+  event: { fragmentId: number; messageId: string; eventName: string; at: string; receivedAt?: string; payload: string },
+): Promise<number> {
+  await recordSource(db, SYSTEM_EVENT_SOURCE);
+  const { rows } = await db.query<{ seq: number }>({
+    name: 'claim_system_message',
+    text: `INSERT INTO seen_message_ids (hash, seq, ts) VALUES ($1, nextval('event_seq'), $2) RETURNING seq`,
+    values: [messageHash(SYSTEM_EVENT_SOURCE, event.messageId), event.at],
+  });
+  const seq = rows[0]!.seq;
+  await db.query({
+    name: 'insert_system_event',
+    text: `INSERT INTO events (seq, source, message_id, type, event, ts, received_at, fragment_id, payload)
+           VALUES ($1, $2, $3, 'track', $4, $5, $6, $7, $8)`,
+    values: [
+      seq,
+      SYSTEM_EVENT_SOURCE,
+      event.messageId,
+      event.eventName,
+      event.at,
+      event.receivedAt ?? event.at,
+      event.fragmentId,
+      event.payload,
+    ],
+  });
+  return seq;
 }
 
 export interface EventRow {

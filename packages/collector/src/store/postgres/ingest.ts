@@ -32,7 +32,11 @@ export interface IngestContext {
 export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
   const results: (GroupResult | undefined)[] = new Array(requests.length);
   try {
-    const failures = await ctx.partitions.ensure(requests.flat().map((event) => event.timestamp));
+    // NOTE: and the current month's: the events the collector appends itself (audience lifecycle) are dated now.
+    const failures = await ctx.partitions.ensure([
+      new Date().toISOString(),
+      ...requests.flat().map((event) => event.timestamp),
+    ]);
     requests.forEach((events, index) => {
       const bad = events.find((event) => failures.has(event.timestamp));
       if (bad) results[index] = { ok: false, error: failures.get(bad.timestamp) };

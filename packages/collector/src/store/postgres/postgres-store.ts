@@ -103,6 +103,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   /** One read-write transaction, run again when PostgreSQL aborts it for a deadlock. */
   const write = async <T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> => {
     open();
+    // The events a write may append itself (audience lifecycle, subscription changes) are dated now.
+    try {
+      await partitions.ensure([new Date().toISOString()]);
+    } catch (error) {
+      throw toStoreError(error);
+    }
     for (let attempt = 1; ; attempt += 1) {
       let client: pg.PoolClient;
       try {
