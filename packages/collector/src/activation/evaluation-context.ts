@@ -4,6 +4,7 @@
  * memoized per instant (audiences may reference each other).
  */
 import type { JsonObject } from '@exhaust/schema';
+import type { NodeContext } from './audiences/condition-node.js';
 import { compileAudience } from './audiences/evaluate-audience.js';
 import type { Definitions, FactEvent, ProfileFacts } from './facts.js';
 import { compileTrait } from './traits/compile-trait.js';
@@ -12,7 +13,7 @@ import type { TraitSeries } from './traits/trait-series.js';
 
 const NO_EVENTS: readonly FactEvent[] = [];
 
-export class EvaluationContext {
+export class EvaluationContext implements NodeContext {
   readonly traits: JsonObject;
   readonly now: number;
   #byName: Map<string, FactEvent[]> | null = null;

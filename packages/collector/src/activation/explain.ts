@@ -1,5 +1,6 @@
 /** Explains one audience for one profile: each condition node's value, what it compared, and when it flips. */
-import { type ConditionNode, compileAudience, nodeChangesAt } from './audiences/evaluate-audience.js';
+import type { ConditionNode } from './audiences/condition-node.js';
+import { compileAudience, nodeChangesAt } from './audiences/evaluate-audience.js';
 import { EvaluationContext } from './evaluation-context.js';
 import type { Definitions, ExplainNode, ProfileFacts } from './facts.js';
 

@@ -8,21 +8,11 @@
 import type { AudienceCondition, AudienceDefinition, JsonValue } from '@exhaust/schema';
 import { compileChurnCondition } from '../churn/condition.js';
 import { parseDuration } from '../durations.js';
-import type { EvaluationContext } from '../evaluation-context.js';
 import { firstChange } from '../flip.js';
 import { applyCountOp, applyOp, readPath } from '../operators.js';
 import { createEventTimeline, type EventTimeline } from '../traits/event-timeline.js';
+import type { ConditionNode, NodeContext } from './condition-node.js';
 import { compileSubscriptionCondition } from './subscription-node.js';
-
-export interface ConditionNode {
-  condition: AudienceCondition;
-  children: readonly ConditionNode[];
-  holdsAt(ctx: EvaluationContext, t: number): boolean;
-  /** Next instant > t at which this node's inputs change (it may or may not flip then); null when never. */
-  nextAfter(ctx: EvaluationContext, t: number): number | null;
-  /** What the node compares at t (trait value, computed value, event count); absent for combinators. */
-  actualAt?(ctx: EvaluationContext, t: number): JsonValue | null;
-}
 
 function earliest(a: number | null, b: number | null): number | null {
   if (a === null) return b;
@@ -30,7 +20,7 @@ function earliest(a: number | null, b: number | null): number | null {
   return a < b ? a : b;
 }
 
-function earliestOf(children: readonly ConditionNode[], ctx: EvaluationContext, t: number): number | null {
+function earliestOf(children: readonly ConditionNode[], ctx: NodeContext, t: number): number | null {
   let next: number | null = null;
   for (const child of children) next = earliest(next, child.nextAfter(ctx, t));
   return next;
@@ -62,7 +52,7 @@ export function compileCondition(condition: AudienceCondition): ConditionNode {
   }
   if ('trait' in condition) {
     const { trait, op, value } = condition;
-    const actualAt = (ctx: EvaluationContext) => readPath(ctx.traits, trait) ?? null;
+    const actualAt = (ctx: NodeContext) => readPath(ctx.traits, trait) ?? null;
     return {
       condition,
       children: [],
@@ -105,9 +95,9 @@ export function compileCondition(condition: AudienceCondition): ConditionNode {
     nextAfter: (ctx, t) => timelineOf(ctx).nextChangeAfter(t),
     actualAt: (ctx, t) => countAt(ctx, t),
   };
-  const timelineOf = (ctx: EvaluationContext): EventTimeline =>
+  const timelineOf = (ctx: NodeContext): EventTimeline =>
     ctx.memo(node, () => createEventTimeline(ctx.eventsNamed(condition.event), condition.where, withinMs));
-  const countAt = (ctx: EvaluationContext, t: number): number => {
+  const countAt = (ctx: NodeContext, t: number): number => {
     const [from, to] = timelineOf(ctx).rangeAt(t);
     return to - from;
   };
@@ -127,7 +117,7 @@ export function compileAudience(definition: AudienceDefinition): ConditionNode {
 }
 
 /** When a node's truth next flips after `now` with no new event; null when never. */
-export function nodeChangesAt(node: ConditionNode, ctx: EvaluationContext, now: number): number | null {
+export function nodeChangesAt(node: ConditionNode, ctx: NodeContext, now: number): number | null {
   return firstChange(
     now,
     (t) => node.holdsAt(ctx, t),

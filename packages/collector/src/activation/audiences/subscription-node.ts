@@ -8,8 +8,8 @@
 import type { JsonValue, SubscriptionCondition } from '@exhaust/schema';
 import { decideCheck } from '../../subscriptions/precedence.js';
 import { topicModeOf } from '../../subscriptions/topics.js';
-import type { EvaluationContext } from '../evaluation-context.js';
 import type { SubscriptionFacts } from '../facts.js';
+import type { NodeContext } from './condition-node.js';
 
 /** The check decision for each of the profile's addresses on the node's channel, in address order. */
 export function addressDecisions(
@@ -32,14 +32,14 @@ export function addressDecisions(
 }
 
 export function compileSubscriptionCondition(condition: SubscriptionCondition) {
-  const allowed = (ctx: EvaluationContext) =>
+  const allowed = (ctx: NodeContext) =>
     addressDecisions(condition, ctx.facts.subscriptions).some((decision) => decision.allowed);
   return {
     condition,
     children: [],
-    holdsAt: (ctx: EvaluationContext) => (condition.op === 'allowed' ? allowed(ctx) : !allowed(ctx)),
+    holdsAt: (ctx: NodeContext) => (condition.op === 'allowed' ? allowed(ctx) : !allowed(ctx)),
     nextAfter: () => null,
     /** Explain shows each address's decision. */
-    actualAt: (ctx: EvaluationContext): JsonValue => addressDecisions(condition, ctx.facts.subscriptions),
+    actualAt: (ctx: NodeContext): JsonValue => addressDecisions(condition, ctx.facts.subscriptions),
   };
 }

@@ -12,9 +12,8 @@
  */
 import type { AudienceCondition, ChurnPredicate } from '@exhaust/schema';
 import { CHURN_OPS, CHURN_OUTPUTS } from '@exhaust/schema';
-import type { ConditionNode } from '../audiences/evaluate-audience.js';
+import type { ConditionNode, NodeContext } from '../audiences/condition-node.js';
 import type { IssueList, Path } from '../definitions/validation.js';
-import type { EvaluationContext } from '../evaluation-context.js';
 import { aliveFallsBelowAt } from './bgnbd.js';
 import { churnOutputAt } from './outputs.js';
 import { MS_PER_WEEK } from './summary.js';
@@ -75,13 +74,13 @@ function compare(actual: number | null, op: ChurnPredicate['op'], value: number)
 /** Compiles a churn condition into an audience-engine node. */
 export function compileChurnCondition(condition: ChurnPredicate): ConditionNode {
   const { churn: output, op, value } = condition;
-  const actualAt = (ctx: EvaluationContext, t: number): number | null => {
+  const actualAt = (ctx: NodeContext, t: number): number | null => {
     const facts = ctx.facts.churn;
     if (!facts?.purchases) return null;
     return churnOutputAt(facts.params, facts.purchases, output, t);
   };
-  const holdsAt = (ctx: EvaluationContext, t: number) => compare(actualAt(ctx, t), op, value);
-  const nextAfter = (ctx: EvaluationContext, t: number): number | null => {
+  const holdsAt = (ctx: NodeContext, t: number) => compare(actualAt(ctx, t), op, value);
+  const nextAfter = (ctx: NodeContext, t: number): number | null => {
     const facts = ctx.facts.churn;
     if (!facts?.purchases || output === 'meanValue') return null;
     const { params, purchases } = facts;
