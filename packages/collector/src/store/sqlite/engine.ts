@@ -208,6 +208,8 @@ export class SqliteEngine implements SyncStore {
     seen: Statement<[Uint8Array, number]>;
     seqOf: Statement<[Buffer]>;
     eventBySeq: Statement<[number]>;
+    lastSeq: Statement<[]>;
+    saveLastSeq: Statement<[number]>;
     insertEvent: Statement<unknown[]>;
     insertWarning: Statement<unknown[]>;
     warningsOf: Statement<[string, string]>;
@@ -236,7 +238,7 @@ export class SqliteEngine implements SyncStore {
         appendTimelineEvent: (event, recordedAt) => this.#appendTimelineEvent(event, recordedAt),
         changed: (change) => this.#subscriptionChanged(change),
       });
-      this.#nextSeq = ((db.prepare('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0) + 1;
+      this.#nextSeq = 0; // read under each write transaction's lock (#takeSeqs)
       this.#sql = {
         // Transaction control is prepared once: exec() would re-parse it per request.
         begin: db.prepare('BEGIN IMMEDIATE'),
@@ -248,6 +250,8 @@ export class SqliteEngine implements SyncStore {
         seen: db.prepare('INSERT OR IGNORE INTO seen_message_ids (hash, seq) VALUES (?, ?)'),
         seqOf: db.prepare('SELECT seq FROM seen_message_ids WHERE hash = ?'),
         eventBySeq: db.prepare('SELECT * FROM events WHERE seq = ?'),
+        lastSeq: db.prepare('SELECT last FROM event_sequence WHERE id = 1').pluck(),
+        saveLastSeq: db.prepare('UPDATE event_sequence SET last = ? WHERE id = 1'),
         insertEvent: db.prepare(
           `INSERT INTO events (seq, source, message_id, type, event, ts, received_at, fragment_id, payload)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -314,12 +318,12 @@ export class SqliteEngine implements SyncStore {
   #writeGroup(requests: PreparedEvent[][]): GroupResult[] {
     const results: GroupResult[] = [];
     const sql = this.#sql;
-    const seqBefore = this.#nextSeq;
     const sourcesBefore = new Set(this.#sources);
     this.#identity.beginGroup();
     const activation = this.#activation;
     try {
       sql.begin.run();
+      const firstSeq = this.#takeSeqs();
       // NOTE: webhooks first: whether churn bands are tracked this group depends on who subscribes.
       this.#webhooks.refresh();
       activation.beginGroup();
@@ -344,12 +348,12 @@ export class SqliteEngine implements SyncStore {
           results.push({ ok: false, error });
         }
       }
+      this.#keepSeqs(firstSeq);
       sql.commit.run();
     } catch (error) {
       // BEGIN, a statement or COMMIT failed (disk full, I/O error): nothing of the group is durable.
       // NOTE: SQLite may already have rolled back on its own (it does on SQLITE_FULL mid-statement).
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      this.#nextSeq = seqBefore;
       this.#sources.clear();
       for (const name of sourcesBefore) this.#sources.add(name);
       throw error;
@@ -397,6 +401,21 @@ export class SqliteEngine implements SyncStore {
       // Typically SQLITE_FULL again: the database file could not grow to take the WAL's pages.
       return false;
     }
+  }
+
+  /**
+   * Inside a write transaction (the database's write lock held): the next seq comes from the
+   * database, not from memory, so another collector on the same file, or a restart after an
+   * erasure removed the newest events, never makes a seq be given twice.
+   */
+  #takeSeqs(): number {
+    this.#nextSeq = (this.#sql.lastSeq.get() as number) + 1;
+    return this.#nextSeq;
+  }
+
+  /** Before COMMIT: records the seqs this transaction gave (nothing when it gave none). */
+  #keepSeqs(firstSeq: number): void {
+    if (this.#nextSeq !== firstSeq) this.#sql.saveLastSeq.run(this.#nextSeq - 1);
   }
 
   /** The pure part of ingest, for this store's identity config; may run on any thread. */
@@ -778,23 +797,24 @@ export class SqliteEngine implements SyncStore {
 
   /**
    * An immediate write transaction for an admin, scheduler or subscription operation. The events
-   * it may append take seqs and may name a new source: a rollback gives them back, and forgets
+   * it may append take seqs and may name a new source: a rollback forgets the source, and forgets
    * cached definitions it may have changed. A storage failure answers `store_unavailable`.
    */
   #transaction<T>(fn: () => T): T {
-    const seqBefore = this.#nextSeq;
     const sourcesBefore = new Set(this.#sources);
     try {
       return this.#write(() =>
         this.#db
           .transaction(() => {
+            const firstSeq = this.#takeSeqs();
             this.#webhooks.refresh();
-            return fn();
+            const value = fn();
+            this.#keepSeqs(firstSeq);
+            return value;
           })
           .immediate(),
       );
     } catch (error) {
-      this.#nextSeq = seqBefore;
       this.#sources.clear();
       for (const name of sourcesBefore) this.#sources.add(name);
       this.#activation.forgetDefinitions();

@@ -158,4 +158,21 @@ export const MIGRATIONS: Migration[] = [
     name: 'webhooks: the profiles each delivery names, so an erasure can remove them',
     sql: WEBHOOK_DELIVERY_PROFILES_MIGRATION_SQL,
   },
+  {
+    version: 14,
+    name: 'event sequence: the last seq given, kept in the database',
+    // The seq counter was MAX(seq) of events, read once at start: erasure deletes events but
+    // keeps their dedupe rows (and seqs), so after a restart a new event could take an erased
+    // one's seq, and the erased messageId would find it. One row, read and written under each
+    // write transaction's lock, also lets two collectors share a file without reusing a seq.
+    sql: `
+      CREATE TABLE event_sequence (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last INTEGER NOT NULL
+      );
+      INSERT INTO event_sequence (id, last) VALUES (1, MAX(
+        COALESCE((SELECT MAX(seq) FROM events), 0),
+        COALESCE((SELECT MAX(seq) FROM seen_message_ids), 0)));
+    `,
+  },
 ];

@@ -45,6 +45,38 @@ describe('sqlite store', () => {
     await second.close();
   });
 
+  it("never gives an erased event's seq to a new event after a reopen (its messageId stays unfindable)", async () => {
+    const file = freshFile();
+    const kept = makeIncomingEvent({ message: { userId: 'u-kept', anonymousId: 'a-kept' } });
+    const erased = makeIncomingEvent({ message: { userId: 'u-gone', anonymousId: 'a-gone' } });
+    const first = await createSqliteStore({ file, mode: 'inline' });
+    await first.ingest([kept]);
+    await first.ingest([erased]);
+    // The newest event goes with the person; its dedupe row (and seq) stays, so a replay cannot resurrect it.
+    expect(await first.erase({ type: 'userId', value: 'u-gone' }, { suppress: false })).not.toBeNull();
+    await first.close();
+    const second = await createSqliteStore({ file, mode: 'inline' });
+    const next = makeIncomingEvent({ message: { userId: 'u-next', anonymousId: 'a-next' } });
+    expect(await second.ingest([next])).toMatchObject([{ status: 'stored' }]);
+    expect(await second.getEvent(erased.messageId)).toBeNull();
+    expect((await second.getEvent(next.messageId))?.messageId).toBe(next.messageId);
+    await second.close();
+  });
+
+  it('lets two stores on one file take turns writing without reusing a seq', async () => {
+    const file = freshFile();
+    const a = await createSqliteStore({ file, mode: 'inline' });
+    const b = await createSqliteStore({ file, mode: 'inline' });
+    const sent = Array.from({ length: 40 }, (_, i) => makeIncomingEvent({ messageId: `two-${i}` }));
+    const outcomes = [];
+    for (const [i, event] of sent.entries()) outcomes.push(...(await (i % 2 === 0 ? a : b).ingest([event])));
+    expect(outcomes.map((o) => o.status)).toEqual(sent.map(() => 'stored'));
+    for (const event of sent) expect((await a.getEvent(event.messageId))?.messageId).toBe(event.messageId);
+    expect((await b.listEvents({ limit: 100 })).data).toHaveLength(sent.length);
+    await a.close();
+    await b.close();
+  });
+
   it('runs migrations once and records the schema version', async () => {
     const file = freshFile();
     await (await createSqliteStore({ file, mode: 'inline' })).close();
