@@ -699,12 +699,23 @@ export class SqliteEngine implements SyncStore {
   }
 
   getEvent(messageId: string, source?: string): StoredEvent | null {
-    for (const name of source === undefined ? this.#sources : [source]) {
-      const seq = this.#sql.seqOf.pluck().get(messageHash(name, messageId)) as number | undefined;
-      const row = seq === undefined ? undefined : (this.#sql.eventBySeq.get(seq) as EventRow | undefined);
-      if (row) return this.#toStoredEvent(row);
-    }
-    return null;
+    const find = (names: Iterable<string>) => {
+      for (const name of names) {
+        const seq = this.#sql.seqOf.pluck().get(messageHash(name, messageId)) as number | undefined;
+        const row = seq === undefined ? undefined : (this.#sql.eventBySeq.get(seq) as EventRow | undefined);
+        if (row) return this.#toStoredEvent(row);
+      }
+      return null;
+    };
+    if (source !== undefined) return find([source]);
+    const found = find(this.#sources);
+    if (found) return found;
+    // Another collector sharing the file may have stored the first event of a source this one never saw.
+    const unseen = (this.#db.prepare('SELECT name FROM sources').pluck().all() as string[]).filter(
+      (name) => !this.#sources.has(name),
+    );
+    for (const name of unseen) this.#sources.add(name);
+    return find(unseen);
   }
 
   listProfiles(query: PageQuery) {

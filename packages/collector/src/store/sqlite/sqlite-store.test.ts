@@ -73,6 +73,10 @@ describe('sqlite store', () => {
     expect(outcomes.map((o) => o.status)).toEqual(sent.map(() => 'stored'));
     for (const event of sent) expect((await a.getEvent(event.messageId))?.messageId).toBe(event.messageId);
     expect((await b.listEvents({ limit: 100 })).data).toHaveLength(sent.length);
+    // A source only the other store has seen is still found by messageId alone.
+    const fromApp = makeIncomingEvent({ source: 'app' });
+    await a.ingest([fromApp]);
+    expect((await b.getEvent(fromApp.messageId))?.source).toBe('app');
     await a.close();
     await b.close();
   });
