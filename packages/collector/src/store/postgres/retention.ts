@@ -14,8 +14,8 @@
  * the next time.
  *
  * The dedupe rows (`seen_message_ids`) of dropped events are kept: a replayed
- * old message stays a duplicate (as after an erasure), and they are ~70 bytes
- * each against an event's payload.
+ * old message stays a duplicate (as after an erasure), and each is a hash, a
+ * seq and a timestamp against an event's whole payload.
  */
 import type pg from 'pg';
 import type { RetentionResult } from '../store.js';
