@@ -19,6 +19,7 @@ import type { CollectorConfig, ConfigFileInput } from './config/config-schema.js
 import { DATA_DIR_MODE, type GeneratedKeys, resolveConfig } from './config/resolve-config.js';
 import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
+import { createRetentionScheduler } from './retention/scheduler.js';
 import { isPostgresUrl, openStore } from './store/open-store.js';
 import { loadSigningKeys } from './subscriptions/signing-keys.js';
 import { createDeliveryWorker } from './webhooks/delivery-worker.js';
@@ -175,6 +176,10 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
   // Outgoing webhooks: the outbox is in the store, this sends what is due.
   const delivery = createDeliveryWorker({ store, config: config.webhooks, userAgent: webhookUserAgent(), logger });
   delivery.start();
+  // Event retention, when configured: a pass now, then hourly.
+  const retentionMs = config.retention.eventsMs;
+  const retention = retentionMs === null ? null : createRetentionScheduler({ store, retentionMs, logger });
+  retention?.start();
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
@@ -199,6 +204,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
       // Before the store closes: a pass in flight finishes, so no claimed row stays leased.
       await scheduler.stop();
       await refit.stop();
+      await retention?.stop();
       await deliveryStopped;
       keyring.close();
       await store.close();

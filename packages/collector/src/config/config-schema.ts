@@ -9,6 +9,7 @@ import { parseDuration } from '../activation/durations.js';
 import { type ChurnConfig, churnConfigSchema } from '../churn/config.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
+import { type RetentionConfig, retentionConfigSchema } from '../retention/config.js';
 import {
   DEFAULT_SUBSCRIPTIONS_CONFIG,
   type SubscriptionsConfig,
@@ -116,6 +117,8 @@ export const configFileSchema = z
     activation: activationConfigSchema.prefault({}),
     webhooks: webhooksConfigSchema.prefault({}),
     churn: churnConfigSchema.prefault({}),
+    /** How long events are kept; off by default. */
+    retention: retentionConfigSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -155,6 +158,8 @@ export interface CollectorConfig {
   activation: ActivationConfig;
   webhooks: WebhooksConfig;
   churn: ChurnConfig;
+  /** Event retention (off unless `retention.events` is set). */
+  retention: RetentionConfig;
 }
 
 export class ConfigError extends Error {

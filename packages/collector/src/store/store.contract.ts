@@ -382,6 +382,43 @@ export function describeStoreContract(name: string, open: StoreFactory): void {
       ]);
     });
 
+    it('applies retention: older events go, newer ones, the profile and the dedupe record stay', async () => {
+      const user = { userId: 'u-retention', anonymousId: 'anon-retention' };
+      const old = [
+        makeIncomingEvent({
+          messageId: 'ret-identify',
+          timestamp: '2024-01-10T00:00:00.000Z',
+          message: { type: 'identify', ...user, traits: { plan: 'pro' } },
+        }),
+        makeIncomingEvent({ messageId: 'ret-jan', timestamp: '2024-01-20T00:00:00.000Z', message: user }),
+        makeIncomingEvent({ messageId: 'ret-march', timestamp: '2024-03-31T23:59:59.999Z', message: user }),
+      ];
+      const kept = makeIncomingEvent({ messageId: 'ret-kept', timestamp: '2024-05-02T00:00:00.000Z', message: user });
+      await store.ingest([...old, kept]);
+
+      const pass = await store.applyRetention({ before: '2024-04-01T00:00:00.000Z' });
+      expect(pass.events).toBe(3);
+      for (const event of old) expect(await store.getEvent(event.messageId)).toBeNull();
+      expect((await store.getEvent('ret-kept'))?.messageId).toBe('ret-kept');
+      const listed = await store.listEvents({ limit: 10 });
+      expect(listed.data.map((e) => e.messageId)).toEqual(['ret-kept']);
+
+      // The golden record stays: identifiers and traits; the timeline starts at the oldest kept event.
+      const profile = await store.getProfile({ type: 'userId', value: 'u-retention' });
+      expect(profile).toMatchObject({ traits: { plan: 'pro' }, eventCount: 1, firstSeen: '2024-05-02T00:00:00.000Z' });
+      const timeline = await store.listProfileEvents({ type: 'anonymousId', value: 'anon-retention' }, { limit: 10 });
+      expect(timeline?.data.map((e) => e.messageId)).toEqual(['ret-kept']);
+      // A replay of a removed message is still a duplicate: it does not come back.
+      expect(await store.ingest([old[1]!])).toMatchObject([{ status: 'duplicate' }]);
+      expect(await store.getEvent('ret-jan')).toBeNull();
+
+      expect((await store.applyRetention({ before: '2024-04-01T00:00:00.000Z' })).events).toBe(0);
+      // New events after a pass are stored as usual, in removed months too (a late event).
+      const late = makeIncomingEvent({ messageId: 'ret-late', timestamp: '2024-01-15T00:00:00.000Z', message: user });
+      expect(await store.ingest([late])).toMatchObject([{ status: 'stored', profileId: profile?.id }]);
+      expect((await store.getEvent('ret-late'))?.messageId).toBe('ret-late');
+    });
+
     it('answers ping, and close is idempotent and final', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
       await store.close();

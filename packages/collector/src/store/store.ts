@@ -464,6 +464,20 @@ export interface SaveChurnFitInput {
   now: number;
 }
 
+/** `applyRetention`: which events are past retention. */
+export interface RetentionInput {
+  /** ISO 8601: events whose corrected timestamp is before it may be removed, never a newer one. */
+  before: string;
+}
+
+/** What one retention pass removed. */
+export interface RetentionResult {
+  /** Events removed. */
+  events: number;
+  /** Whole monthly partitions dropped, oldest first (PostgreSQL); empty where rows are deleted one by one. */
+  partitions: string[];
+}
+
 export interface Store {
   /**
    * Stores one request's events. Resolves only after they are durably
@@ -697,6 +711,17 @@ export interface Store {
   recordDeliveryAttempts(inputs: RecordAttemptInput[]): Promise<void>;
   /** Epoch ms of the earliest pending delivery's next attempt (or lease expiry); null when none. */
   nextDeliveryAt(): Promise<number | null>;
+
+  // --- Retention (issue 14): events past the configured age go; the golden record stays ---
+
+  /**
+   * Removes events whose corrected timestamp is before `before`, in short steps so that ingest
+   * never waits long. Profiles, identifiers, traits, consent and merges are kept (a timeline then
+   * starts at the oldest kept event), and so is the dedupe record of every messageId: a replayed
+   * old message stays a duplicate. An implementation may keep some older events (PostgreSQL drops
+   * whole months only) but never removes a newer one. Safe to run from several collectors at once.
+   */
+  applyRetention(input: RetentionInput): Promise<RetentionResult>;
 
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

@@ -31,6 +31,35 @@ export interface IngestContext {
 
 export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
   const results: (GroupResult | undefined)[] = new Array(requests.length);
+  for (let attempt = 1; ; attempt += 1) {
+    const todo = await ensurePartitions(ctx, requests, results);
+    try {
+      const written = await attemptGroup(
+        ctx,
+        todo.map((index) => requests[index]!),
+      );
+      todo.forEach((index, i) => {
+        results[index] = written[i];
+      });
+      return results as GroupResult[];
+    } catch (error) {
+      if (isMissingPartition(error) && attempt < GROUP_ATTEMPTS_MAX) {
+        // Retention dropped a month this collector knew (it or another collector): make it again.
+        ctx.partitions.forget();
+        continue;
+      }
+      if (isRetryable(error) && attempt < GROUP_ATTEMPTS_MAX) continue;
+      throw toStoreError(error);
+    }
+  }
+}
+
+/** Makes the partitions of the group's months exist; a request with a timestamp out of range fails alone. */
+async function ensurePartitions(
+  ctx: IngestContext,
+  requests: PreparedEvent[][],
+  results: (GroupResult | undefined)[],
+): Promise<number[]> {
   try {
     // NOTE: and the current month's: the events the collector appends itself (audience lifecycle) are dated now.
     const failures = await ctx.partitions.ensure([
@@ -44,22 +73,15 @@ export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]
   } catch (error) {
     throw toStoreError(error);
   }
-  const todo = requests.map((_, index) => index).filter((index) => results[index] === undefined);
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const written = await attemptGroup(
-        ctx,
-        todo.map((index) => requests[index]!),
-      );
-      todo.forEach((index, i) => {
-        results[index] = written[i];
-      });
-      return results as GroupResult[];
-    } catch (error) {
-      if (isRetryable(error) && attempt < GROUP_ATTEMPTS_MAX) continue;
-      throw toStoreError(error);
-    }
-  }
+  return requests.map((_, index) => index).filter((index) => results[index] === undefined);
+}
+
+/** An insert found no partition for its month: retention dropped it after `ensure` last saw it. */
+export function isMissingPartition(error: unknown): boolean {
+  return (
+    (error as { code?: string } | null)?.code === '23514' &&
+    /no partition of relation/i.test((error as Error).message ?? '')
+  );
 }
 
 async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
@@ -86,8 +108,9 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
         await client.query('RELEASE SAVEPOINT request');
         results.push({ ok: true, value });
       } catch (error) {
-        // Not this request's fault: the connection, or a deadlock that aborts the whole group.
-        if (isUnavailable(error) || isRetryable(error)) throw error;
+        // Not this request's fault: the connection, a deadlock that aborts the whole group, or a month
+        // dropped by retention (the group runs again after the partition is made anew).
+        if (isUnavailable(error) || isRetryable(error) || isMissingPartition(error)) throw error;
         await client.query('ROLLBACK TO SAVEPOINT request');
         await client.query('RELEASE SAVEPOINT request');
         // Locks taken inside the rolled-back savepoint were released with it.

@@ -33,6 +33,7 @@ export function lockKeyOf(text: string): string {
 export const LOCK_KEYS = {
   migrations: lockKeyOf('exhaust:migrations'),
   partitions: lockKeyOf('exhaust:partitions'),
+  retention: lockKeyOf('exhaust:retention'),
 } as const;
 
 export function identifierLockKey(identifier: Identifier): string {

@@ -33,6 +33,11 @@ export interface Partitions {
    * that could not be created, the error (its events' requests fail alone).
    */
   ensure(timestamps: Iterable<string>): Promise<Map<string, unknown>>;
+  /**
+   * Forgets which partitions exist: retention dropped some (here, or on another collector,
+   * which an insert finds out), so `ensure` asks the database again.
+   */
+  forget(): void;
 }
 
 export function createPartitions(pool: pg.Pool): Partitions {
@@ -60,6 +65,9 @@ export function createPartitions(pool: pg.Pool): Partitions {
       });
       for (const name of wanted.keys()) known.add(name);
       return failures;
+    },
+    forget() {
+      known.clear();
     },
   };
 }

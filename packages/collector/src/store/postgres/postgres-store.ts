@@ -25,6 +25,7 @@ import { writeGroup } from './ingest.js';
 import { migratePostgres } from './migrations.js';
 import { createPartitions } from './partitions.js';
 import { acquire, createPool, isRetryable, type PoolOptions, rollbackQuietly, toStoreError } from './pool.js';
+import { applyPostgresRetention } from './retention.js';
 
 /** Attempts of an admin write (merge, unmerge, erase, sources, keys) aborted by a deadlock. */
 const WRITE_ATTEMPTS_MAX = 5;
@@ -234,6 +235,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     claimDeliveries: unsupported('webhooks'),
     recordDeliveryAttempts: unsupported('webhooks'),
     nextDeliveryAt: unsupported('webhooks'),
+
+    async applyRetention({ before }) {
+      open();
+      try {
+        return await applyPostgresRetention(pool, partitions, before);
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
 
     async ping() {
       open();

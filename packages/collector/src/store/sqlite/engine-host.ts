@@ -7,8 +7,9 @@
  */
 import { StoreError } from '../errors.js';
 import type { PreparedEvent } from '../prepared-event.js';
-import type { IngestOutcome, Store } from '../store.js';
+import type { IngestOutcome, RetentionInput, RetentionResult, Store } from '../store.js';
 import type { SqliteEngine } from './engine.js';
+import { RETENTION_BATCH_EVENTS } from './retention.js';
 
 /** Store methods the host forwards to the engine, by name: the RPC needs no per-method plumbing. */
 export type EngineMethod = keyof Store;
@@ -85,6 +86,7 @@ const STORE_METHODS_LIST = [
   'claimDeliveries',
   'recordDeliveryAttempts',
   'nextDeliveryAt',
+  'applyRetention',
   'ping',
   'close',
 ] as const satisfies readonly EngineMethod[];
@@ -136,6 +138,18 @@ export function createEngineHost(engine: SqliteEngine): EngineHost {
             setImmediate(flush);
           }
         });
+      case 'applyRetention': {
+        // Batch by batch, yielding between them: ingest requests that arrived meanwhile commit in between.
+        const { before } = args[0] as RetentionInput;
+        const result: RetentionResult = { events: 0, partitions: [] };
+        for (;;) {
+          if (closed) return result;
+          const deleted = engine.deleteEventsBefore(before, RETENTION_BATCH_EVENTS);
+          result.events += deleted;
+          if (deleted < RETENTION_BATCH_EVENTS) return result;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
       case 'close':
         flush();
         closed = true;

@@ -64,6 +64,7 @@ import { SqliteChurn } from './churn/index.js';
 import { explainEventPage, selectEventPage } from './event-filters.js';
 import { createSqliteIdentity, type SqliteIdentity } from './identity/index.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { deleteEventsBefore } from './retention.js';
 import { describeStorageFailure, isDiskFull, isStorageFailure } from './storage-failure.js';
 import {
   type AppliedSubscriptionChange,
@@ -176,9 +177,15 @@ function restrictCompanionFiles(file: string): void {
   }
 }
 
+/**
+ * Store methods the engine host builds from smaller engine steps: `applyRetention` loops over
+ * `deleteEventsBefore` batches, yielding to ingest between them.
+ */
+export type HostComposedMethod = 'applyRetention';
+
 /** The Store port with every method synchronous: what the engine must offer, by the same names. */
 export type SyncStore = {
-  [K in keyof Store]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
+  [K in Exclude<keyof Store, HostComposedMethod>]: (...args: Parameters<Store[K]>) => Awaited<ReturnType<Store[K]>>;
 };
 
 export class SqliteEngine implements SyncStore {
@@ -1157,6 +1164,11 @@ export class SqliteEngine implements SyncStore {
   }
 
   /** Fails with `store_unavailable` while the last write failed on storage, until a write succeeds again. */
+  /** One retention batch (see retention.ts): the host loops over batches, letting ingest in between. */
+  deleteEventsBefore(before: string, limit: number): number {
+    return this.#write(() => this.#db.transaction(() => deleteEventsBefore(this.#db, before, limit)).immediate());
+  }
+
   ping(): void {
     this.#db.prepare('SELECT 1').get();
     if (this.#writeFailure !== null) {

@@ -10,6 +10,7 @@ import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { CHURN_MIGRATION_SQL } from './churn/schema.js';
 import { EVENT_FILTERS_MIGRATION_SQL } from './event-filters.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
+import { EVENTS_TS_MIGRATION_SQL } from './retention.js';
 import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
 import {
   WEBHOOK_DELIVERY_PROFILES_MIGRATION_SQL,
@@ -174,5 +175,10 @@ export const MIGRATIONS: Migration[] = [
         COALESCE((SELECT MAX(seq) FROM events), 0),
         COALESCE((SELECT MAX(seq) FROM seen_message_ids), 0)));
     `,
+  },
+  {
+    version: 15,
+    name: 'events by timestamp, for retention',
+    sql: EVENTS_TS_MIGRATION_SQL,
   },
 ];

@@ -9,6 +9,7 @@ import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
 import { describeSubscriptionsContract } from '../subscriptions.contract.js';
 import { migrate, SqliteEngine } from './engine.js';
 import { MIGRATIONS } from './migrations.js';
+import { RETENTION_BATCH_EVENTS } from './retention.js';
 import { createSqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'exhaust-store-'));
@@ -79,6 +80,42 @@ describe('sqlite store', () => {
     expect((await b.getEvent(fromApp.messageId))?.source).toBe('app');
     await a.close();
     await b.close();
+  });
+
+  it('never gives the seq of an event removed by retention again, even after a reopen', async () => {
+    const file = freshFile();
+    const first = await createSqliteStore({ file, mode: 'inline' });
+    // The late event arrives last (the highest seq) but is past retention.
+    await first.ingest([makeIncomingEvent({ messageId: 'recent', timestamp: '2026-11-20T00:00:00.000Z' })]);
+    await first.ingest([makeIncomingEvent({ messageId: 'late-old', timestamp: '2020-01-01T00:00:00.000Z' })]);
+    expect((await first.applyRetention({ before: '2026-01-01T00:00:00.000Z' })).events).toBe(1);
+    await first.close();
+    const second = await createSqliteStore({ file, mode: 'inline' });
+    await second.ingest([makeIncomingEvent({ messageId: 'next' })]);
+    // Its dedupe row still names its seq: a reused seq would make it find `next`.
+    expect(await second.getEvent('late-old')).toBeNull();
+    expect((await second.getEvent('next'))?.messageId).toBe('next');
+    await second.close();
+  });
+
+  it('removes events batch by batch: an ingest sent during a pass commits before the pass ends', async () => {
+    const store = await createSqliteStore({ file: freshFile(), mode: 'inline' });
+    const total = RETENTION_BATCH_EVENTS * 4 + 5;
+    const old = Array.from({ length: total }, (_, i) =>
+      makeIncomingEvent({ messageId: `old-${i}`, timestamp: '2020-01-01T00:00:00.000Z' }),
+    );
+    await store.ingest(old);
+    const order: string[] = [];
+    const pass = store.applyRetention({ before: '2021-01-01T00:00:00.000Z' }).then((result) => {
+      order.push('retention');
+      return result;
+    });
+    const ingest = store.ingest([makeIncomingEvent({ messageId: 'during' })]).then(() => order.push('ingest'));
+    expect((await pass).events).toBe(total);
+    await ingest;
+    expect(order).toEqual(['ingest', 'retention']);
+    expect((await store.listEvents({ limit: 5 })).data.map((e) => e.messageId)).toEqual(['during']);
+    await store.close();
   });
 
   it('runs migrations once and records the schema version', async () => {

@@ -142,6 +142,7 @@ function storeOver(
     claimDeliveries: call('claimDeliveries'),
     recordDeliveryAttempts: call('recordDeliveryAttempts'),
     nextDeliveryAt: call('nextDeliveryAt'),
+    applyRetention: call('applyRetention'),
     ping: call('ping'),
     close: () => {
       closing ??= host.call('close', []).then(afterClose, async (error) => {
