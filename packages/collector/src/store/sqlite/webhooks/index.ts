@@ -6,7 +6,6 @@
  * leases due rows with `claim` and reports each attempt with `record`; no
  * delivery state lives only in a process.
  */
-import { randomBytes } from 'node:crypto';
 import type {
   Page,
   WebhookAttempt,
@@ -18,8 +17,9 @@ import type {
   WebhookFilter,
 } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { type ChangeFacets, matchesEndpoint } from '../../../webhooks/filter.js';
+import { matchesEndpoint } from '../../../webhooks/filter.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
+import { newDeliveryId, type OutboxChange, outboxBody } from '../../outbox-payloads.js';
 import type {
   ClaimDeliveriesInput,
   ClaimedDelivery,
@@ -36,20 +36,6 @@ export { WEBHOOK_HEALTH_MIGRATION_SQL, WEBHOOKS_MIGRATION_SQL } from './schema.j
 const CLAIM_SCAN_FACTOR = 4;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A change to announce: the store turns it into one delivery per matching enabled endpoint. */
-export interface OutboxChange {
-  type: WebhookBodyType;
-  /** When the change happened, ISO 8601 (the body's `timestamp`). */
-  timestamp: string;
-  /** The body's `data`, already JSON text. */
-  dataJson: string;
-  facets: ChangeFacets;
-  /** Deliveries of one key reach an endpoint in enqueue order (profile and audience, profile and trait). */
-  ordering?: { key: string; seq: number | null };
-  /** Profile ids the body names: an erasure of one of them removes the delivery. */
-  profiles?: (string | null)[];
-}
 
 interface EndpointRow {
   id: string;
@@ -96,13 +82,6 @@ interface AttemptRow {
   response: string | null;
   error: string | null;
 }
-
-/**
- * The webhook-id, unique across collectors: `msg_`, the time in base 36 (9 characters, so ids sort by
- * creation and the unique index grows at its end), then 16 random base64url characters.
- */
-export const newDeliveryId = () =>
-  `msg_${Date.now().toString(36).padStart(9, '0')}${randomBytes(12).toString('base64url')}`;
 
 const SQL = {
   version: 'SELECT endpoints_version FROM webhook_meta WHERE id = 1',
@@ -207,7 +186,7 @@ export class SqliteWebhooks {
     let body: string | null = null;
     for (const endpoint of this.#endpoints) {
       if (!matchesEndpoint(endpoint, change.type, change.facets)) continue;
-      body ??= `{"type":${JSON.stringify(change.type)},"timestamp":${JSON.stringify(change.timestamp)},"data":${change.dataJson}}`;
+      body ??= outboxBody(change);
       const id = this.#insertDelivery(endpoint.id, change.type, body, now, change.ordering);
       for (const profileId of change.profiles ?? []) {
         if (profileId !== null) this.#sql.nameProfile.run(profileId, id);
