@@ -13,7 +13,6 @@ import type {
   RecentRejection,
   StoredEvent,
   StreamedEvent,
-  SubscriptionChangedData,
   WebhookBodyType,
 } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
