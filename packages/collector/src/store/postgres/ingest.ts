@@ -74,7 +74,7 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
   const results: GroupResult[] = [];
   try {
     await client.query('BEGIN');
-    // NOTE: webhooks first: their version lock comes before every other lock (see webhooks/outbox.ts).
+    // NOTE: webhooks first: the endpoints lock comes before every other lock (see webhooks/outbox.ts).
     const outbox = await ctx.webhooks.open(client);
     await lockIdentifierKeys(
       client,

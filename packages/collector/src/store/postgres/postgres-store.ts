@@ -276,7 +276,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         }
         return found;
       });
-      // Each in its own transaction, taking the endpoints version lock first (see disableEndpoint).
+      // Each in its own transaction, taking the endpoints lock first (see disableEndpoint).
       for (const decision of decisions) await write((db) => webhooks.disableEndpoint(db, decision));
     },
     nextDeliveryAt: () => read((db) => webhooks.nextDeliveryAt(db)),

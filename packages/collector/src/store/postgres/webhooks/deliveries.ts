@@ -225,7 +225,7 @@ export async function recordAttempt(db: Queryable, input: RecordAttemptInput): P
 }
 
 /**
- * Disables an endpoint and fails what it had waiting. Its own transaction, version lock first
+ * Disables an endpoint and fails what it had waiting. Its own transaction, the endpoints lock first
  * (like every endpoint write), so it never holds delivery rows while waiting for that lock.
  */
 export async function disableEndpoint(db: Queryable, decision: DisableDecision): Promise<void> {

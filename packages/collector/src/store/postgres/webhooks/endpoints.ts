@@ -1,21 +1,23 @@
 /**
  * Webhook endpoints in PostgreSQL: create, read, patch, delete, rotate the
- * secret, queue a test ping. Every write that changes what is enqueued bumps
- * the endpoints version as its FIRST statement: that row lock waits for the
- * transactions enqueueing with the old set (they hold it FOR SHARE, see
- * outbox.ts), and makes later ones wait for this one. Taking it first keeps
- * the lock order the same everywhere (version, then endpoints and deliveries).
+ * secret, queue a test ping. Every write that changes what is enqueued first
+ * takes the endpoints lock exclusive and bumps the version: it waits for the
+ * transactions enqueueing with the old set (they hold the lock shared, see
+ * outbox.ts), and later ones wait for it. Taking it first keeps the lock order
+ * the same everywhere (the endpoints lock, then rows).
  */
 import type { WebhookBodyType, WebhookEndpoint } from '@exhaust/schema';
 import { newDeliveryId } from '../../outbox-payloads.js';
 import type { CreateWebhookInput, RotateSecretInput, WebhookPatch } from '../../store.js';
 import { type EndpointRow, toWebhookEndpoint } from '../../webhook-rows.js';
 import type { Queryable } from '../pool.js';
+import { ENDPOINTS_LOCK_KEY } from './outbox.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Locks the endpoints version and moves it on: enqueueing transactions reload their endpoint set. */
+/** Takes the endpoints lock exclusive and moves the version on: enqueueing transactions reload their set. */
 export async function bumpEndpointsVersion(db: Queryable): Promise<void> {
+  await db.query('SELECT pg_advisory_xact_lock($1::bigint)', [ENDPOINTS_LOCK_KEY]);
   await db.query('UPDATE webhook_meta SET endpoints_version = endpoints_version + 1 WHERE id = 1');
 }
 

@@ -2,13 +2,18 @@
  * The enqueue side of webhooks in PostgreSQL: every transaction that may
  * announce a change (an ingest group, a merge, an unmerge, an erasure, and the
  * activation, subscription and churn writes) first calls `webhooks.open(db)`.
- * That reads the endpoints version FOR SHARE (endpoint writes lock it first,
- * see endpoints.ts), so the endpoint set the outbox matches against stays the
- * committed one until the transaction ends, across every collector; the set
- * itself is cached per version. The returned `PgOutbox` has one method per
+ * That takes the endpoints lock shared (endpoint writes take it exclusive,
+ * first, see endpoints.ts), then reads the endpoints version: the endpoint set
+ * the outbox matches against stays the committed one until the transaction
+ * ends, across every collector; the set itself is cached per version. An
+ * advisory lock rather than a row lock FOR SHARE: the lock manager queues a new
+ * shared request behind a waiting exclusive one, so back-to-back ingest groups
+ * of several collectors cannot starve an endpoint write (and it writes no WAL). The returned `PgOutbox` has one method per
  * producer; payloads come from the shared `outbox-payloads.ts`.
  */
+
 import type { DeletionResult, WebhookBodyType, WebhookEventType, WebhookFilter } from '@exhaust/schema';
+import type pg from 'pg';
 import type { IdentityConfig } from '../../../identity/config.js';
 import { matchesEndpoint } from '../../../webhooks/filter.js';
 import {
@@ -31,6 +36,7 @@ import {
 import type { PreparedEvent } from '../../prepared-event.js';
 import { rootOfRef } from '../identity/graph.js';
 import { readProfile } from '../identity/profiles.js';
+import { lockKeyOf } from '../locks.js';
 import type { Queryable } from '../pool.js';
 
 interface CachedEndpoint {
@@ -84,12 +90,17 @@ export interface PgOutbox {
 }
 
 export interface PgWebhooks {
-  /** Reads the endpoints version FOR SHARE and answers the outbox of this transaction. Call it first. */
+  /** Takes the endpoints lock (shared) and answers the outbox of this transaction. Call it before any other lock. */
   open(db: Queryable): Promise<PgOutbox>;
 }
 
+/** The endpoints lock: shared by every transaction that may enqueue, exclusive for endpoint writes. */
+export const ENDPOINTS_LOCK_KEY = lockKeyOf('exhaust:webhook-endpoints');
+
 const SQL = {
-  version: 'SELECT endpoints_version AS v FROM webhook_meta WHERE id = 1 FOR SHARE',
+  // NOTE: two statements in one round trip (simple protocol): the read gets its own snapshot, taken
+  // after the lock is granted (one statement would read with a snapshot from before a wait).
+  version: `SELECT pg_advisory_xact_lock_shared(${ENDPOINTS_LOCK_KEY}); SELECT endpoints_version AS v FROM webhook_meta WHERE id = 1`,
   enabledEndpoints: 'SELECT id, events, filter FROM webhook_endpoints WHERE enabled ORDER BY created_ms, id',
   // One round trip per change: the deliveries, then the profiles each names.
   insert: `WITH d AS (
@@ -117,8 +128,8 @@ export function createPgWebhooks(config: IdentityConfig): PgWebhooks {
   let cached: EndpointSet = { version: -1, endpoints: [], types: new Set() };
 
   const endpointSet = async (db: Queryable): Promise<EndpointSet> => {
-    const { rows } = await db.query<{ v: number }>({ name: 'webhooks_version', text: SQL.version });
-    const version = rows[0]!.v;
+    const results = (await db.query(SQL.version)) as unknown as pg.QueryResult<{ v: number }>[];
+    const version = results[1]!.rows[0]!.v;
     if (version === cached.version) return cached;
     const endpoints = (
       await db.query<{ id: string; events: string; filter: string | null }>({

@@ -9,8 +9,8 @@
 
 /** SQL of migration version 5. */
 export const WEBHOOKS_MIGRATION_SQL = `
-  -- One row, bumped by every endpoint write (which locks it first); every transaction that may
-  -- enqueue reads it FOR SHARE first, so its cached endpoint set is the committed one until it commits.
+  -- One row, bumped by every endpoint write under the endpoints advisory lock (see webhooks/outbox.ts):
+  -- a collector reloads its cached endpoint set only when it moved.
   CREATE TABLE webhook_meta (
     id integer PRIMARY KEY CHECK (id = 1),
     endpoints_version bigint NOT NULL
