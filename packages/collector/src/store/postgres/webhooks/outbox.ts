@@ -129,7 +129,7 @@ export function createPgWebhooks(config: IdentityConfig): PgWebhooks {
 
   const endpointSet = async (db: Queryable): Promise<EndpointSet> => {
     const results = (await db.query(SQL.version)) as unknown as pg.QueryResult<{ v: number }>[];
-    const version = results[1]!.rows[0]!.v;
+    const version = Number(results[1]!.rows[0]!.v);
     if (version === cached.version) return cached;
     const endpoints = (
       await db.query<{ id: string; events: string; filter: string | null }>({
