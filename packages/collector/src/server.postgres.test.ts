@@ -72,11 +72,8 @@ describe.skipIf(clusterUrl === null)('collector on PostgreSQL: areas not ported 
     const logger: Logger = { debug: noop, info: noop, error: noop, warn: (msg) => warnings.push(msg) };
     const collector = await startTestCollector({ db: database.url, ...keys, logger });
     try {
-      const webhooks = await collector.admin('/v1/webhooks');
-      expect(webhooks.status).toBe(501);
-      expect(await webhooks.json()).toEqual({
-        error: { code: 'not_supported_by_store', message: 'webhooks are not yet available on the PostgreSQL store' },
-      });
+      // Webhooks are ported: they answer.
+      expect((await collector.admin('/v1/webhooks')).status).toBe(200);
       const audiences = await collector.admin('/v1/audiences');
       expect(audiences.status).toBe(501);
       expect(await audiences.json()).toMatchObject({ error: { message: expect.stringMatching(/^computed traits/) } });
@@ -94,12 +91,11 @@ describe.skipIf(clusterUrl === null)('collector on PostgreSQL: areas not ported 
       });
 
       // Each worker's first pass meets not_supported and stops itself with one line.
-      while (warnings.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (warnings.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(warnings.sort()).toEqual([
         'activation scheduler stopped: the store does not support it',
         'churn refit stopped: the store does not support it',
-        'webhook delivery stopped: the store does not support it',
       ]);
     } finally {
       await collector.stop();

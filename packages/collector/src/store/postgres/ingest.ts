@@ -17,6 +17,7 @@ import { identifierLockKeysOf, newResolveGroup, type ResolveGroup, resolveEvent 
 import { lockIdentifierKeys } from './locks.js';
 import type { Partitions } from './partitions.js';
 import { acquire, isRetryable, isUnavailable, rollbackQuietly, toStoreError } from './pool.js';
+import type { PgOutbox, PgWebhooks } from './webhooks/index.js';
 
 /** Attempts of one group when PostgreSQL aborts it for a deadlock or a serialization failure. */
 export const GROUP_ATTEMPTS_MAX = 5;
@@ -27,6 +28,7 @@ export interface IngestContext {
   partitions: Partitions;
   /** Sources known to be in `event_sources` (committed), shared by the store's groups. */
   sources: Set<string>;
+  webhooks: PgWebhooks;
 }
 
 export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
@@ -94,6 +96,8 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
   const results: GroupResult[] = [];
   try {
     await client.query('BEGIN');
+    // NOTE: webhooks first: the endpoints lock comes before every other lock (see webhooks/outbox.ts).
+    const outbox = await ctx.webhooks.open(client);
     await lockIdentifierKeys(
       client,
       requests.flat().flatMap((event) => identifierLockKeysOf(event, tx)),
@@ -104,7 +108,7 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
       const sourcesBefore = new Set(newSources);
       try {
         const value: IngestOutcome[] = [];
-        for (const event of events) value.push(await ingestOne(ctx, tx, group, newSources, event));
+        for (const event of events) value.push(await ingestOne(ctx, tx, group, newSources, outbox, event));
         await client.query('RELEASE SAVEPOINT request');
         results.push({ ok: true, value });
       } catch (error) {
@@ -136,6 +140,7 @@ async function ingestOne(
   tx: IdentityTx,
   group: ResolveGroup,
   newSources: Set<string>,
+  outbox: PgOutbox,
   event: PreparedEvent,
 ): Promise<IngestOutcome> {
   if (!ctx.sources.has(event.source) && !newSources.has(event.source)) {
@@ -160,5 +165,9 @@ async function ingestOne(
   }
   await insertEvent(tx.db, event, seq, resolution.fragmentId);
   await recordWarnings(tx.db, event, warnings);
+  await outbox.eventReceived(event, resolution.profileId);
+  if (resolution.mergedRoots.length > 0 && resolution.profileId !== null) {
+    await outbox.mergedByEvent(resolution.profileId, resolution.mergedRoots);
+  }
   return { status: 'stored', profileId: resolution.profileId, warnings };
 }

@@ -14,6 +14,7 @@ import { AUDIT_MIGRATION_SQL } from './identity/audit.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { LOCK_KEYS } from './locks.js';
 import { acquire } from './pool.js';
+import { WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
 
 export interface PostgresMigration {
   version: number;
@@ -33,6 +34,11 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
     version: 4,
     name: 'event filters, suppression drop stats, deletion extras, contact suppressions, rejections, sender keys',
     sql: `${EVENT_FILTERS_MIGRATION_SQL}\n${AUDIT_MIGRATION_SQL}\n${ACTIVITY_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
+  },
+  {
+    version: 5,
+    name: 'webhooks: endpoints, secrets and health, outbox deliveries, attempts, the profiles each delivery names',
+    sql: WEBHOOKS_MIGRATION_SQL,
   },
 ];
 

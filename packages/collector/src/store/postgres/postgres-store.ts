@@ -18,7 +18,7 @@ import { getEvent, listEvents, listFragmentEvents } from './events.js';
 import { createGroupCommit } from './group-commit.js';
 import { erase, forceMerge, unmerge } from './identity/admin.js';
 import { listDeletions, listSuppressionStats } from './identity/audit.js';
-import { componentOf, identityTx, rootOfRef } from './identity/graph.js';
+import { componentOf, identityTx, lockedRootOfRef, rootOfRef } from './identity/graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './identity/profiles.js';
 import { listConsentHistory, searchProfiles } from './identity/search.js';
 import { writeGroup } from './ingest.js';
@@ -26,6 +26,7 @@ import { migratePostgres } from './migrations.js';
 import { createPartitions } from './partitions.js';
 import { acquire, createPool, isRetryable, type PoolOptions, rollbackQuietly, toStoreError } from './pool.js';
 import { applyPostgresRetention } from './retention.js';
+import * as webhooks from './webhooks/index.js';
 
 /** Attempts of an admin write (merge, unmerge, erase, sources, keys) aborted by a deadlock. */
 const WRITE_ATTEMPTS_MAX = 5;
@@ -41,13 +42,21 @@ export interface PostgresStoreOptions extends PoolOptions {
 export const POSTGRES_UNSUPPORTED_AREAS = {
   subscriptions: 'subscriptions are not yet available on the PostgreSQL store',
   activation: 'computed traits and audiences are not yet available on the PostgreSQL store',
-  webhooks: 'webhooks are not yet available on the PostgreSQL store',
   churn: 'the churn model is not yet available on the PostgreSQL store',
 } as const;
 
 const unsupported = (area: keyof typeof POSTGRES_UNSUPPORTED_AREAS) => async (): Promise<never> => {
   throw new StoreError('not_supported', POSTGRES_UNSUPPORTED_AREAS[area]);
 };
+
+/** Public ids of these fragments. */
+async function publicIdsOf(db: pg.PoolClient, fragmentIds: number[]): Promise<string[]> {
+  const { rows } = await db.query<{ public_id: string }>(
+    'SELECT public_id FROM id_fragments WHERE id = ANY($1::bigint[])',
+    [fragmentIds],
+  );
+  return rows.map((row) => row.public_id);
+}
 
 /** True for `postgres://` and `postgresql://` URLs: what selects this store. */
 export function isPostgresUrl(value: string): boolean {
@@ -69,8 +78,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
   const partitions = createPartitions(pool);
   const sources = new Set<string>();
+  const outboxes = webhooks.createPgWebhooks(config);
   const commits = createGroupCommit<PreparedEvent>((requests) =>
-    writeGroup({ pool, config, partitions, sources }, requests),
+    writeGroup({ pool, config, partitions, sources, webhooks: outboxes }, requests),
   );
   let closing: Promise<void> | null = null;
 
@@ -162,9 +172,33 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const root = await rootOfRef(db, config, ref);
         return root ? listMergeHistory(db, root) : null;
       }),
-    merge: (from, into) => write((db) => forceMerge(identityTx(db, config), from, into)),
-    unmerge: (ref) => write((db) => unmerge(identityTx(db, config), ref)),
-    erase: (ref, options) => write((db) => erase(identityTx(db, config), ref, options)),
+    merge: (from, into) =>
+      write(async (db) => {
+        const outbox = await outboxes.open(db);
+        const outcome = await forceMerge(identityTx(db, config), from, into);
+        if (outcome?.merged) await outbox.profileMerged(outcome.survivor, outcome.merged, Date.now());
+        return outcome;
+      }),
+    unmerge: (ref) =>
+      write(async (db) => {
+        const outbox = await outboxes.open(db);
+        const outcome = await unmerge(identityTx(db, config), ref);
+        if (outcome && outcome !== 'not_merged') await outbox.profileUnmerged(outcome, Date.now());
+        return outcome;
+      }),
+    erase: (ref, options) =>
+      write(async (db) => {
+        const outbox = await outboxes.open(db);
+        const tx = identityTx(db, config);
+        // Every id the person's profile ever had (read under its lock, before it goes): deliveries name one of them.
+        const root = await lockedRootOfRef(tx, ref);
+        const profileIds = root ? await publicIdsOf(db, await componentOf(db, root.id)) : [];
+        const deletion = await erase(tx, ref, options);
+        if (!deletion) return null;
+        await outbox.forgetProfiles(profileIds);
+        await outbox.profileErased(deletion, Date.now());
+        return deletion;
+      }),
     seedAccess: (seed) => write((db) => access.seedAccess(db, seed)),
     getAccessSnapshot: (knownVersion) => read((db) => access.accessSnapshot(db, knownVersion)),
     listSources: () => read((db) => access.listSources(db)),
@@ -222,19 +256,31 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     claimChurnRefit: unsupported('churn'),
     nextChurnRefitAt: unsupported('churn'),
 
-    createWebhook: unsupported('webhooks'),
-    listWebhooks: unsupported('webhooks'),
-    getWebhook: unsupported('webhooks'),
-    updateWebhook: unsupported('webhooks'),
-    deleteWebhook: unsupported('webhooks'),
-    rotateWebhookSecret: unsupported('webhooks'),
-    enqueueWebhook: unsupported('webhooks'),
-    listDeliveries: unsupported('webhooks'),
-    retryDelivery: unsupported('webhooks'),
-    replayDeliveries: unsupported('webhooks'),
-    claimDeliveries: unsupported('webhooks'),
-    recordDeliveryAttempts: unsupported('webhooks'),
-    nextDeliveryAt: unsupported('webhooks'),
+    createWebhook: (input) => write((db) => webhooks.createWebhook(db, input)),
+    listWebhooks: () => read((db) => webhooks.listWebhooks(db)),
+    getWebhook: (id) => read((db) => webhooks.getWebhook(db, id)),
+    updateWebhook: (id, patch, now) => write((db) => webhooks.updateWebhook(db, id, patch, now)),
+    deleteWebhook: (id) => write((db) => webhooks.deleteWebhook(db, id)),
+    rotateWebhookSecret: (input) => write((db) => webhooks.rotateWebhookSecret(db, input)),
+    enqueueWebhook: (input) => write((db) => webhooks.enqueueWebhook(db, input)),
+    listDeliveries: (endpointId, query) => read((db) => webhooks.listDeliveries(db, endpointId, query)),
+    retryDelivery: (input) => write((db) => webhooks.retryDelivery(db, input)),
+    replayDeliveries: (input) => write((db) => webhooks.replayDeliveries(db, input)),
+    claimDeliveries: (input) => write((db) => webhooks.claimDeliveries(db, input)),
+    async recordDeliveryAttempts(inputs) {
+      if (inputs.length === 0) return;
+      const decisions = await write(async (db) => {
+        const found: webhooks.DisableDecision[] = [];
+        for (const input of inputs) {
+          const decision = await webhooks.recordAttempt(db, input);
+          if (decision) found.push(decision);
+        }
+        return found;
+      });
+      // Each in its own transaction, taking the endpoints lock first (see disableEndpoint).
+      for (const decision of decisions) await write((db) => webhooks.disableEndpoint(db, decision));
+    },
+    nextDeliveryAt: () => read((db) => webhooks.nextDeliveryAt(db)),
 
     async applyRetention({ before }) {
       open();

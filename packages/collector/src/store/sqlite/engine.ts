@@ -13,7 +13,6 @@ import type {
   RecentRejection,
   StoredEvent,
   StreamedEvent,
-  SubscriptionChangedData,
   WebhookBodyType,
 } from '@exhaust/schema';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
@@ -22,6 +21,19 @@ import type { SubscriptionChange } from '../../subscriptions/model.js';
 import { DEFAULT_SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from '../../subscriptions/topics.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreError } from '../errors.js';
+import {
+  type AudienceTransition,
+  audienceChange,
+  audienceTransitionOf,
+  type ChurnRiskFacts,
+  churnRiskChange,
+  computedChange,
+  eventReceivedChange,
+  profileErasedChange,
+  profileMergedChange,
+  profileUnmergedChange,
+  subscriptionChange,
+} from '../outbox-payloads.js';
 import { IDENTIFIER_FREE_WARNINGS, messageHash, type PreparedEvent, prepareEvent } from '../prepared-event.js';
 import type {
   AccessSeed,
@@ -490,147 +502,44 @@ export class SqliteEngine implements SyncStore {
     return { status: 'stored', profileId: resolution.profileId, warnings };
   }
 
-  /** `event.received`: the stored message is spliced in as it is, never parsed again. */
   #outboxEvent(event: PreparedEvent, profileId: string | null): void {
-    const head = JSON.stringify({
-      messageId: event.messageId,
-      type: event.type,
-      source: event.source,
-      profileId,
-      receivedAt: event.receivedAt,
-    });
-    this.#webhooks.enqueue(
-      {
-        type: 'event.received',
-        timestamp: event.receivedAt,
-        dataJson: `${head.slice(0, -1)},"message":${event.payload}}`,
-        facets: { eventName: event.eventName, messageType: event.type },
-        profiles: [profileId],
-      },
-      Date.now(),
-    );
+    this.#webhooks.enqueue(eventReceivedChange(event, profileId), Date.now());
   }
 
   #outboxMerged(survivor: string, merged: string, now: number): void {
-    const data = { survivor, merged };
-    this.#webhooks.enqueue(
-      {
-        type: 'profile.merged',
-        timestamp: new Date(now).toISOString(),
-        dataJson: JSON.stringify(data),
-        facets: {},
-        profiles: [survivor, merged],
-      },
-      now,
-    );
+    this.#webhooks.enqueue(profileMergedChange(survivor, merged, now), now);
   }
 
-  /** `computed.changed`, ordered per profile and trait. */
   #outboxComputed(rootId: number, key: string, previous: string | null, value: string, now: number): void {
     const profileId = this.#webhooks.publicId(rootId);
     if (profileId === null) return;
-    const head = JSON.stringify({ traitKey: key, profileId });
-    this.#webhooks.enqueue(
-      {
-        type: 'computed.changed',
-        timestamp: new Date(now).toISOString(),
-        dataJson: `${head.slice(0, -1)},"value":${value},"previous":${previous ?? 'null'}}`,
-        facets: { traitKey: key },
-        ordering: { key: `${profileId}/computed/${key}`, seq: null },
-        profiles: [profileId],
-      },
-      now,
-    );
+    this.#webhooks.enqueue(computedChange(profileId, key, previous, value, now), now);
   }
 
   /**
    * After every applied subscription change: its owner's audiences are re-evaluated with the
-   * request (when some audience reads subscriptions), and `subscription.changed` is enqueued,
-   * ordered per (channel, address).
+   * request (when some audience reads subscriptions), and `subscription.changed` is enqueued.
    */
   #subscriptionChanged(change: AppliedSubscriptionChange): void {
     if (change.fragmentId !== null && this.#activation.active) {
       this.#activation.noteSubscriptionChange(change.fragmentId);
     }
     if (!this.#webhooks.wants('subscription.changed')) return;
-    const data: SubscriptionChangedData = {
-      id: `subscription-${change.historyId}`,
-      channel: change.channel,
-      address: change.address,
-      topic: change.topic,
-      status: change.status,
-      previousStatus: change.previous,
-      source: change.source,
-      at: change.at,
-      profileId: change.fragmentId === null ? null : this.#identity.canonicalProfileId(change.fragmentId),
-    };
-    const now = Date.now();
-    this.#webhooks.enqueue(
-      {
-        type: 'subscription.changed',
-        timestamp: change.at,
-        dataJson: JSON.stringify(data),
-        facets: { channel: change.channel },
-        ordering: { key: `subscription/${change.channel}/${change.address}`, seq: null },
-        profiles: [data.profileId],
-      },
-      now,
-    );
+    const profileId = change.fragmentId === null ? null : this.#identity.canonicalProfileId(change.fragmentId);
+    this.#webhooks.enqueue(subscriptionChange(change, profileId), Date.now());
   }
 
-  /** `churn.risk_changed`, ordered per profile. */
-  #outboxChurnRisk(
-    rootId: number,
-    change: { pAlive: number; band: string; previousBand: string | null },
-    now: number,
-  ): void {
+  #outboxChurnRisk(rootId: number, change: ChurnRiskFacts, now: number): void {
     const profileId = this.#webhooks.publicId(rootId);
     if (profileId === null) return;
-    this.#webhooks.enqueue(
-      {
-        type: 'churn.risk_changed',
-        timestamp: new Date(now).toISOString(),
-        dataJson: JSON.stringify({ profileId, ...change }),
-        facets: {},
-        ordering: { key: `${profileId}/churn`, seq: null },
-        profiles: [profileId],
-      },
-      now,
-    );
+    this.#webhooks.enqueue(churnRiskChange(profileId, change, now), now);
   }
 
   /** `audience.entered` / `audience.exited`, from the lifecycle event the activation store appends. */
-  #outboxAudience(event: SystemEvent): void {
-    const entered = event.eventName === 'Audience Entered';
-    const type = entered ? 'audience.entered' : 'audience.exited';
-    if (!this.#webhooks.wants(type)) return;
-    const message = JSON.parse(event.payload) as {
-      properties: { reason: string };
-      context: { exhaust: { key: string; seq: number; profileId: string } };
-    };
-    const { key, seq, profileId } = message.context.exhaust;
-    const profile = this.#identity.getProfile({ id: profileId });
-    const data = {
-      audienceKey: key,
-      seq,
-      reason: message.properties.reason,
-      profile: {
-        id: profileId,
-        identifiers: (profile?.identifiers ?? []).map(({ type: t, value }) => ({ type: t, value })),
-        traits: profile?.traits ?? {},
-      },
-    };
-    this.#webhooks.enqueue(
-      {
-        type,
-        timestamp: event.at,
-        dataJson: JSON.stringify(data),
-        facets: { audienceKey: key },
-        ordering: { key: `${profileId}/${key}`, seq },
-        profiles: [profileId],
-      },
-      Date.now(),
-    );
+  #outboxAudience(transition: AudienceTransition): void {
+    if (!this.#webhooks.wants(transition.type)) return;
+    const profile = this.#identity.getProfile({ id: transition.profileId });
+    this.#webhooks.enqueue(audienceChange(transition, profile), Date.now());
   }
 
   /** A track event the collector writes on a profile's timeline (subscription changes), inside the current transaction. */
@@ -672,7 +581,8 @@ export class SqliteEngine implements SyncStore {
       event.fragmentId,
       event.payload,
     );
-    if (event.eventName === 'Audience Entered' || event.eventName === 'Audience Exited') this.#outboxAudience(event);
+    const transition = audienceTransitionOf(event);
+    if (transition) this.#outboxAudience(transition);
   }
 
   #recordWarnings(event: PreparedEvent, warnings: EventWarning[]): void {
@@ -767,16 +677,7 @@ export class SqliteEngine implements SyncStore {
       if (outcome && outcome !== 'not_merged') {
         this.#activation.afterUnmerge(outcome.detached, outcome.from, Date.now());
         const now = Date.now();
-        this.#webhooks.enqueue(
-          {
-            type: 'profile.unmerged',
-            timestamp: new Date(now).toISOString(),
-            dataJson: JSON.stringify({ detached: outcome.detached, from: outcome.from }),
-            facets: {},
-            profiles: [outcome.detached, outcome.from],
-          },
-          now,
-        );
+        this.#webhooks.enqueue(profileUnmergedChange(outcome, now), now);
       }
       return outcome;
     });
@@ -800,15 +701,7 @@ export class SqliteEngine implements SyncStore {
       const deletion = { ...result, ...extras };
       // Only the deletion's id and counts: the person's identifiers are what was just erased.
       const now = Date.now();
-      this.#webhooks.enqueue(
-        {
-          type: 'profile.erased',
-          timestamp: new Date(now).toISOString(),
-          dataJson: JSON.stringify(deletion),
-          facets: {},
-        },
-        now,
-      );
+      this.#webhooks.enqueue(profileErasedChange(deletion, now), now);
       return deletion;
     });
   }

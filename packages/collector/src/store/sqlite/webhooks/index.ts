@@ -6,10 +6,8 @@
  * leases due rows with `claim` and reports each attempt with `record`; no
  * delivery state lives only in a process.
  */
-import { randomBytes } from 'node:crypto';
 import type {
   Page,
-  WebhookAttempt,
   WebhookBodyType,
   WebhookDelivery,
   WebhookDeliveryStatus,
@@ -18,8 +16,9 @@ import type {
   WebhookFilter,
 } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { type ChangeFacets, matchesEndpoint } from '../../../webhooks/filter.js';
+import { matchesEndpoint } from '../../../webhooks/filter.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
+import { newDeliveryId, type OutboxChange, outboxBody } from '../../outbox-payloads.js';
 import type {
   ClaimDeliveriesInput,
   ClaimedDelivery,
@@ -29,6 +28,13 @@ import type {
   RotateSecretInput,
   WebhookPatch,
 } from '../../store.js';
+import {
+  type AttemptRow,
+  type DeliveryRow,
+  type EndpointRow,
+  toWebhookDeliveries,
+  toWebhookEndpoint,
+} from '../../webhook-rows.js';
 
 export { WEBHOOK_HEALTH_MIGRATION_SQL, WEBHOOKS_MIGRATION_SQL } from './schema.js';
 
@@ -37,72 +43,11 @@ const CLAIM_SCAN_FACTOR = 4;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A change to announce: the store turns it into one delivery per matching enabled endpoint. */
-export interface OutboxChange {
-  type: WebhookBodyType;
-  /** When the change happened, ISO 8601 (the body's `timestamp`). */
-  timestamp: string;
-  /** The body's `data`, already JSON text. */
-  dataJson: string;
-  facets: ChangeFacets;
-  /** Deliveries of one key reach an endpoint in enqueue order (profile and audience, profile and trait). */
-  ordering?: { key: string; seq: number | null };
-  /** Profile ids the body names: an erasure of one of them removes the delivery. */
-  profiles?: (string | null)[];
-}
-
-interface EndpointRow {
-  id: string;
-  url: string;
-  events: string;
-  filter: string | null;
-  description: string | null;
-  enabled: number;
-  disabled_reason: string | null;
-  failing_since_ms: number | null;
-  last_success_ms: number | null;
-  last_failure_ms: number | null;
-  created_ms: number;
-  updated_ms: number;
-}
-
 interface CachedEndpoint {
   id: string;
   events: WebhookEventType[];
   filter: WebhookFilter | null;
 }
-
-interface DeliveryRow {
-  seq: number;
-  id: string;
-  endpoint_id: string;
-  type: WebhookBodyType;
-  payload: string;
-  status: WebhookDeliveryStatus;
-  attempts: number;
-  round_start: number;
-  next_attempt_ms: number | null;
-  lease_owner: string | null;
-  lease_until_ms: number | null;
-  created_ms: number;
-  ordering_key: string | null;
-}
-
-interface AttemptRow {
-  delivery_seq: number;
-  at_ms: number;
-  status_code: number | null;
-  duration_ms: number;
-  response: string | null;
-  error: string | null;
-}
-
-/**
- * The webhook-id, unique across collectors: `msg_`, the time in base 36 (9 characters, so ids sort by
- * creation and the unique index grows at its end), then 16 random base64url characters.
- */
-export const newDeliveryId = () =>
-  `msg_${Date.now().toString(36).padStart(9, '0')}${randomBytes(12).toString('base64url')}`;
 
 const SQL = {
   version: 'SELECT endpoints_version FROM webhook_meta WHERE id = 1',
@@ -207,7 +152,7 @@ export class SqliteWebhooks {
     let body: string | null = null;
     for (const endpoint of this.#endpoints) {
       if (!matchesEndpoint(endpoint, change.type, change.facets)) continue;
-      body ??= `{"type":${JSON.stringify(change.type)},"timestamp":${JSON.stringify(change.timestamp)},"data":${change.dataJson}}`;
+      body ??= outboxBody(change);
       const id = this.#insertDelivery(endpoint.id, change.type, body, now, change.ordering);
       for (const profileId of change.profiles ?? []) {
         if (profileId !== null) this.#sql.nameProfile.run(profileId, id);
@@ -255,12 +200,12 @@ export class SqliteWebhooks {
   }
 
   list(): WebhookEndpoint[] {
-    return (this.#sql.allEndpoints.all() as EndpointRow[]).map(toEndpoint);
+    return (this.#sql.allEndpoints.all() as EndpointRow[]).map(toWebhookEndpoint);
   }
 
   get(id: string): WebhookEndpoint | null {
     const row = this.#sql.endpoint.get(id) as EndpointRow | undefined;
-    return row ? toEndpoint(row) : null;
+    return row ? toWebhookEndpoint(row) : null;
   }
 
   update(id: string, patch: WebhookPatch, now: number): WebhookEndpoint | null {
@@ -318,30 +263,9 @@ export class SqliteWebhooks {
       .all(endpointId, before, ...(query.status ? [query.status] : []), query.limit + 1) as DeliveryRow[];
     const more = rows.length > query.limit;
     const page = more ? rows.slice(0, query.limit) : rows;
-    const attempts = new Map<number, WebhookAttempt[]>();
     const attemptRows = this.#sql.attemptsOf.all(JSON.stringify(page.map((row) => row.seq))) as AttemptRow[];
-    for (const row of attemptRows) {
-      const list = attempts.get(row.delivery_seq) ?? [];
-      list.push({
-        at: iso(row.at_ms),
-        statusCode: row.status_code,
-        durationMs: row.duration_ms,
-        response: row.response,
-        error: row.error,
-      });
-      attempts.set(row.delivery_seq, list);
-    }
     return {
-      data: page.map((row) => ({
-        id: row.id,
-        endpointId: row.endpoint_id,
-        type: row.type,
-        status: row.status,
-        attempts: attempts.get(row.seq) ?? [],
-        nextAttemptAt: row.status === 'pending' && row.next_attempt_ms !== null ? iso(row.next_attempt_ms) : null,
-        createdAt: iso(row.created_ms),
-        payload: row.payload,
-      })),
+      data: toWebhookDeliveries(page, attemptRows),
       nextCursor: more && page.length > 0 ? encodeCursor((page.at(-1) as DeliveryRow).seq) : null,
     };
   }
@@ -438,23 +362,4 @@ export class SqliteWebhooks {
     }
     return next;
   }
-}
-
-function toEndpoint(row: EndpointRow): WebhookEndpoint {
-  return {
-    id: row.id,
-    url: row.url,
-    events: JSON.parse(row.events),
-    filter: row.filter === null ? null : JSON.parse(row.filter),
-    description: row.description,
-    enabled: row.enabled === 1,
-    disabledReason: row.disabled_reason,
-    health: {
-      lastSuccessAt: row.last_success_ms === null ? null : iso(row.last_success_ms),
-      lastFailureAt: row.last_failure_ms === null ? null : iso(row.last_failure_ms),
-      failingSince: row.failing_since_ms === null ? null : iso(row.failing_since_ms),
-    },
-    createdAt: iso(row.created_ms),
-    updatedAt: iso(row.updated_ms),
-  };
 }
