@@ -2,10 +2,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../../../../scripts/postgres.mjs';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../test/postgres.js';
+import { describeChurnContract } from '../churn.contract.js';
 import { describeConsoleContract } from '../console.contract.js';
 import { describeIdentityContract } from '../identity.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
 import type { IncomingEvent } from '../store.js';
+import { describeSubscriptionsContract } from '../subscriptions.contract.js';
 import { createPostgresStore, isPostgresUrl } from './postgres-store.js';
 
 const clusterUrl = testPostgresUrl();
@@ -33,6 +35,8 @@ describe.skipIf(clusterUrl === null)('postgres store', () => {
   describeStoreContract('postgres', open);
   describeIdentityContract('postgres', open);
   describeConsoleContract('postgres', open);
+  describeSubscriptionsContract('postgres', open);
+  describeChurnContract('postgres', open);
 
   it('is selected by postgres:// and postgresql:// URLs only', () => {
     expect(isPostgresUrl('postgres://u@db/x')).toBe(true);
