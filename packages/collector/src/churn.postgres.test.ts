@@ -84,4 +84,3 @@ describe.skipIf(clusterUrl === null)('churn refit with two collector processes o
     expect(fits[0]).toMatchObject({ status: 'fitted', customers: 12 });
   });
 });
-
