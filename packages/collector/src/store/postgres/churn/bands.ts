@@ -22,7 +22,7 @@ export interface PgChurnBandHook {
   ): Promise<void> | void;
 }
 
-export class ChurnBandTracker {
+export class PgChurnBandTracker {
   readonly #hook: PgChurnBandHook;
   readonly #boundaries: () => readonly number[];
 

@@ -1,11 +1,16 @@
 /**
- * Two collectors (two stores, each its own pool) claiming the churn refit at
- * the same instant: exactly one may hold it, round after round.
+ * Churn on PostgreSQL beyond the contract: two collectors (two stores, each
+ * its own pool) claiming the refit at the same instant, exactly one may hold
+ * it, round after round; and the P(alive) band tracker the activation area
+ * drives (first band silent, then each change announced once).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChurnFacts } from '../../../activation/churn/outputs.js';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../../test/postgres.js';
 import type { Store } from '../../store.js';
+import { createPool } from '../pool.js';
 import { createPostgresStore } from '../postgres-store.js';
+import { PgChurnBandTracker } from './index.js';
 
 const clusterUrl = testPostgresUrl();
 let database: TestDatabase;
@@ -40,6 +45,39 @@ describe.skipIf(clusterUrl === null)('postgres churn refit across collectors', (
       }
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it("records a profile's first band silently, announces each change once, and forgets it", async () => {
+    const schema = database.freshSchema();
+    await (await createPostgresStore({ url: database.url, schema })).close();
+    const pool = createPool({ url: database.url, schema });
+    const changes: unknown[] = [];
+    const tracker = new PgChurnBandTracker(
+      { active: () => true, changed: (_db, rootId, change) => void changes.push({ rootId, ...change }) },
+      () => [0.3, 0.5],
+    );
+    const DAY_MS = 86_400_000;
+    const T0 = Date.parse('2026-03-02T10:00:00.000Z');
+    const facts: ChurnFacts = {
+      params: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+      purchases: { x: 3, firstPurchaseAt: T0, lastPurchaseAt: T0 + 30 * DAY_MS, meanValue: 10 },
+    };
+    try {
+      const leaves = await tracker.track(pool, 7, facts, T0 + 31 * DAY_MS);
+      expect(leaves).not.toBeNull();
+      expect(changes).toEqual([]);
+      // Again in the same band: nothing to say.
+      expect(await tracker.track(pool, 7, facts, leaves! - 1)).toBe(leaves);
+      expect(changes).toEqual([]);
+      await tracker.track(pool, 7, facts, leaves!);
+      expect(changes).toEqual([{ rootId: 7, pAlive: expect.any(Number), band: '0.3-0.5', previousBand: '0.5-1' }]);
+      await tracker.forget(pool, 7);
+      // Forgotten: the next band is a first one again, recorded silently.
+      await tracker.track(pool, 7, facts, T0 + 31 * DAY_MS);
+      expect(changes).toHaveLength(1);
+    } finally {
+      await pool.end();
     }
   });
 });

@@ -16,7 +16,7 @@ import type { PurchaseSummaryQuery, PurchaseSummaryRow, SaveChurnFitInput } from
 import { SYSTEM_EVENT_SOURCE } from '../events.js';
 import type { Queryable } from '../pool.js';
 
-export { ChurnBandTracker as PgChurnBandTracker, type PgChurnBandHook } from './bands.js';
+export { type PgChurnBandHook, PgChurnBandTracker } from './bands.js';
 export { CHURN_MIGRATION_SQL } from './schema.js';
 
 /** The value of property `$n` of a purchase when it is a JSON number. */
