@@ -17,6 +17,7 @@ import { identifierLockKeysOf, newResolveGroup, type ResolveGroup, resolveEvent 
 import { lockIdentifierKeys } from './locks.js';
 import type { Partitions } from './partitions.js';
 import { acquire, isRetryable, isUnavailable, rollbackQuietly, toStoreError } from './pool.js';
+import type { PgSubscriptions } from './subscriptions/index.js';
 import type { PgOutbox, PgWebhooks } from './webhooks/index.js';
 
 /** Attempts of one group when PostgreSQL aborts it for a deadlock or a serialization failure. */
@@ -29,6 +30,8 @@ export interface IngestContext {
   /** Sources known to be in `event_sources` (committed), shared by the store's groups. */
   sources: Set<string>;
   webhooks: PgWebhooks;
+  /** An identify's `messaging_subscriptions` are applied in the request's savepoint. */
+  subscriptions: PgSubscriptions;
 }
 
 export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
@@ -164,6 +167,7 @@ async function ingestOne(
     return { status: 'suppressed', profileId: null, warnings };
   }
   await insertEvent(tx.db, event, seq, resolution.fragmentId);
+  if (event.subscriptions) await ctx.subscriptions.apply(tx.db, event.subscriptions, event.receivedAt);
   await recordWarnings(tx.db, event, warnings);
   await outbox.eventReceived(event, resolution.profileId);
   if (resolution.mergedRoots.length > 0 && resolution.profileId !== null) {

@@ -9,11 +9,13 @@
 import type pg from 'pg';
 import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
 import { ACTIVITY_MIGRATION_SQL } from './activity.js';
+import { CHURN_MIGRATION_SQL } from './churn/schema.js';
 import { EVENT_FILTERS_MIGRATION_SQL, EVENTS_MIGRATION_SQL } from './events.js';
 import { AUDIT_MIGRATION_SQL } from './identity/audit.js';
 import { IDENTITY_MIGRATION_SQL } from './identity/schema.js';
 import { LOCK_KEYS } from './locks.js';
 import { acquire } from './pool.js';
+import { SUBSCRIPTIONS_MIGRATION_SQL } from './subscriptions/schema.js';
 import { WEBHOOKS_MIGRATION_SQL } from './webhooks/schema.js';
 
 export interface PostgresMigration {
@@ -40,6 +42,12 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
     name: 'webhooks: endpoints, secrets and health, outbox deliveries, attempts, the profiles each delivery names',
     sql: WEBHOOKS_MIGRATION_SQL,
   },
+  {
+    version: 7,
+    name: 'subscriptions: states per (channel, address, topic), history',
+    sql: SUBSCRIPTIONS_MIGRATION_SQL,
+  },
+  { version: 8, name: 'churn: fits, the leased refit row, P(alive) bands', sql: CHURN_MIGRATION_SQL },
 ];
 
 /** Applies every migration newer than the database's version; answers the version it ends at. */

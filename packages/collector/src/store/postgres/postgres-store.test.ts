@@ -2,10 +2,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../../../../scripts/postgres.mjs';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../test/postgres.js';
+import { describeChurnContract } from '../churn.contract.js';
 import { describeConsoleContract } from '../console.contract.js';
 import { describeIdentityContract } from '../identity.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
 import type { IncomingEvent } from '../store.js';
+import { describeSubscriptionsContract } from '../subscriptions.contract.js';
 import { describeWebhooksContract } from '../webhooks.contract.js';
 import { partitionOf } from './partitions.js';
 import { createPostgresStore, isPostgresUrl } from './postgres-store.js';
@@ -37,6 +39,8 @@ describe.skipIf(clusterUrl === null)('postgres store', () => {
   describeConsoleContract('postgres', open);
   // LEAD: drop `activation: false` once activation is wired (computed.changed and audience ordering need it).
   describeWebhooksContract('postgres', open, { activation: false });
+  describeSubscriptionsContract('postgres', open);
+  describeChurnContract('postgres', open);
 
   it('is selected by postgres:// and postgresql:// URLs only', () => {
     expect(isPostgresUrl('postgres://u@db/x')).toBe(true);

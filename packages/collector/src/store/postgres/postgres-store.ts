@@ -14,6 +14,7 @@ import { type PreparedEvent, prepareEvent } from '../prepared-event.js';
 import type { Store } from '../store.js';
 import * as access from './access.js';
 import * as activity from './activity.js';
+import { PgChurn } from './churn/index.js';
 import { getEvent, listEvents, listFragmentEvents } from './events.js';
 import { createGroupCommit } from './group-commit.js';
 import { erase, forceMerge, unmerge } from './identity/admin.js';
@@ -26,6 +27,13 @@ import { migratePostgres } from './migrations.js';
 import { createPartitions } from './partitions.js';
 import { acquire, createPool, isRetryable, type PoolOptions, rollbackQuietly, toStoreError } from './pool.js';
 import { applyPostgresRetention } from './retention.js';
+import {
+  createPgSubscriptions,
+  listSubscriptions,
+  subscriptionFacts,
+  subscriptionHistory,
+  subscriptionStates,
+} from './subscriptions/index.js';
 import * as webhooks from './webhooks/index.js';
 
 /** Attempts of an admin write (merge, unmerge, erase, sources, keys) aborted by a deadlock. */
@@ -40,9 +48,7 @@ export interface PostgresStoreOptions extends PoolOptions {
 
 /** The Store areas this store does not implement yet, each answering `not_supported` (HTTP 501). */
 export const POSTGRES_UNSUPPORTED_AREAS = {
-  subscriptions: 'subscriptions are not yet available on the PostgreSQL store',
   activation: 'computed traits and audiences are not yet available on the PostgreSQL store',
-  churn: 'the churn model is not yet available on the PostgreSQL store',
 } as const;
 
 const unsupported = (area: keyof typeof POSTGRES_UNSUPPORTED_AREAS) => async (): Promise<never> => {
@@ -79,8 +85,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const partitions = createPartitions(pool);
   const sources = new Set<string>();
   const outboxes = webhooks.createPgWebhooks(config);
+  const subscriptions = createPgSubscriptions({
+    // LEAD: wire to activation (`noteSubscriptionChange(change.fragmentId)`) and to the webhook
+    // outbox (`subscription.changed`), as the SQLite engine's #subscriptionChanged does.
+    changed: () => {},
+  });
+  const churn = new PgChurn();
   const commits = createGroupCommit<PreparedEvent>((requests) =>
-    writeGroup({ pool, config, partitions, sources, webhooks: outboxes }, requests),
+    writeGroup({ pool, config, partitions, sources, webhooks: outboxes, subscriptions }, requests),
   );
   let closing: Promise<void> | null = null;
 
@@ -228,11 +240,21 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return { kind: 'postgres' };
     },
 
-    changeSubscriptions: unsupported('subscriptions'),
-    readSubscriptionFacts: unsupported('subscriptions'),
-    getSubscriptions: unsupported('subscriptions'),
-    getSubscriptionHistory: unsupported('subscriptions'),
-    listSubscriptions: unsupported('subscriptions'),
+    async changeSubscriptions(changes, recordedAt) {
+      open();
+      // Each applied change's timeline event is dated when the change happened: its month must exist.
+      try {
+        await partitions.ensure(changes.map((change) => new Date(Date.parse(change.at)).toISOString()));
+      } catch (error) {
+        throw toStoreError(error);
+      }
+      // LEAD: wire activation around it (refresh, discardRequest, then flushRequest) as the SQLite engine does.
+      return write((db) => subscriptions.apply(db, changes, recordedAt));
+    },
+    readSubscriptionFacts: (queries) => read((db) => subscriptionFacts(db, queries)),
+    getSubscriptions: (keys) => read((db) => subscriptionStates(db, keys)),
+    getSubscriptionHistory: (key) => read((db) => subscriptionHistory(db, key)),
+    listSubscriptions: (query) => read((db) => listSubscriptions(db, query)),
 
     getDefinitions: unsupported('activation'),
     saveDefinition: unsupported('activation'),
@@ -248,13 +270,28 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     backfillStep: unsupported('activation'),
     previewDefinition: unsupported('activation'),
 
-    readPurchaseSummaries: unsupported('churn'),
-    getProfileChurnFacts: unsupported('churn'),
-    saveChurnFit: unsupported('churn'),
-    getChurnFit: unsupported('churn'),
-    listChurnFits: unsupported('churn'),
-    claimChurnRefit: unsupported('churn'),
-    nextChurnRefitAt: unsupported('churn'),
+    readPurchaseSummaries: (query) => read((db) => churn.summaries(db, query)),
+    getProfileChurnFacts: (ref, now) =>
+      read(async (db) => {
+        const root = await rootOfRef(db, config, ref);
+        if (!root) return null;
+        const current = await churn.current(db);
+        const fit = current?.status === 'fitted' ? current : null;
+        const purchases = fit
+          ? await churn.purchasesOf(db, root.id, { event: fit.event, valueProperty: fit.valueProperty, asOf: now })
+          : null;
+        return { profileId: root.public_id, fit: current, purchases };
+      }),
+    saveChurnFit: (input) =>
+      write(async (db) => {
+        const fit = await churn.save(db, input);
+        // LEAD: wire to activation: `afterChurnFit(db, input.now)` (every evaluated profile due now).
+        return fit;
+      }),
+    getChurnFit: () => read((db) => churn.current(db)),
+    listChurnFits: (limit) => read((db) => churn.list(db, limit)),
+    claimChurnRefit: (input) => write((db) => churn.claimRefit(db, input)),
+    nextChurnRefitAt: () => read((db) => churn.nextRefitAt(db)),
 
     createWebhook: (input) => write((db) => webhooks.createWebhook(db, input)),
     listWebhooks: () => read((db) => webhooks.listWebhooks(db)),

@@ -10,6 +10,7 @@ import { hashedIdentifierKey, newPublicId, suppressionHash } from '../../identit
 import { redactIdentifiers } from '../../redact.js';
 import type { EraseOptions, MergeOutcome, ProfileRef, UnmergeOutcome } from '../../store.js';
 import { lockRoots } from '../locks.js';
+import { eraseSubscriptions } from '../subscriptions/index.js';
 import {
   componentOf,
   type FragmentRow,
@@ -93,8 +94,7 @@ export async function unmerge(tx: IdentityTx, ref: ProfileRef): Promise<UnmergeO
 /**
  * Erases every fragment of the merged profile (see the SQLite store for the exact scope),
  * and puts its email and phone addresses on the contact suppression list (unless
- * `suppressContact` is false). PostgreSQL keeps no subscription states yet, so there are
- * none to delete (`subscriptions` is 0).
+ * `suppressContact` is false); their subscription states and history go with them.
  */
 export async function erase(tx: IdentityTx, ref: ProfileRef, options: EraseOptions): Promise<DeletionResult | null> {
   const root = await lockedRootOfRef(tx, ref);
@@ -136,20 +136,10 @@ export async function erase(tx: IdentityTx, ref: ProfileRef, options: EraseOptio
     subscriptions: 0,
     contactSuppressed: 0,
   };
-  if (options.suppressContact ?? true) {
-    const addresses = identifiers.filter((i) => i.type === 'email' || i.type === 'phone');
-    if (addresses.length > 0) {
-      // Same hash as the subscriptions' contact list on SQLite: sha-256 of "kind:address".
-      result.contactSuppressed =
-        (
-          await db.query(
-            `INSERT INTO sub_contact_suppressions (hash, deletion_id) SELECT h, $2 FROM unnest($1::bytea[]) AS h
-             ON CONFLICT (hash) DO NOTHING`,
-            [addresses.map(suppressionHash), result.deletionId],
-          )
-        ).rowCount ?? 0;
-    }
-  }
+  const addresses = identifiers
+    .filter((i) => i.type === 'email' || i.type === 'phone')
+    .map((i) => ({ kind: i.type as 'email' | 'phone', value: i.value }));
+  Object.assign(result, await eraseSubscriptions(db, addresses, options.suppressContact ?? true, result.deletionId));
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO id_deletions (public_id, at, profiles, identifiers, events, trait_writes, consent_records, merges,
                                suppressed, subscriptions, contact_suppressed)

@@ -4,18 +4,21 @@
  * and the current fit as the activation engine reads it. The model itself is
  * the pure `src/activation/churn`.
  */
-import type { ChurnFit, ChurnFitStatus } from '@exhaust/schema';
+import type { ChurnFit } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
 import type { ChurnPurchases } from '../../../activation/churn/outputs.js';
+import {
+  type ChurnFitRow as FitRow,
+  fitRowValues,
+  toChurnPurchases,
+  toChurnFit as toFit,
+  valuePropertiesOf,
+} from '../../churn-rows.js';
 import type { PurchaseSummaryQuery, PurchaseSummaryRow, SaveChurnFitInput } from '../../store.js';
 import { EXHAUST_SOURCE } from '../activation/facts.js';
 
+export { DEFAULT_VALUE_PROPERTIES } from '../../churn-rows.js';
 export { CHURN_MIGRATION_SQL } from './schema.js';
-
-/** Monetary properties tried in order when no value property is configured. */
-export const DEFAULT_VALUE_PROPERTIES = ['revenue', 'total', 'value'] as const;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The value of one purchase: the first of three properties that is a number (the same name
@@ -48,44 +51,6 @@ function summarySql(where: string): string {
       MAX(last) AS lastPurchaseAt, AVG(dayValue) AS meanValue
     FROM days JOIN id_fragments p ON p.id = days.pid
     GROUP BY days.pid ORDER BY days.pid`;
-}
-
-interface FitRow {
-  id: number;
-  status: ChurnFitStatus;
-  fitted_ms: number;
-  as_of_ms: number;
-  event: string;
-  value_property: string | null;
-  customers: number;
-  r: number | null;
-  alpha: number | null;
-  a: number | null;
-  b: number | null;
-  log_likelihood: number | null;
-  converged: number;
-  iterations: number;
-  min_purchasers: number;
-  bands: string;
-}
-
-function toFit(row: FitRow): ChurnFit {
-  const fitted = row.status === 'fitted' && row.r !== null && row.alpha !== null && row.a !== null && row.b !== null;
-  return {
-    id: row.id,
-    status: row.status,
-    params: fitted ? { r: row.r!, alpha: row.alpha!, a: row.a!, b: row.b! } : null,
-    customers: row.customers,
-    logLikelihood: row.log_likelihood,
-    converged: row.converged === 1,
-    iterations: row.iterations,
-    fittedAt: iso(row.fitted_ms),
-    asOf: iso(row.as_of_ms),
-    event: row.event,
-    valueProperty: row.value_property,
-    bands: JSON.parse(row.bands) as number[],
-    minPurchasers: row.min_purchasers,
-  };
 }
 
 const SQL = {
@@ -122,13 +87,7 @@ export class SqliteChurn {
   /** One canonical profile's purchases, as the audience engine and the profile read need them. */
   purchasesOf(rootId: number, query: PurchaseSummaryQuery): ChurnPurchases | null {
     const row = this.#sql.one.get({ ...summaryParams(query), root: rootId }) as PurchaseSummaryRow | undefined;
-    if (!row) return null;
-    return {
-      x: row.purchaseDays - 1,
-      firstPurchaseAt: row.firstPurchaseAt,
-      lastPurchaseAt: row.lastPurchaseAt,
-      meanValue: row.meanValue,
-    };
+    return row ? toChurnPurchases(row) : null;
   }
 
   /** The newest fit (any status); null before the first. */
@@ -140,23 +99,7 @@ export class SqliteChurn {
   }
 
   save({ fit, nextRefitAt }: SaveChurnFitInput): ChurnFit {
-    const row = this.#sql.insertFit.get(
-      fit.status,
-      Date.parse(fit.fittedAt),
-      Date.parse(fit.asOf),
-      fit.event,
-      fit.valueProperty,
-      fit.customers,
-      fit.params?.r ?? null,
-      fit.params?.alpha ?? null,
-      fit.params?.a ?? null,
-      fit.params?.b ?? null,
-      fit.logLikelihood,
-      fit.converged ? 1 : 0,
-      fit.iterations,
-      fit.minPurchasers,
-      JSON.stringify(fit.bands),
-    ) as FitRow;
+    const row = this.#sql.insertFit.get(...fitRowValues(fit, (converged) => (converged ? 1 : 0))) as FitRow;
     this.#sql.rearm.run(nextRefitAt);
     this.#current = toFit(row);
     return this.#current;
@@ -185,8 +128,7 @@ export class SqliteChurn {
   }
 }
 
-function summaryParams({ event, valueProperty, asOf }: PurchaseSummaryQuery) {
-  const [p1, p2, p3] =
-    valueProperty === null ? DEFAULT_VALUE_PROPERTIES : [valueProperty, valueProperty, valueProperty];
-  return { event, asOf, p1, p2, p3 };
+function summaryParams(query: PurchaseSummaryQuery) {
+  const [p1, p2, p3] = valuePropertiesOf(query);
+  return { event: query.event, asOf: query.asOf, p1, p2, p3 };
 }

@@ -5,22 +5,13 @@
  * row, the history row and the profile's timeline event are written there and
  * nowhere else. Callers open the transactions.
  */
-import type {
-  Page,
-  SubscriptionChannel,
-  SubscriptionHistoryEntry,
-  SubscriptionProof,
-  SubscriptionSource,
-  SubscriptionState,
-  SubscriptionStatus,
-} from '@exhaust/schema';
+import type { Page, SubscriptionChannel, SubscriptionHistoryEntry, SubscriptionState } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
 import type { AddressFacts } from '../../../activation/index.js';
 import { decideChange } from '../../../subscriptions/conflict.js';
 import { ADDRESS_KIND, type AddressKind, type SubscriptionChange } from '../../../subscriptions/model.js';
-import type { CheckFacts, KeptForCheck } from '../../../subscriptions/precedence.js';
+import type { CheckFacts } from '../../../subscriptions/precedence.js';
 import { decodeKeyCursor, encodeKeyCursor } from '../../cursor.js';
-import { suppressionHash } from '../../identity-keys.js';
 import type {
   SubscriptionChangeOutcome,
   SubscriptionExportQuery,
@@ -28,53 +19,24 @@ import type {
   SubscriptionKey,
   SubscriptionQuery,
 } from '../../store.js';
+import {
+  type AppliedSubscriptionChange,
+  appliedChange,
+  CHANNEL_TOPIC,
+  contactHash,
+  type SubscriptionHistoryRow as HistoryRow,
+  type SubscriptionStateRow as StateRow,
+  type TimelineEvent,
+  timelineEventOf,
+  toAddressFacts,
+  toExportRow,
+  toHistoryEntry,
+  toKept,
+  toSubscriptionState,
+} from '../../subscription-rows.js';
 
 export { SUBSCRIPTIONS_MIGRATION_SQL } from './schema.js';
-
-/** Channel-level rows have this topic (a primary key column cannot be null). */
-const CHANNEL_TOPIC = '';
-
-interface StateRow {
-  channel: SubscriptionChannel;
-  address: string;
-  topic: string;
-  status: SubscriptionStatus;
-  at_ms: number;
-  source: SubscriptionSource;
-  proof: string | null;
-}
-
-interface HistoryRow extends StateRow {
-  id: number;
-  previous: SubscriptionStatus;
-  recorded_at: string;
-}
-
-/** A timeline event for the profile owning an address, appended by the engine (it owns seq and dedupe). */
-export interface TimelineEvent {
-  fragmentId: number;
-  /** Unique per change: `subscription-<history id>`. */
-  messageId: string;
-  event: 'Subscribed' | 'Unsubscribed';
-  at: string;
-  properties: Record<string, string | null>;
-}
-
-/** One change as applied, told to the engine (webhook outbox, audiences) inside the same transaction. */
-export interface AppliedSubscriptionChange {
-  /** The history row's id: stable, never given twice. */
-  historyId: number;
-  channel: SubscriptionChannel;
-  address: string;
-  topic: string | null;
-  status: SubscriptionStatus;
-  previous: SubscriptionStatus;
-  source: SubscriptionSource;
-  /** When the change happened, ISO 8601. */
-  at: string;
-  /** The fragment holding the address as an identifier (email, phone); null when none. */
-  fragmentId: number | null;
-}
+export { type AppliedSubscriptionChange, contactHash, type TimelineEvent };
 
 export interface SubscriptionsDeps {
   /** Writes a track event on the profile's timeline inside the current transaction. */
@@ -82,14 +44,6 @@ export interface SubscriptionsDeps {
   /** Told of every applied change right after its history row, inside the current transaction. */
   changed?(change: AppliedSubscriptionChange, recordedAt: string): void;
 }
-
-/** The hash kept on the contact suppression list: same form as identity's suppression list. */
-export const contactHash = (kind: AddressKind, address: string) => suppressionHash({ type: kind, value: address });
-
-const toKept = (row: StateRow | undefined): KeptForCheck | null =>
-  row ? { status: row.status, since: new Date(row.at_ms).toISOString(), source: row.source } : null;
-
-const proofOf = (text: string | null): SubscriptionProof | null => (text === null ? null : JSON.parse(text));
 
 export function createSqliteSubscriptions(db: Database, deps: SubscriptionsDeps) {
   const sql = {
@@ -145,60 +99,10 @@ export function createSqliteSubscriptions(db: Database, deps: SubscriptionsDeps)
     const historyId = Number(sql.history.run({ ...row, previous, recordedAt }).lastInsertRowid);
     const kind = ADDRESS_KIND[change.channel];
     const fragmentId = kind === 'push' ? undefined : (sql.owner.get(kind, change.address) as number | undefined);
-    deps.changed?.(
-      {
-        historyId,
-        channel: change.channel,
-        address: change.address,
-        topic: change.topic,
-        status: change.status,
-        previous,
-        source: change.source,
-        at: new Date(atMs).toISOString(),
-        fragmentId: fragmentId ?? null,
-      },
-      recordedAt,
-    );
-    if (fragmentId !== undefined) {
-      deps.appendTimelineEvent(
-        {
-          fragmentId,
-          messageId: `subscription-${historyId}`,
-          event: change.status === 'subscribed' ? 'Subscribed' : 'Unsubscribed',
-          at: new Date(atMs).toISOString(),
-          properties: {
-            channel: change.channel,
-            address: change.address,
-            topic: change.topic,
-            status: change.status,
-            previousStatus: previous,
-            source: change.source,
-          },
-        },
-        recordedAt,
-      );
-    }
+    const applied = appliedChange(change, historyId, previous, fragmentId ?? null);
+    deps.changed?.(applied, recordedAt);
+    if (fragmentId !== undefined) deps.appendTimelineEvent(timelineEventOf({ ...applied, fragmentId }), recordedAt);
     return { applied: true, skipped: null };
-  }
-
-  function stateOf(rows: StateRow[]): SubscriptionState | null {
-    const first = rows[0];
-    if (!first) return null;
-    const channelRow = rows.find((row) => row.topic === CHANNEL_TOPIC);
-    const topics: SubscriptionState['topics'] = {};
-    for (const row of rows) {
-      if (row.topic === CHANNEL_TOPIC) continue;
-      topics[row.topic] = { status: row.status, since: new Date(row.at_ms).toISOString(), source: row.source };
-    }
-    return {
-      channel: first.channel,
-      address: first.address,
-      status: channelRow?.status ?? 'none',
-      since: channelRow ? new Date(channelRow.at_ms).toISOString() : null,
-      source: channelRow?.source ?? null,
-      proof: proofOf(channelRow?.proof ?? null),
-      topics,
-    };
   }
 
   return {
@@ -221,36 +125,21 @@ export function createSqliteSubscriptions(db: Database, deps: SubscriptionsDeps)
 
     states(keys: SubscriptionKey[]): SubscriptionState[] {
       return keys
-        .map((key) => stateOf(sql.statesOf.all(key.channel, key.address) as StateRow[]))
+        .map((key) => toSubscriptionState(sql.statesOf.all(key.channel, key.address) as StateRow[]))
         .filter((state): state is SubscriptionState => state !== null);
     },
 
     history(key: SubscriptionKey): SubscriptionHistoryEntry[] {
-      return (sql.historyOf.all(key.channel, key.address) as HistoryRow[]).map((row) => ({
-        topic: row.topic === CHANNEL_TOPIC ? null : row.topic,
-        status: row.status,
-        previous: row.previous,
-        source: row.source,
-        at: new Date(row.at_ms).toISOString(),
-        recordedAt: row.recorded_at,
-        proof: proofOf(row.proof),
-      }));
+      return (sql.historyOf.all(key.channel, key.address) as HistoryRow[]).map(toHistoryEntry);
     },
 
     isErased,
 
     /** What an audience's `{ subscription }` node reads for each (channel, address), in the order asked. */
     addressFacts(keys: SubscriptionKey[]): AddressFacts[] {
-      return keys.map(({ channel, address }) => {
-        const rows = sql.statesOf.all(channel, address) as StateRow[];
-        const topics: Record<string, KeptForCheck> = {};
-        let status: KeptForCheck | null = null;
-        for (const row of rows) {
-          if (row.topic === CHANNEL_TOPIC) status = toKept(row);
-          else topics[row.topic] = toKept(row) as KeptForCheck;
-        }
-        return { channel, address, erased: isErased(channel, address), status, topics };
-      });
+      return keys.map(({ channel, address }) =>
+        toAddressFacts(channel, address, sql.statesOf.all(channel, address) as StateRow[], isErased(channel, address)),
+      );
     },
 
     /** Keyset pages over (channel, address, topic), filtered by channel and status. */
@@ -280,14 +169,7 @@ export function createSqliteSubscriptions(db: Database, deps: SubscriptionsDeps)
       const page = more ? rows.slice(0, query.limit) : rows;
       const last = page.at(-1);
       return {
-        data: page.map((row) => ({
-          channel: row.channel,
-          address: row.address,
-          topic: row.topic === CHANNEL_TOPIC ? null : row.topic,
-          status: row.status,
-          since: new Date(row.at_ms).toISOString(),
-          source: row.source,
-        })),
+        data: page.map(toExportRow),
         nextCursor: more && last ? encodeKeyCursor([last.channel, last.address, last.topic]) : null,
       };
     },
