@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { IdentityConfig } from '../../identity/config.js';
 import { IDENTIFIER_FREE_WARNINGS, type PreparedEvent } from '../prepared-event.js';
 import type { IngestOutcome } from '../store.js';
+import type { ActivationRequests, PgActivation } from './activation/index.js';
 import { claimMessage, insertEvent, recordSource, recordWarnings } from './events.js';
 import type { GroupResult } from './group-commit.js';
 import { type IdentityTx, identityTx } from './identity/graph.js';
@@ -27,6 +28,8 @@ export interface IngestContext {
   partitions: Partitions;
   /** Sources known to be in `event_sources` (committed), shared by the store's groups. */
   sources: Set<string>;
+  /** Evaluates activation definitions at the end of each request, inside its savepoint. */
+  activation: PgActivation;
 }
 
 export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
@@ -76,16 +79,20 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
       client,
       requests.flat().flatMap((event) => identifierLockKeysOf(event, tx)),
     );
+    const activation = await ctx.activation.beginGroup(tx);
     for (const events of requests) {
       await client.query('SAVEPOINT request');
       const lockedBefore = new Set(tx.lockedRoots);
       const sourcesBefore = new Set(newSources);
       try {
         const value: IngestOutcome[] = [];
-        for (const event of events) value.push(await ingestOne(ctx, tx, group, newSources, event));
+        for (const event of events) value.push(await ingestOne(ctx, tx, group, newSources, activation, event));
+        // Definitions are evaluated once per touched profile per request, in its savepoint.
+        if (activation.active) await activation.flushRequest(Date.now());
         await client.query('RELEASE SAVEPOINT request');
         results.push({ ok: true, value });
       } catch (error) {
+        activation.discardRequest();
         // Not this request's fault: the connection, or a deadlock that aborts the whole group.
         if (isUnavailable(error) || isRetryable(error)) throw error;
         await client.query('ROLLBACK TO SAVEPOINT request');
@@ -113,6 +120,7 @@ async function ingestOne(
   tx: IdentityTx,
   group: ResolveGroup,
   newSources: Set<string>,
+  activation: ActivationRequests,
   event: PreparedEvent,
 ): Promise<IngestOutcome> {
   if (!ctx.sources.has(event.source) && !newSources.has(event.source)) {
@@ -137,5 +145,8 @@ async function ingestOne(
   }
   await insertEvent(tx.db, event, seq, resolution.fragmentId);
   await recordWarnings(tx.db, event, warnings);
+  if (activation.active && resolution.rootId !== null) {
+    activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
+  }
   return { status: 'stored', profileId: resolution.profileId, warnings };
 }

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
+import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { ACTIVITY_MIGRATION_SQL } from './activity.js';
 import { EVENT_FILTERS_MIGRATION_SQL, EVENTS_MIGRATION_SQL } from './events.js';
 import { AUDIT_MIGRATION_SQL } from './identity/audit.js';
@@ -33,6 +34,11 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
     version: 4,
     name: 'event filters, suppression drop stats, deletion extras, contact suppressions, rejections, sender keys',
     sql: `${EVENT_FILTERS_MIGRATION_SQL}\n${AUDIT_MIGRATION_SQL}\n${ACTIVITY_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
+  },
+  {
+    version: 6,
+    name: 'activation: definitions, evaluated profiles with due rows and leases, memberships, changes',
+    sql: ACTIVATION_MIGRATION_SQL,
   },
 ];
 

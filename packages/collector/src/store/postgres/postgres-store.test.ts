@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../../../../scripts/postgres.mjs';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../test/postgres.js';
+import { describeActivationContract } from '../activation.contract.js';
 import { describeConsoleContract } from '../console.contract.js';
 import { describeIdentityContract } from '../identity.contract.js';
 import { describeStoreContract, makeIncomingEvent } from '../store.contract.js';
@@ -33,6 +34,7 @@ describe.skipIf(clusterUrl === null)('postgres store', () => {
   describeStoreContract('postgres', open);
   describeIdentityContract('postgres', open);
   describeConsoleContract('postgres', open);
+  describeActivationContract('postgres', open);
 
   it('is selected by postgres:// and postgresql:// URLs only', () => {
     expect(isPostgresUrl('postgres://u@db/x')).toBe(true);

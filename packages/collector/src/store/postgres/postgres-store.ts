@@ -13,12 +13,13 @@ import { StoreError } from '../errors.js';
 import { type PreparedEvent, prepareEvent } from '../prepared-event.js';
 import type { Store } from '../store.js';
 import * as access from './access.js';
+import { PgActivation } from './activation/index.js';
 import * as activity from './activity.js';
 import { getEvent, listEvents, listFragmentEvents } from './events.js';
 import { createGroupCommit } from './group-commit.js';
 import { erase, forceMerge, unmerge } from './identity/admin.js';
 import { listDeletions, listSuppressionStats } from './identity/audit.js';
-import { componentOf, identityTx, rootOfRef } from './identity/graph.js';
+import { componentOf, identityTx, lockedRootOfRef, rootOfRef } from './identity/graph.js';
 import { listMergeHistory, listProfiles, readProfile } from './identity/profiles.js';
 import { listConsentHistory, searchProfiles } from './identity/search.js';
 import { writeGroup } from './ingest.js';
@@ -39,7 +40,6 @@ export interface PostgresStoreOptions extends PoolOptions {
 /** The Store areas this store does not implement yet, each answering `not_supported` (HTTP 501). */
 export const POSTGRES_UNSUPPORTED_AREAS = {
   subscriptions: 'subscriptions are not yet available on the PostgreSQL store',
-  activation: 'computed traits and audiences are not yet available on the PostgreSQL store',
   webhooks: 'webhooks are not yet available on the PostgreSQL store',
   churn: 'the churn model is not yet available on the PostgreSQL store',
 } as const;
@@ -68,8 +68,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
   const partitions = createPartitions(pool);
   const sources = new Set<string>();
+  const activation = new PgActivation({
+    // LEAD: wire to webhooks (`computed.changed` producer of the PostgreSQL outbox).
+    computed: { active: () => false, changed: async () => {} },
+    // LEAD: wire to webhooks (`audience.entered` / `audience.exited` producer, given the appended event).
+    lifecycle: { appended: async () => {} },
+    // LEAD: wire to churn: `churn: { store: pgChurn, bands: <async ChurnBandTracker over churn_bands> }`.
+    // LEAD: wire to subscriptions: `subscriptions: { topics, read: (db, keys) => addressFacts(db, keys) }`, and
+    // have the subscriptions area call `noteSubscriptionChange(fragmentId)` on the ingest group's
+    // ActivationRequests (and changeSubscriptions open its own with `activation.beginGroup`).
+  });
   const commits = createGroupCommit<PreparedEvent>((requests) =>
-    writeGroup({ pool, config, partitions, sources }, requests),
+    writeGroup({ pool, config, partitions, sources, activation }, requests),
   );
   let closing: Promise<void> | null = null;
 
@@ -161,9 +171,31 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const root = await rootOfRef(db, config, ref);
         return root ? listMergeHistory(db, root) : null;
       }),
-    merge: (from, into) => write((db) => forceMerge(identityTx(db, config), from, into)),
-    unmerge: (ref) => write((db) => unmerge(identityTx(db, config), ref)),
-    erase: (ref, options) => write((db) => erase(identityTx(db, config), ref, options)),
+    merge: (from, into) =>
+      write(async (db) => {
+        const tx = identityTx(db, config);
+        const outcome = await forceMerge(tx, from, into);
+        if (outcome?.merged) await activation.afterMerge(tx, outcome.survivor, outcome.merged, Date.now());
+        return outcome;
+      }),
+    unmerge: (ref) =>
+      write(async (db) => {
+        const tx = identityTx(db, config);
+        const outcome = await unmerge(tx, ref);
+        if (outcome && outcome !== 'not_merged') {
+          await activation.afterUnmerge(tx, outcome.detached, outcome.from, Date.now());
+        }
+        return outcome;
+      }),
+    erase: (ref, options) =>
+      write(async (db) => {
+        const tx = identityTx(db, config);
+        const root = await lockedRootOfRef(tx, ref);
+        const fragments = root ? await componentOf(db, root.id) : [];
+        const result = await erase(tx, ref, options);
+        if (result) await activation.erase(db, fragments);
+        return result;
+      }),
     seedAccess: (seed) => write((db) => access.seedAccess(db, seed)),
     getAccessSnapshot: (knownVersion) => read((db) => access.accessSnapshot(db, knownVersion)),
     listSources: () => read((db) => access.listSources(db)),
@@ -199,19 +231,31 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     getSubscriptionHistory: unsupported('subscriptions'),
     listSubscriptions: unsupported('subscriptions'),
 
-    getDefinitions: unsupported('activation'),
-    saveDefinition: unsupported('activation'),
-    deleteDefinition: unsupported('activation'),
-    getProfileActivation: unsupported('activation'),
-    listAudienceMembers: unsupported('activation'),
-    listAudienceChanges: unsupported('activation'),
-    audienceSizes: unsupported('activation'),
-    explainAudience: unsupported('activation'),
-    claimDue: unsupported('activation'),
-    reevaluate: unsupported('activation'),
-    nextDueAt: unsupported('activation'),
-    backfillStep: unsupported('activation'),
-    previewDefinition: unsupported('activation'),
+    getDefinitions: () => read((db) => activation.getDefinitions(db)),
+    saveDefinition: (input) => write((db) => activation.saveDefinition(db, input)),
+    deleteDefinition: (input) =>
+      write((db) => activation.deleteDefinition(db, input.kind, input.key, input.expectedVersion)),
+    getProfileActivation: (ref) =>
+      read(async (db) => {
+        const root = await rootOfRef(db, config, ref);
+        return root ? { profileId: root.public_id, ...(await activation.profileState(db, root.id, Date.now())) } : null;
+      }),
+    listAudienceMembers: (key, query) => read((db) => activation.members(db, key, query)),
+    listAudienceChanges: (key, query) => read((db) => activation.changes(db, key, query)),
+    audienceSizes: () => read((db) => activation.sizes(db)),
+    explainAudience: (ref, key, now) =>
+      read(async (db) => {
+        const root = await rootOfRef(db, config, ref);
+        if (!root) return null;
+        const explain = await activation.explain(db, root.id, key, now);
+        return explain === 'unknown_audience' ? explain : { profileId: root.public_id, explain };
+      }),
+    // One snapshot: the sample and the total are counted at one instant.
+    previewDefinition: (input) => read((db) => activation.preview(db, input)),
+    claimDue: (input) => write((db) => activation.claimDue(db, input)),
+    reevaluate: (input) => write((db) => activation.reevaluate(identityTx(db, config), input.profileIds, input.now)),
+    nextDueAt: () => read((db) => activation.nextDueAt(db)),
+    backfillStep: (input) => write((db) => activation.backfillStep(identityTx(db, config), input.now, input.limit)),
 
     readPurchaseSummaries: unsupported('churn'),
     getProfileChurnFacts: unsupported('churn'),
