@@ -184,3 +184,17 @@ export function earliest(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   return b === null ? a : Math.min(a, b);
 }
+
+/** The computed values that changed since `before` (the stored object), as JSON texts; previous null when new. */
+export function changedComputedValues(
+  before: Record<string, JsonValue>,
+  values: Record<string, JsonValue>,
+): { key: string; previous: string | null; value: string }[] {
+  const changed: { key: string; previous: string | null; value: string }[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const previous = key in before ? JSON.stringify(before[key]) : null;
+    const text = JSON.stringify(value);
+    if (previous !== text) changed.push({ key, previous, value: text });
+  }
+  return changed;
+}

@@ -11,6 +11,7 @@ import type { AudienceChangeReason, JsonValue } from '@exhaust/schema';
 import { evaluateProfile, type ScoreDecay } from '../../../activation/index.js';
 import {
   audienceLifecycleEvent,
+  changedComputedValues,
   type DefinitionsView,
   earliest,
   isSilentBackfillEntry,
@@ -110,10 +111,8 @@ export class ActivationWriter {
     const hook = this.#hooks.computed;
     if (hook?.active()) {
       const before = (previous ? JSON.parse(previous.computed) : {}) as Record<string, JsonValue>;
-      for (const [key, value] of Object.entries(values)) {
-        const was = key in before ? JSON.stringify(before[key]) : null;
-        const text = JSON.stringify(value);
-        if (was !== text) await hook.changed(db, rootId, key, was, text, now);
+      for (const change of changedComputedValues(before, values)) {
+        await hook.changed(db, rootId, change.key, change.previous, change.value, now);
       }
     }
 

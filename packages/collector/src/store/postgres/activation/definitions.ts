@@ -13,6 +13,11 @@ import type { DefinitionKind, SaveDefinitionInput, SaveDefinitionOutcome } from 
 import type { Queryable } from '../pool.js';
 
 export class DefinitionStore {
+  /**
+   * NOTE: only views read before the reading transaction wrote anything are cached: a version
+   * this collector bumped in a transaction that then rolls back must never be taken for the
+   * committed one of the same number.
+   */
   #view: DefinitionsView | null = null;
 
   /** The current view; re-reads the definitions only when the stored version moved. */
@@ -97,6 +102,12 @@ export class DefinitionStore {
 
   async setBackfillCursor(db: Queryable, cursor: number): Promise<void> {
     await db.query('UPDATE activation_meta SET backfill_cursor = $1 WHERE id = 1', [cursor]);
+  }
+
+  /** True while some definition is still backfilling, as this transaction sees it. */
+  async anyBackfilling(db: Queryable): Promise<boolean> {
+    const { rowCount } = await db.query("SELECT 1 FROM activation_definitions WHERE status = 'backfilling' LIMIT 1");
+    return (rowCount ?? 0) > 0;
   }
 
   /** Marks live every backfilling definition whose profiles the scan has passed. Must run inside a transaction. */

@@ -539,6 +539,7 @@ export class PgActivation {
     const next = roots.length < limit ? target : roots.at(-1)!;
     await this.#definitions.setBackfillCursor(db, next);
     if (next >= target) await this.#definitions.finishBackfill(db, next);
-    return { evaluated: roots.length, remaining: (await this.#definitions.view(db)).anyBackfilling };
+    // NOTE: not through the cached view: this transaction's uncommitted version must not be cached.
+    return { evaluated: roots.length, remaining: await this.#definitions.anyBackfilling(db) };
   }
 }

@@ -8,7 +8,12 @@
 import type { AudienceChangeReason, JsonValue } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
 import { evaluateProfile, type ScoreDecay } from '../../../activation/index.js';
-import { audienceLifecycleEvent, earliest, isSilentBackfillEntry } from '../../activation-records.js';
+import {
+  audienceLifecycleEvent,
+  changedComputedValues,
+  earliest,
+  isSilentBackfillEntry,
+} from '../../activation-records.js';
 import type { ChurnBandTracker } from '../churn/bands.js';
 import type { DefinitionsView } from './definitions.js';
 import type { FactLoader } from './facts.js';
@@ -153,10 +158,8 @@ export class ActivationWriter {
   #announceComputed(rootId: number, values: Record<string, JsonValue>, now: number): void {
     const stored = this.#sql.computedOf.pluck().get(rootId) as string | undefined;
     const before = (stored === undefined ? {} : JSON.parse(stored)) as Record<string, JsonValue>;
-    for (const [key, value] of Object.entries(values)) {
-      const previous = key in before ? JSON.stringify(before[key]) : null;
-      const text = JSON.stringify(value);
-      if (previous !== text) this.#onComputed?.changed(rootId, key, previous, text, now);
+    for (const change of changedComputedValues(before, values)) {
+      this.#onComputed?.changed(rootId, change.key, change.previous, change.value, now);
     }
   }
 
