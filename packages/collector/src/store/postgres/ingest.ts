@@ -104,6 +104,7 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
         results.push({ ok: false, error });
       }
     }
+    await ctx.activation.beforeCommit(client);
     await client.query('COMMIT');
   } catch (error) {
     broken = await rollbackQuietly(client, error);

@@ -130,6 +130,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       try {
         await client.query('BEGIN');
         const value = await work(client);
+        await activation.beforeCommit(client);
         await client.query('COMMIT');
         return value;
       } catch (error) {

@@ -7,8 +7,10 @@
  * serialize the two requests).
  */
 import type { AudienceDefinition } from '@exhaust/schema';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../../test/postgres.js';
+import { messageHash } from '../../prepared-event.js';
 import { makeIncomingEvent } from '../../store.contract.js';
 import type { IncomingEvent, Store } from '../../store.js';
 import { createPostgresStore } from '../postgres-store.js';
@@ -44,7 +46,7 @@ describe.skipIf(clusterUrl === null)('activation: two collectors on one PostgreS
   });
 
   /** Two stores on a fresh schema, the audience defined and live, `PROFILES` buyers ingested. */
-  async function setUp(): Promise<{ a: Store; b: Store; profileIds: string[]; dueAt: number }> {
+  async function setUp(): Promise<{ a: Store; b: Store; profileIds: string[]; dueAt: number; schema: string }> {
     const schema = database.freshSchema();
     const a = await createPostgresStore({ url: database.url, schema, poolSize: 6 });
     const b = await createPostgresStore({ url: database.url, schema, poolSize: 6 });
@@ -62,7 +64,7 @@ describe.skipIf(clusterUrl === null)('activation: two collectors on one PostgreS
     const outcomes = await Promise.all(
       Array.from({ length: PROFILES }, (_, i) => (i % 2 ? a : b).ingest([order(`buyer-${i}`, boughtAt)])),
     );
-    return { a, b, profileIds: outcomes.map(([outcome]) => outcome!.profileId!), dueAt: boughtAt + HOUR_MS };
+    return { a, b, profileIds: outcomes.map(([outcome]) => outcome!.profileId!), dueAt: boughtAt + HOUR_MS, schema };
   }
 
   it('never hands one due row to both claimers, and every row to one of them', async () => {
@@ -140,5 +142,46 @@ describe.skipIf(clusterUrl === null)('activation: two collectors on one PostgreS
     expect((await a.listEvents({ limit: 1000, event: 'Audience Entered' })).data).toHaveLength(
       PROFILES + people.length,
     );
+  });
+
+  it('never hands out a changes cursor past a change another collector has yet to commit', async () => {
+    const { a, b, schema } = await setUp();
+    // x and y are known (evaluated, in no audience) before `buyers` exists.
+    const [x] = await a.ingest([makeIncomingEvent({ message: { type: 'page', anonymousId: 'x' } })]);
+    await b.ingest([makeIncomingEvent({ message: { type: 'page', anonymousId: 'y' } })]);
+    const { version } = await a.getDefinitions();
+    const saved = await a.saveDefinition({
+      kind: 'audience',
+      definition: { key: 'buyers', name: 'Buyers', condition: { event: 'Order Completed' } },
+      mode: 'create',
+      expectedVersion: version,
+      now: Date.now(),
+    });
+    while ((await a.backfillStep({ now: Date.now(), limit: 100 })).remaining);
+    const createdMs = Date.parse(saved.status === 'saved' ? saved.record.createdAt : '');
+    // Another session holds the dedupe key of x's coming lifecycle event: a's transaction writes
+    // x's change, then waits on that key, uncommitted, while b's change for y commits.
+    const session = new pg.Client({ connectionString: database.url, options: `-c search_path=${schema}` });
+    await session.connect();
+    try {
+      await session.query('BEGIN');
+      const hash = messageHash('exhaust', `exhaust-audience-buyers-${createdMs}-${x!.profileId}-1`);
+      await session.query('INSERT INTO seen_message_ids (hash, seq, ts) VALUES ($1, 0, now())', [hash]);
+      const xEnters = a.ingest([order('x', Date.now())]);
+      for (;;) {
+        const { rows } = await session.query("SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted");
+        if (rows.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const [y] = await b.ingest([order('y', Date.now())]);
+      const first = (await a.listAudienceChanges('buyers', { limit: 10 }))!;
+      expect(first.data.map((change) => change.profileId)).toEqual([y!.profileId]);
+      await session.query('ROLLBACK');
+      await xEnters;
+      const next = (await b.listAudienceChanges('buyers', { limit: 10, since: first.nextCursor }))!;
+      expect(next.data.map((change) => change.profileId)).toEqual([x!.profileId]);
+    } finally {
+      await session.end();
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
 import { appendSystemEvent } from '../events.js';
 import type { Queryable } from '../pool.js';
 import type { FactLoader } from './facts.js';
+import type { FeedNumbering } from './feed.js';
 import type { ActivationHooks } from './hooks.js';
 
 interface MembershipRow {
@@ -65,10 +66,12 @@ async function upsertMembership(
 export class ActivationWriter {
   readonly #facts: FactLoader;
   readonly #hooks: ActivationHooks;
+  readonly #feed: FeedNumbering;
 
-  constructor(facts: FactLoader, hooks: ActivationHooks) {
+  constructor(facts: FactLoader, hooks: ActivationHooks, feed: FeedNumbering) {
     this.#facts = facts;
     this.#hooks = hooks;
+    this.#feed = feed;
   }
 
   /** True once the profile was evaluated (then only relevant events re-evaluate it). */
@@ -199,6 +202,7 @@ export class ActivationWriter {
              VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       values: [key, rootId, seq, entered, reason, now, event.messageId],
     });
+    this.#feed.wrote(db);
     const appended = { fragmentId: rootId, ...event };
     await appendSystemEvent(db, appended);
     await this.#hooks.lifecycle?.appended(db, appended);

@@ -47,6 +47,7 @@ import type { Queryable } from '../pool.js';
 import { ActivationWriter } from './apply.js';
 import { DefinitionStore } from './definitions.js';
 import { FactLoader } from './facts.js';
+import { FeedNumbering } from './feed.js';
 import type { ActivationHooks } from './hooks.js';
 
 export type {
@@ -134,6 +135,7 @@ export class PgActivation {
   readonly #writer: ActivationWriter;
   readonly #hooks: ActivationHooks;
   readonly #usesChurn = new WeakMap<DefinitionsView, boolean>();
+  readonly #feed = new FeedNumbering();
 
   /** @param hooks the other areas (webhook outbox, churn, subscriptions); absent ones do nothing */
   constructor(hooks: ActivationHooks = {}) {
@@ -142,7 +144,12 @@ export class PgActivation {
       hooks.churn ? (db, rootId, now) => this.#churnFacts(db, rootId, now) : undefined,
       hooks.subscriptions,
     );
-    this.#writer = new ActivationWriter(this.#facts, hooks);
+    this.#writer = new ActivationWriter(this.#facts, hooks, this.#feed);
+  }
+
+  /** Must run right before every COMMIT of a transaction that may have evaluated (see feed.ts). */
+  beforeCommit(db: Queryable): Promise<void> {
+    return this.#feed.beforeCommit(db);
   }
 
   /** The definitions (re-read when their version moved) and the current fit, for one transaction. */
@@ -376,7 +383,7 @@ export class PgActivation {
   async changes(db: Queryable, key: string, query: ChangeQuery): Promise<Page<AudienceChange> | null> {
     if (!(await this.#definitions.view(db)).defs.audiences.has(key)) return null;
     const after = query.since && !query.newest ? decodeCursor(query.since) : 0;
-    const columns = `c.id, f.public_id AS "profileId", c.seq, c.entered, c.reason, c.at_ms AS "atMs",
+    const columns = `c.feed_id AS id, f.public_id AS "profileId", c.seq, c.entered, c.reason, c.at_ms AS "atMs",
       c.message_id AS "messageId" FROM activation_changes c JOIN id_fragments f ON f.id = c.profile_id`;
     const { rows } = await db.query<{
       id: number;
@@ -388,8 +395,8 @@ export class PgActivation {
       messageId: string;
     }>(
       query.newest
-        ? `SELECT ${columns} WHERE c.audience_key = $1 ORDER BY c.id DESC LIMIT $2`
-        : `SELECT ${columns} WHERE c.audience_key = $1 AND c.id > $3 ORDER BY c.id LIMIT $2`,
+        ? `SELECT ${columns} WHERE c.audience_key = $1 AND c.feed_id IS NOT NULL ORDER BY c.feed_id DESC LIMIT $2`
+        : `SELECT ${columns} WHERE c.audience_key = $1 AND c.feed_id > $3 ORDER BY c.feed_id LIMIT $2`,
       query.newest ? [key, query.limit] : [key, query.limit, after],
     );
     return {

@@ -51,8 +51,12 @@ export const ACTIVATION_MIGRATION_SQL = `
   );
   CREATE INDEX activation_memberships_members ON activation_memberships (audience_key, profile_id) WHERE member;
 
+  -- The changes feed's order is feed_id, drawn just before COMMIT under one lock (see feed.ts), so
+  -- it follows commit order: a reader's cursor never passes a change still to be committed.
+  CREATE SEQUENCE activation_feed_ids AS bigint;
   CREATE TABLE activation_changes (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    feed_id bigint UNIQUE,
     audience_key text NOT NULL,
     profile_id bigint NOT NULL,
     seq integer NOT NULL,
@@ -61,7 +65,9 @@ export const ACTIVATION_MIGRATION_SQL = `
     at_ms bigint NOT NULL,
     message_id text NOT NULL
   );
-  CREATE INDEX activation_changes_audience ON activation_changes (audience_key, id);
+  CREATE INDEX activation_changes_audience ON activation_changes (audience_key, feed_id);
+  -- The writing transaction's own rows while it numbers them (no committed row lacks a feed_id).
+  CREATE INDEX activation_changes_unnumbered ON activation_changes (id) WHERE feed_id IS NULL;
   -- Unlike SQLite (one writer), erasure here must not scan the whole change log under its locks.
   CREATE INDEX activation_changes_profile ON activation_changes (profile_id);
 `;
