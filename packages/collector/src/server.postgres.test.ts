@@ -2,7 +2,7 @@
  * The collector on PostgreSQL over HTTP: `db` as a postgres:// URL selects it,
  * /healthz names the store, and a collector that loses its database answers
  * 503 store_unavailable to ingest and recovers by itself when it returns.
- * Areas not yet on PostgreSQL answer 501 not_supported_by_store.
+ * Every activation-layer area answers there too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../../scripts/postgres.mjs';
@@ -57,7 +57,7 @@ describe.skipIf(clusterUrl === null)('collector on PostgreSQL', () => {
   });
 });
 
-describe.skipIf(clusterUrl === null)('collector on PostgreSQL: areas not ported yet', () => {
+describe.skipIf(clusterUrl === null)('collector on PostgreSQL: every area', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase(clusterUrl!);
@@ -66,69 +66,31 @@ describe.skipIf(clusterUrl === null)('collector on PostgreSQL: areas not ported 
     await database?.drop();
   });
 
-  it('answers 501 not_supported_by_store naming the feature; workers stop with one warning; profiles still read', async () => {
+  it('answers every activation-layer API, and no background worker stops itself', async () => {
     const warnings: string[] = [];
     const noop = () => {};
     const logger: Logger = { debug: noop, info: noop, error: noop, warn: (msg) => warnings.push(msg) };
     const collector = await startTestCollector({ db: database.url, ...keys, logger });
     try {
-      // Webhooks are ported: they answer.
-      expect((await collector.admin('/v1/webhooks')).status).toBe(200);
-      const audiences = await collector.admin('/v1/audiences');
-      expect(audiences.status).toBe(501);
-      expect(await audiences.json()).toMatchObject({ error: { message: expect.stringMatching(/^computed traits/) } });
-      // Subscriptions and churn are ported.
-      expect((await collector.admin('/v1/subscriptions/email/ada%40x.io')).status).toBe(200);
-      expect((await collector.admin('/v1/models/churn/fits')).status).toBe(200);
-
-      // The profile view reads on: the missing areas' parts are empty.
-      const login = track({ type: 'identify', userId: 'u-501', traits: { plan: 'pro' } });
-      expect((await collector.send('/v1/identify', login)).status).toBe(200);
-      const profile = await collector.admin('/v1/profiles/userId:u-501');
-      expect(profile.status).toBe(200);
-      expect(await profile.json()).toMatchObject({
-        traits: { plan: 'pro' },
-        audiences: [],
-        subscriptions: [],
-        churn: null,
-      });
-
-      // Each worker's first pass meets not_supported and stops itself with one line.
-      while (warnings.length < 1) await new Promise((resolve) => setTimeout(resolve, 20));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(warnings.sort()).toEqual(['activation scheduler stopped: the store does not support it']);
-    } finally {
-      await collector.stop();
-    }
-  });
-});
-
-describe.skipIf(clusterUrl === null)('collector on PostgreSQL when the database goes away', () => {
-  it('answers 503 store_unavailable to ingest and /healthz meanwhile, then recovers without a restart', async () => {
-    // Its own cluster: stopping the shared one would fail the other files running meanwhile.
-    const server = await startPostgres();
-    const collector = await startTestCollector({ db: server.url, ...keys });
-    try {
-      const before = track();
-      expect((await collector.send('/v1/track', before)).status).toBe(200);
-      server.halt('fast');
-      const refused = await collector.send('/v1/track', track());
-      expect(refused.status).toBe(503);
-      expect(refused.headers.get('retry-after')).not.toBeNull();
-      expect(await refused.json()).toMatchObject({ error: { code: 'store_unavailable' } });
-      const health = await fetch(`${collector.url}/healthz`);
-      expect(health.status).toBe(503);
-      expect(await health.json()).toMatchObject({ error: { code: 'store_unavailable' } });
-      server.resume();
-      expect((await fetch(`${collector.url}/healthz`)).status).toBe(200);
-      const after = track();
-      expect((await collector.send('/v1/track', after)).status).toBe(200);
-      for (const id of [before.messageId, after.messageId]) {
-        expect((await collector.admin(`/v1/events/${id}`)).status).toBe(200);
+      for (const path of [
+        '/v1/webhooks',
+        '/v1/audiences',
+        '/v1/computed-traits',
+        '/v1/subscriptions/email/ada%40x.io',
+        '/v1/models/churn/fits',
+      ]) {
+        expect({ path, status: (await collector.admin(path)).status }).toEqual({ path, status: 200 });
       }
+      const login = track({ type: 'identify', userId: 'u-pg', traits: { plan: 'pro' } });
+      expect((await collector.send('/v1/identify', login)).status).toBe(200);
+      const profile = await collector.admin('/v1/profiles/userId:u-pg');
+      expect(profile.status).toBe(200);
+      expect(await profile.json()).toMatchObject({ traits: { plan: 'pro' }, audiences: [], subscriptions: [] });
+      // The scheduler, the refit and the delivery worker each ran a pass by now; none gave up.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(warnings).toEqual([]);
     } finally {
       await collector.stop();
-      await server.stop();
     }
   });
 });

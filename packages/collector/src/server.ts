@@ -168,7 +168,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     throw error;
   }
   // Time-driven audience changes and backfills: the due rows are in the store, this is the alarm clock.
-  const scheduler = createActivationScheduler({ store, logger });
+  const scheduler = createActivationScheduler({ store, logger, leaseMs: config.activation.schedulerLeaseMs });
   scheduler.start();
   // The churn refit: its due row and lease are in the store too.
   const refit = createChurnRefitScheduler({ store, churn, logger });

@@ -28,6 +28,8 @@ export interface SchedulerOptions {
   logger?: Logger;
   /** Epoch ms; default `Date.now`. */
   now?: () => number;
+  /** How long a claim holds; default `SCHEDULER_LEASE_MS` (config `activation.schedulerLeaseMs`). */
+  leaseMs?: number;
 }
 
 export interface ActivationScheduler {
@@ -48,6 +50,7 @@ export function createActivationScheduler(options: SchedulerOptions): Activation
   const { store } = options;
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
+  const leaseMs = options.leaseMs ?? SCHEDULER_LEASE_MS;
   // One owner per process: leases name who may finish a claimed row.
   const owner = `sched-${randomUUID()}`;
 
@@ -57,7 +60,7 @@ export function createActivationScheduler(options: SchedulerOptions): Activation
     const claimed = await store.claimDue({
       now: now(),
       owner,
-      leaseMs: SCHEDULER_LEASE_MS,
+      leaseMs,
       limit: SCHEDULER_CLAIM_LIMIT,
     });
     if (claimed.length > 0) {

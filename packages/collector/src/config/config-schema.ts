@@ -6,6 +6,7 @@
 import { DEFAULT_LIMITS, type IngestLimits } from '@exhaust/schema';
 import { z } from 'zod';
 import { parseDuration } from '../activation/durations.js';
+import { SCHEDULER_LEASE_MS } from '../activation/scheduler.js';
 import { type ChurnConfig, churnConfigSchema } from '../churn/config.js';
 import { type IdentityConfig, identityConfigSchema } from '../identity/config.js';
 import { IP_POLICIES, type IpPolicy } from '../ingest/ip.js';
@@ -63,8 +64,16 @@ export const activationConfigSchema = z
       .string()
       .refine((text) => parseDuration(text) !== null, 'a duration such as "400d", "12h", "45s"')
       .default('400d'),
+    /**
+     * How long a scheduler's claim of due profiles holds before another collector may take
+     * them (its claimer died), in milliseconds.
+     */
+    schedulerLeaseMs: positiveInt.default(SCHEDULER_LEASE_MS),
   })
-  .transform(({ maxWindow }) => ({ maxWindowMs: parseDuration(maxWindow) as number }));
+  .transform(({ maxWindow, schedulerLeaseMs }) => ({
+    maxWindowMs: parseDuration(maxWindow) as number,
+    schedulerLeaseMs,
+  }));
 
 export type ActivationConfig = z.output<typeof activationConfigSchema>;
 

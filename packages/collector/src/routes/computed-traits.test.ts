@@ -238,7 +238,7 @@ describe('computed traits over HTTP', () => {
 describe('config activation.maxWindow', () => {
   it('bounds every window and half-life; a malformed one stops the start', async () => {
     expect(() => parseConfigFile({ activation: { maxWindow: '5x' } })).toThrow(/activation\.maxWindow/);
-    expect(parseConfigFile({}).activation).toEqual({ maxWindowMs: 400 * 24 * 3_600_000 });
+    expect(parseConfigFile({}).activation).toEqual({ maxWindowMs: 400 * 24 * 3_600_000, schedulerLeaseMs: 30_000 });
     const collector = await startTestCollector({ config: { activation: { maxWindow: '1h' } } });
     try {
       const long = await admin(collector, 'POST', '/v1/computed-traits', {

@@ -44,6 +44,7 @@ export async function openStore(options: {
     const store = await createPostgresStore({
       url: db,
       identity: config.identity,
+      subscriptions: config.subscriptions,
       poolSize: config.store.poolSize,
       statementTimeoutMs: config.store.statementTimeoutMs,
     });

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { IdentityConfig } from '../../identity/config.js';
 import { IDENTIFIER_FREE_WARNINGS, type PreparedEvent } from '../prepared-event.js';
 import type { IngestOutcome } from '../store.js';
+import type { ActivationRequests, PgActivation } from './activation/index.js';
 import { claimMessage, insertEvent, recordSource, recordWarnings } from './events.js';
 import type { GroupResult } from './group-commit.js';
 import { type IdentityTx, identityTx } from './identity/graph.js';
@@ -32,6 +33,8 @@ export interface IngestContext {
   webhooks: PgWebhooks;
   /** An identify's `messaging_subscriptions` are applied in the request's savepoint. */
   subscriptions: PgSubscriptions;
+  /** Evaluates activation definitions at the end of each request, inside its savepoint. */
+  activation: PgActivation;
 }
 
 export async function writeGroup(ctx: IngestContext, requests: PreparedEvent[][]): Promise<GroupResult[]> {
@@ -105,16 +108,22 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
       client,
       requests.flat().flatMap((event) => identifierLockKeysOf(event, tx)),
     );
+    const activation = await ctx.activation.beginGroup(tx);
     for (const events of requests) {
       await client.query('SAVEPOINT request');
       const lockedBefore = new Set(tx.lockedRoots);
       const sourcesBefore = new Set(newSources);
       try {
         const value: IngestOutcome[] = [];
-        for (const event of events) value.push(await ingestOne(ctx, tx, group, newSources, outbox, event));
+        for (const event of events) {
+          value.push(await ingestOne(ctx, tx, group, newSources, { outbox, activation }, event));
+        }
+        // Definitions are evaluated once per touched profile per request, in its savepoint.
+        if (activation.active) await activation.flushRequest(Date.now());
         await client.query('RELEASE SAVEPOINT request');
         results.push({ ok: true, value });
       } catch (error) {
+        activation.discardRequest();
         // Not this request's fault: the connection, a deadlock that aborts the whole group, or a month
         // dropped by retention (the group runs again after the partition is made anew).
         if (isUnavailable(error) || isRetryable(error) || isMissingPartition(error)) throw error;
@@ -127,6 +136,7 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
         results.push({ ok: false, error });
       }
     }
+    await ctx.activation.beforeCommit(client);
     await client.query('COMMIT');
   } catch (error) {
     broken = await rollbackQuietly(client, error);
@@ -143,7 +153,7 @@ async function ingestOne(
   tx: IdentityTx,
   group: ResolveGroup,
   newSources: Set<string>,
-  outbox: PgOutbox,
+  areas: { outbox: PgOutbox; activation: ActivationRequests },
   event: PreparedEvent,
 ): Promise<IngestOutcome> {
   if (!ctx.sources.has(event.source) && !newSources.has(event.source)) {
@@ -169,6 +179,10 @@ async function ingestOne(
   await insertEvent(tx.db, event, seq, resolution.fragmentId);
   if (event.subscriptions) await ctx.subscriptions.apply(tx.db, event.subscriptions, event.receivedAt);
   await recordWarnings(tx.db, event, warnings);
+  const { outbox, activation } = areas;
+  if (activation.active && resolution.rootId !== null) {
+    activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
+  }
   await outbox.eventReceived(event, resolution.profileId);
   if (resolution.mergedRoots.length > 0 && resolution.profileId !== null) {
     await outbox.mergedByEvent(resolution.profileId, resolution.mergedRoots);

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
+import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { ACTIVITY_MIGRATION_SQL } from './activity.js';
 import { CHURN_MIGRATION_SQL } from './churn/schema.js';
 import { EVENT_FILTERS_MIGRATION_SQL, EVENTS_MIGRATION_SQL } from './events.js';
@@ -41,6 +42,11 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
     version: 5,
     name: 'webhooks: endpoints, secrets and health, outbox deliveries, attempts, the profiles each delivery names',
     sql: WEBHOOKS_MIGRATION_SQL,
+  },
+  {
+    version: 6,
+    name: 'activation: definitions, evaluated profiles with due rows and leases, memberships, changes',
+    sql: ACTIVATION_MIGRATION_SQL,
   },
   {
     version: 7,

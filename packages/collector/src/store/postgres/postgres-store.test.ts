@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../../../../scripts/postgres.mjs';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../test/postgres.js';
+import { describeActivationContract } from '../activation.contract.js';
 import { describeChurnContract } from '../churn.contract.js';
 import { describeConsoleContract } from '../console.contract.js';
 import { describeIdentityContract } from '../identity.contract.js';
@@ -37,10 +38,10 @@ describe.skipIf(clusterUrl === null)('postgres store', () => {
   describeStoreContract('postgres', open);
   describeIdentityContract('postgres', open);
   describeConsoleContract('postgres', open);
-  // LEAD: drop `activation: false` once activation is wired (computed.changed and audience ordering need it).
-  describeWebhooksContract('postgres', open, { activation: false });
+  describeWebhooksContract('postgres', open);
   describeSubscriptionsContract('postgres', open);
   describeChurnContract('postgres', open);
+  describeActivationContract('postgres', open);
 
   it('is selected by postgres:// and postgresql:// URLs only', () => {
     expect(isPostgresUrl('postgres://u@db/x')).toBe(true);

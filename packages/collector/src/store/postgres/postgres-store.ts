@@ -9,11 +9,14 @@
  */
 import type pg from 'pg';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig } from '../../identity/config.js';
+import { DEFAULT_SUBSCRIPTIONS_CONFIG, type SubscriptionsConfig } from '../../subscriptions/topics.js';
 import { StoreError } from '../errors.js';
 import { type PreparedEvent, prepareEvent } from '../prepared-event.js';
 import type { Store } from '../store.js';
 import * as access from './access.js';
+import { PgActivation } from './activation/index.js';
 import * as activity from './activity.js';
+import { PgChurnBandTracker } from './churn/bands.js';
 import { PgChurn } from './churn/index.js';
 import { getEvent, listEvents, listFragmentEvents } from './events.js';
 import { createGroupCommit } from './group-commit.js';
@@ -28,6 +31,7 @@ import { createPartitions } from './partitions.js';
 import { acquire, createPool, isRetryable, type PoolOptions, rollbackQuietly, toStoreError } from './pool.js';
 import { applyPostgresRetention } from './retention.js';
 import {
+  addressFacts,
   createPgSubscriptions,
   listSubscriptions,
   subscriptionFacts,
@@ -42,18 +46,11 @@ const WRITE_ATTEMPTS_MAX = 5;
 export interface PostgresStoreOptions extends PoolOptions {
   /** The config file's `identity`, validated. */
   identity?: IdentityConfig;
+  /** The config file's `subscriptions` (declared topics, read by audiences' subscription nodes). */
+  subscriptions?: SubscriptionsConfig;
   /** Rows a property-filtered event list examines per call; default `MAX_PROPERTY_SCAN_ROWS` (tests lower it). */
   maxPropertyScanRows?: number;
 }
-
-/** The Store areas this store does not implement yet, each answering `not_supported` (HTTP 501). */
-export const POSTGRES_UNSUPPORTED_AREAS = {
-  activation: 'computed traits and audiences are not yet available on the PostgreSQL store',
-} as const;
-
-const unsupported = (area: keyof typeof POSTGRES_UNSUPPORTED_AREAS) => async (): Promise<never> => {
-  throw new StoreError('not_supported', POSTGRES_UNSUPPORTED_AREAS[area]);
-};
 
 /** Public ids of these fragments. */
 async function publicIdsOf(db: pg.PoolClient, fragmentIds: number[]): Promise<string[]> {
@@ -84,15 +81,57 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
   const partitions = createPartitions(pool);
   const sources = new Set<string>();
+  // The areas, wired to each other as the SQLite engine's constructor wires them: the outbox of
+  // the current transaction (`outboxes.of(db)`) announces what activation, subscriptions and churn change.
   const outboxes = webhooks.createPgWebhooks(config);
-  const subscriptions = createPgSubscriptions({
-    // LEAD: wire to activation (`noteSubscriptionChange(change.fragmentId)`) and to the webhook
-    // outbox (`subscription.changed`), as the SQLite engine's #subscriptionChanged does.
-    changed: () => {},
-  });
   const churn = new PgChurn();
+  let fitBands: readonly number[] = [];
+  const bandTracker = new PgChurnBandTracker(
+    {
+      active: () => outboxes.wants('churn.risk_changed'),
+      changed: (db, rootId, change, now) => outboxes.of(db).churnRiskChanged(rootId, change, now),
+    },
+    () => fitBands,
+  );
+  const activation = new PgActivation({
+    computed: {
+      active: () => outboxes.wants('computed.changed'),
+      changed: (db, rootId, key, previous, value, now) =>
+        outboxes.of(db).computedChanged(rootId, key, previous, value, now),
+    },
+    lifecycle: { appended: (db, event) => outboxes.of(db).audienceLifecycle(event) },
+    churn: {
+      store: {
+        // NOTE: activation reads the current fit first in every evaluating transaction: the band
+        // tracker's boundaries are that fit's.
+        async current(db) {
+          const fit = await churn.current(db);
+          fitBands = fit?.bands ?? [];
+          return fit;
+        },
+        purchasesOf: (db, rootId, query) => churn.purchasesOf(db, rootId, query),
+        erase: (db, fragmentIds) => churn.erase(db, fragmentIds),
+      },
+      bands: {
+        active: () => bandTracker.active,
+        track: (db, rootId, facts, now) => bandTracker.track(db, rootId, facts, now),
+        forget: (db, rootId) => bandTracker.forget(db, rootId),
+      },
+    },
+    subscriptions: {
+      topics: (options.subscriptions ?? DEFAULT_SUBSCRIPTIONS_CONFIG).topics,
+      read: (db, keys) => addressFacts(db, keys),
+    },
+  });
+  const subscriptions = createPgSubscriptions({
+    // After every applied change: its owner is re-evaluated with the request, and `subscription.changed` goes out.
+    async changed(db, change) {
+      if (change.fragmentId !== null) activation.requestsOf(db)?.noteSubscriptionChange(change.fragmentId);
+      await outboxes.of(db).subscriptionChanged(change);
+    },
+  });
   const commits = createGroupCommit<PreparedEvent>((requests) =>
-    writeGroup({ pool, config, partitions, sources, webhooks: outboxes, subscriptions }, requests),
+    writeGroup({ pool, config, partitions, sources, webhooks: outboxes, subscriptions, activation }, requests),
   );
   let closing: Promise<void> | null = null;
 
@@ -143,6 +182,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       try {
         await client.query('BEGIN');
         const value = await work(client);
+        await activation.beforeCommit(client);
         await client.query('COMMIT');
         return value;
       } catch (error) {
@@ -187,15 +227,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     merge: (from, into) =>
       write(async (db) => {
         const outbox = await outboxes.open(db);
-        const outcome = await forceMerge(identityTx(db, config), from, into);
-        if (outcome?.merged) await outbox.profileMerged(outcome.survivor, outcome.merged, Date.now());
+        const tx = identityTx(db, config);
+        const outcome = await forceMerge(tx, from, into);
+        if (outcome?.merged) {
+          await activation.afterMerge(tx, outcome.survivor, outcome.merged, Date.now());
+          await outbox.profileMerged(outcome.survivor, outcome.merged, Date.now());
+        }
         return outcome;
       }),
     unmerge: (ref) =>
       write(async (db) => {
         const outbox = await outboxes.open(db);
-        const outcome = await unmerge(identityTx(db, config), ref);
-        if (outcome && outcome !== 'not_merged') await outbox.profileUnmerged(outcome, Date.now());
+        const tx = identityTx(db, config);
+        const outcome = await unmerge(tx, ref);
+        if (outcome && outcome !== 'not_merged') {
+          await activation.afterUnmerge(tx, outcome.detached, outcome.from, Date.now());
+          await outbox.profileUnmerged(outcome, Date.now());
+        }
         return outcome;
       }),
     erase: (ref, options) =>
@@ -204,9 +252,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const tx = identityTx(db, config);
         // Every id the person's profile ever had (read under its lock, before it goes): deliveries name one of them.
         const root = await lockedRootOfRef(tx, ref);
-        const profileIds = root ? await publicIdsOf(db, await componentOf(db, root.id)) : [];
+        const fragments = root ? await componentOf(db, root.id) : [];
+        const profileIds = await publicIdsOf(db, fragments);
         const deletion = await erase(tx, ref, options);
         if (!deletion) return null;
+        await activation.erase(db, fragments);
         await outbox.forgetProfiles(profileIds);
         await outbox.profileErased(deletion, Date.now());
         return deletion;
@@ -248,27 +298,53 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       } catch (error) {
         throw toStoreError(error);
       }
-      // LEAD: wire activation around it (refresh, discardRequest, then flushRequest) as the SQLite engine does.
-      return write((db) => subscriptions.apply(db, changes, recordedAt));
+      // The owners of changed addresses are re-evaluated before commit, as in an ingest request.
+      return write(async (db) => {
+        await outboxes.open(db);
+        const requests = await activation.beginGroup(identityTx(db, config));
+        const outcomes = await subscriptions.apply(db, changes, recordedAt);
+        if (requests.active) await requests.flushRequest(Date.now());
+        return outcomes;
+      });
     },
     readSubscriptionFacts: (queries) => read((db) => subscriptionFacts(db, queries)),
     getSubscriptions: (keys) => read((db) => subscriptionStates(db, keys)),
     getSubscriptionHistory: (key) => read((db) => subscriptionHistory(db, key)),
     listSubscriptions: (query) => read((db) => listSubscriptions(db, query)),
 
-    getDefinitions: unsupported('activation'),
-    saveDefinition: unsupported('activation'),
-    deleteDefinition: unsupported('activation'),
-    getProfileActivation: unsupported('activation'),
-    listAudienceMembers: unsupported('activation'),
-    listAudienceChanges: unsupported('activation'),
-    audienceSizes: unsupported('activation'),
-    explainAudience: unsupported('activation'),
-    claimDue: unsupported('activation'),
-    reevaluate: unsupported('activation'),
-    nextDueAt: unsupported('activation'),
-    backfillStep: unsupported('activation'),
-    previewDefinition: unsupported('activation'),
+    getDefinitions: () => read((db) => activation.getDefinitions(db)),
+    saveDefinition: (input) => write((db) => activation.saveDefinition(db, input)),
+    deleteDefinition: (input) =>
+      write((db) => activation.deleteDefinition(db, input.kind, input.key, input.expectedVersion)),
+    getProfileActivation: (ref) =>
+      read(async (db) => {
+        const root = await rootOfRef(db, config, ref);
+        return root ? { profileId: root.public_id, ...(await activation.profileState(db, root.id, Date.now())) } : null;
+      }),
+    listAudienceMembers: (key, query) => read((db) => activation.members(db, key, query)),
+    listAudienceChanges: (key, query) => read((db) => activation.changes(db, key, query)),
+    audienceSizes: () => read((db) => activation.sizes(db)),
+    explainAudience: (ref, key, now) =>
+      read(async (db) => {
+        const root = await rootOfRef(db, config, ref);
+        if (!root) return null;
+        const explain = await activation.explain(db, root.id, key, now);
+        return explain === 'unknown_audience' ? explain : { profileId: root.public_id, explain };
+      }),
+    // One snapshot: the sample and the total are counted at one instant.
+    previewDefinition: (input) => read((db) => activation.preview(db, input)),
+    claimDue: (input) => write((db) => activation.claimDue(db, input)),
+    reevaluate: (input) =>
+      write(async (db) => {
+        await outboxes.open(db);
+        return activation.reevaluate(identityTx(db, config), input.profileIds, input.now);
+      }),
+    nextDueAt: () => read((db) => activation.nextDueAt(db)),
+    backfillStep: (input) =>
+      write(async (db) => {
+        await outboxes.open(db);
+        return activation.backfillStep(identityTx(db, config), input.now, input.limit);
+      }),
 
     readPurchaseSummaries: (query) => read((db) => churn.summaries(db, query)),
     getProfileChurnFacts: (ref, now) =>
@@ -285,7 +361,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     saveChurnFit: (input) =>
       write(async (db) => {
         const fit = await churn.save(db, input);
-        // LEAD: wire to activation: `afterChurnFit(db, input.now)` (every evaluated profile due now).
+        await activation.afterChurnFit(db, input.now);
         return fit;
       }),
     getChurnFit: () => read((db) => churn.current(db)),

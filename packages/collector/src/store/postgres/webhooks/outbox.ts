@@ -92,6 +92,13 @@ export interface PgOutbox {
 export interface PgWebhooks {
   /** Takes the endpoints lock (shared) and answers the outbox of this transaction. Call it before any other lock. */
   open(db: Queryable): Promise<PgOutbox>;
+  /**
+   * The outbox `open` answered on this connection: for the areas that announce from inside a
+   * transaction (activation, subscriptions, churn bands), which only see the connection.
+   */
+  of(db: Queryable): PgOutbox;
+  /** Whether some enabled endpoint subscribes to `type`, as of the newest endpoint set read. */
+  wants(type: WebhookBodyType): boolean;
 }
 
 /** The endpoints lock: shared by every transaction that may enqueue, exclusive for endpoint writes. */
@@ -147,10 +154,21 @@ export function createPgWebhooks(config: IdentityConfig): PgWebhooks {
     return set;
   };
 
+  // NOTE: every transaction that announces opens its outbox first, so the entry read by `of` is
+  // always the current transaction's (a connection runs one transaction at a time).
+  const opened = new WeakMap<Queryable, PgOutbox>();
   return {
     async open(db) {
-      return outboxOf(db, config, await endpointSet(db));
+      const outbox = outboxOf(db, config, await endpointSet(db));
+      opened.set(db, outbox);
+      return outbox;
     },
+    of(db) {
+      const outbox = opened.get(db);
+      if (!outbox) throw new Error('the webhook outbox was not opened in this transaction');
+      return outbox;
+    },
+    wants: (type) => cached.types.has(type),
   };
 }
 

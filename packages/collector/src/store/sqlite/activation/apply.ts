@@ -8,12 +8,17 @@
 import type { AudienceChangeReason, JsonValue } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
 import { evaluateProfile, type ScoreDecay } from '../../../activation/index.js';
+import {
+  audienceLifecycleEvent,
+  changedComputedValues,
+  earliest,
+  isSilentBackfillEntry,
+} from '../../activation-records.js';
 import type { ChurnBandTracker } from '../churn/bands.js';
 import type { DefinitionsView } from './definitions.js';
 import type { FactLoader } from './facts.js';
 
-export const AUDIENCE_ENTERED = 'Audience Entered';
-export const AUDIENCE_EXITED = 'Audience Exited';
+export { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '../../activation-records.js';
 
 /** A lifecycle event for the engine to append to the events table (it owns seq and dedupe). */
 export interface SystemEvent {
@@ -58,11 +63,6 @@ const SQL = {
   retire: `UPDATE activation_profiles SET computed = '{}', decays = NULL, due_ms = NULL, lease_owner = NULL,
     lease_until_ms = NULL WHERE profile_id = ?`,
 } as const;
-
-function earliest(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  return b === null ? a : Math.min(a, b);
-}
 
 export class ActivationWriter {
   readonly #sql: Record<keyof typeof SQL, Statement<unknown[]>>;
@@ -121,15 +121,7 @@ export class ActivationWriter {
       const seq = (row?.seq ?? 0) + 1;
       this.#sql.upsertMembership.run(rootId, key, membership.member ? 1 : 0, seq, membership.member ? now : null);
       const meta = view.audienceMeta.get(key);
-      // A profile that existed before the audience was created and was not evaluated since joins
-      // silently (the backfill), unless the definition asks for enter events on creation.
-      const silent =
-        row === undefined &&
-        meta !== undefined &&
-        !meta.emitOnCreate &&
-        rootId <= meta.backfillUpto &&
-        (previous === undefined || previous.evaluated_ms <= meta.createdMs);
-      if (silent) continue;
+      if (isSilentBackfillEntry(meta, row !== undefined, rootId, previous?.evaluated_ms)) continue;
       publicId ??= this.#sql.publicId.pluck().get(rootId) as string;
       this.#emit(rootId, publicId, key, meta?.createdMs ?? 0, seq, membership.member, reason, now);
     }
@@ -166,10 +158,8 @@ export class ActivationWriter {
   #announceComputed(rootId: number, values: Record<string, JsonValue>, now: number): void {
     const stored = this.#sql.computedOf.pluck().get(rootId) as string | undefined;
     const before = (stored === undefined ? {} : JSON.parse(stored)) as Record<string, JsonValue>;
-    for (const [key, value] of Object.entries(values)) {
-      const previous = key in before ? JSON.stringify(before[key]) : null;
-      const text = JSON.stringify(value);
-      if (previous !== text) this.#onComputed?.changed(rootId, key, previous, text, now);
+    for (const change of changedComputedValues(before, values)) {
+      this.#onComputed?.changed(rootId, change.key, change.previous, change.value, now);
     }
   }
 
@@ -188,20 +178,8 @@ export class ActivationWriter {
     reason: AudienceChangeReason,
     now: number,
   ): void {
-    // Deterministic: the audience's creation instant keeps ids unique across a delete and re-create.
-    const messageId = `exhaust-audience-${key}-${audienceCreatedMs}-${publicId}-${seq}`;
-    const at = new Date(now).toISOString();
-    const eventName = entered ? AUDIENCE_ENTERED : AUDIENCE_EXITED;
-    this.#sql.insertChange.run(key, rootId, seq, entered ? 1 : 0, reason, now, messageId);
-    const message = {
-      type: 'track',
-      event: eventName,
-      messageId,
-      timestamp: at,
-      receivedAt: at,
-      properties: { audience_key: key, [key]: entered, reason },
-      context: { exhaust: { computation: 'audience', key, seq, profileId: publicId } },
-    };
-    this.#append({ fragmentId: rootId, messageId, eventName, at, payload: JSON.stringify(message) });
+    const event = audienceLifecycleEvent({ key, audienceCreatedMs, publicId, seq, entered, reason, now });
+    this.#sql.insertChange.run(key, rootId, seq, entered ? 1 : 0, reason, now, event.messageId);
+    this.#append({ fragmentId: rootId, ...event });
   }
 }

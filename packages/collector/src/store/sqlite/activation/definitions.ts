@@ -4,59 +4,16 @@
  * were read at. Ingest consults the cache (one boolean when nothing is
  * defined); it is reloaded whenever the stored version moves.
  */
-import type { AudienceDefinition, ComputedTraitDefinition, MessageType, SubscriptionChannel } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { type Definitions, readsSubscriptions, readsTraits, relevantEvents } from '../../../activation/index.js';
-import type {
-  DefinitionKind,
-  DefinitionRecord,
-  DefinitionsSnapshot,
-  SaveDefinitionInput,
-  SaveDefinitionOutcome,
-} from '../../store.js';
+import {
+  buildDefinitionsView,
+  type DefinitionRow,
+  type DefinitionsView,
+  toDefinitionRecord as toRecord,
+} from '../../activation-records.js';
+import type { DefinitionKind, SaveDefinitionInput, SaveDefinitionOutcome } from '../../store.js';
 
-interface DefinitionRow {
-  kind: DefinitionKind;
-  key: string;
-  definition: string;
-  status: 'backfilling' | 'live';
-  created_ms: number;
-  updated_ms: number;
-  backfill_upto: number;
-}
-
-/** What the engine knows about an audience beyond its definition, for silent backfill entries. */
-export interface AudienceMeta {
-  createdMs: number;
-  backfillUpto: number;
-  emitOnCreate: boolean;
-}
-
-/** The definitions as evaluation needs them, read at `version`. */
-export interface DefinitionsView {
-  version: number;
-  /** False when nothing is defined: ingest then does nothing more than this one check. */
-  any: boolean;
-  defs: Definitions;
-  audienceMeta: ReadonlyMap<string, AudienceMeta>;
-  relevant: { names: Set<string>; types: Set<MessageType>; all: boolean };
-  traits: Set<string>;
-  /** Channels `{ subscription }` nodes read; empty when none does. */
-  subscriptions: Set<SubscriptionChannel>;
-  snapshot: DefinitionsSnapshot;
-  anyBackfilling: boolean;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function toRecord<T>(row: DefinitionRow): DefinitionRecord<T> {
-  return {
-    definition: JSON.parse(row.definition) as T,
-    status: row.status,
-    createdAt: iso(row.created_ms),
-    updatedAt: iso(row.updated_ms),
-  };
-}
+export type { AudienceMeta, DefinitionsView } from '../../activation-records.js';
 
 export class DefinitionStore {
   readonly #db: Database;
@@ -108,37 +65,7 @@ export class DefinitionStore {
   }
 
   #load(version: number): DefinitionsView {
-    const rows = this.#sql.all.all() as DefinitionRow[];
-    const computedTraits: DefinitionRecord<ComputedTraitDefinition>[] = [];
-    const audiences: DefinitionRecord<AudienceDefinition>[] = [];
-    const audienceMeta = new Map<string, AudienceMeta>();
-    for (const row of rows) {
-      if (row.kind === 'computedTrait') computedTraits.push(toRecord(row));
-      else {
-        const record = toRecord<AudienceDefinition>(row);
-        audiences.push(record);
-        audienceMeta.set(row.key, {
-          createdMs: row.created_ms,
-          backfillUpto: row.backfill_upto,
-          emitOnCreate: record.definition.emitOnCreate === true,
-        });
-      }
-    }
-    const defs: Definitions = {
-      computedTraits: new Map(computedTraits.map((r) => [r.definition.key, r.definition])),
-      audiences: new Map(audiences.map((r) => [r.definition.key, r.definition])),
-    };
-    return {
-      version,
-      any: rows.length > 0,
-      defs,
-      audienceMeta,
-      relevant: relevantEvents(defs),
-      traits: readsTraits(defs),
-      subscriptions: readsSubscriptions(defs),
-      snapshot: { version, computedTraits, audiences },
-      anyBackfilling: rows.some((row) => row.status === 'backfilling'),
-    };
+    return buildDefinitionsView(version, this.#sql.all.all() as DefinitionRow[]);
   }
 
   /** Must run inside a transaction. */

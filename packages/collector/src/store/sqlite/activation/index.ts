@@ -16,9 +16,9 @@ import {
   readsSubscriptions,
   relevantEvents,
   type ScoreDecay,
-  scoreAt,
   withPreviewed,
 } from '../../../activation/index.js';
+import { shownComputedValues } from '../../activation-records.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
 import type { PreparedEvent } from '../../prepared-event.js';
 import type {
@@ -320,21 +320,17 @@ export class SqliteActivation {
   // --- reads ---
 
   profileState(rootId: number, now: number): Omit<ProfileActivationState, 'profileId'> {
-    const computed: Record<string, JsonValue> = {};
     const evaluated = this.#sql.profileRow.get(rootId) as
       | { evaluated_ms: number; computed: string; decays: string | null }
       | undefined;
-    if (evaluated) {
-      const values = JSON.parse(evaluated.computed) as Record<string, JsonValue>;
-      const decays = evaluated.decays ? (JSON.parse(evaluated.decays) as Record<string, ScoreDecay>) : {};
-      const defined = this.refresh().defs.computedTraits;
-      for (const key of Object.keys(values).sort()) {
-        if (!defined.has(key)) continue;
-        const decay = decays[key];
-        // A decaying score is shown as it is now, not as it was at the last evaluation (2 decimals, as evaluated).
-        computed[key] = decay ? Math.round(scoreAt(decay, now) * 100) / 100 || 0 : values[key]!;
-      }
-    }
+    const computed = evaluated
+      ? shownComputedValues(
+          JSON.parse(evaluated.computed) as Record<string, JsonValue>,
+          evaluated.decays ? (JSON.parse(evaluated.decays) as Record<string, ScoreDecay>) : {},
+          this.refresh().defs.computedTraits,
+          now,
+        )
+      : {};
     const members = this.#sql.membersOf.all(rootId) as { key: string; enteredMs: number }[];
     return {
       computed,
