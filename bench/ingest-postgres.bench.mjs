@@ -188,6 +188,8 @@ async function settings(clusterUrl, names) {
 console.log(
   `\nIngest on SQLite and PostgreSQL, ${CONNECTIONS} connections split over the collectors, median of ${RUNS} x ${RUN_SECONDS} s (Node ${process.version}, ${cpus().length} cores; PostgreSQL ${durability})`,
 );
+/** No figure when nothing was acknowledged in the window (requests slower than BENCH_SECONDS): say so, not Infinity. */
+const perEvent = (us) => (us === null || !Number.isFinite(us) ? '-' : us.toFixed(0));
 const baseline = new Map(rows.filter((r) => r.databaseUs === null).map((r) => [r.workload, r.eventsPerSecond]));
 console.table(
   rows.map((r) => ({
@@ -197,7 +199,15 @@ console.table(
     'x SQLite': (r.eventsPerSecond / baseline.get(r.workload)).toFixed(2),
     'p50 ms': r.p50,
     'p99 ms': r.p99,
-    'collector CPU us/event': r.collectorUs.toFixed(0),
-    'PostgreSQL CPU us/event': r.databaseUs === null ? '-' : r.databaseUs.toFixed(0),
+    'collector CPU us/event': perEvent(r.collectorUs),
+    'PostgreSQL CPU us/event': perEvent(r.databaseUs),
   })),
 );
+// A request slower than a good part of the window is cut off at its end: its events do not count, but the
+// CPU it cost does. Such rows understate events/s and overstate CPU per event.
+const slow = rows.filter((r) => r.eventsPerSecond === 0 || r.p99 * 4 > RUN_SECONDS * 1000);
+if (slow.length > 0) {
+  console.log(
+    `! p99 above a quarter of the ${RUN_SECONDS} s window in ${slow.length} rows (machine loaded?): raise BENCH_SECONDS for figures that hold`,
+  );
+}

@@ -3,7 +3,7 @@
 // bench is sent sequentially (REQUESTS requests, one at a time, so every group
 // holds one request: the worst case for per-group statements), then the
 // statements PostgreSQL ran are listed with calls per stored event and their
-// share of the server-side execution time. Not a timed bench (no .bench suffix):
+// share of the server-side execution time, with the WAL written per event. Not a timed bench (no .bench suffix):
 // `pnpm build && node bench/postgres-statements.mjs`.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -60,7 +60,12 @@ try {
     };
     await post('warm'); // partitions, prepared statements, caches
     await sql(pg.url, 'SELECT pg_stat_statements_reset()');
+    const [{ lsn: walBefore }] = await sql(pg.url, 'SELECT pg_current_wal_lsn() AS lsn');
     for (let i = 0; i < REQUESTS; i++) await post(i);
+    const [{ bytes: walBytes }] = await sql(
+      pg.url,
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${walBefore}')::bigint AS bytes`,
+    );
     const events = REQUESTS * workload.eventsPerRequest;
     const rows = await sql(
       pg.url,
@@ -72,7 +77,8 @@ try {
     const time = rows.reduce((sum, r) => sum + r.total_exec_time, 0);
     console.log(
       `\n${workload.name}: ${REQUESTS} requests, one at a time, ${events} events: ` +
-        `${(calls / events).toFixed(2)} statements per event, ${((time / events) * 1000).toFixed(0)} us server execution per event`,
+        `${(calls / events).toFixed(2)} statements per event, ${((time / events) * 1000).toFixed(0)} us server execution per event, ` +
+        `${(Number(walBytes) / events).toFixed(0)} WAL bytes per event`,
     );
     console.table(
       rows.map((r) => ({
