@@ -9,7 +9,7 @@
 // Skips (exit 0, one line) when PostgreSQL is not installed.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +112,8 @@ async function measure(servers, workload, pgDataDir) {
     const collectorCpu = servers.reduce((sum, s) => sum + cpuSeconds(s.child.pid), 0) - collectorCpu0;
     const pgCpu = clusterCpuSeconds(pgDataDir) - pgCpu0;
     for (const r of results) if (r.non2xx || r.errors) console.error(`  ! ${r.non2xx} non-2xx, ${r.errors} errors`);
-    const events = results.reduce((sum, r) => sum + r.requests.total * workload.eventsPerRequest, 0);
+    // Only acknowledged requests count: a 503 while the store is saturated stores nothing.
+    const events = results.reduce((sum, r) => sum + r['2xx'] * workload.eventsPerRequest, 0);
     runs.push({
       eventsPerSecond: (events / RUN_SECONDS) | 0,
       p50: Math.max(...results.map((r) => r.latency.p50)),
@@ -134,7 +135,9 @@ async function measure(servers, workload, pgDataDir) {
 const dir = mkdtempSync(join(tmpdir(), 'exhaust-bench-pg-'));
 const pg = await startPostgres();
 const rows = [];
+let durability = '';
 try {
+  durability = await settings(pg.url, ['synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers']);
   for (const [w, workload] of WORKLOADS.entries()) {
     const sqlite = await startServer(join(dir, `${w}.db`), KEYS);
     const sqliteResult = await measure([sqlite], workload, null);
@@ -159,27 +162,52 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-async function createDatabase(clusterUrl, name) {
+async function query(clusterUrl, text, values) {
   const { createRequire } = await import('node:module');
   const require = createRequire(new URL('../packages/collector/package.json', import.meta.url));
   const { Client } = require('pg');
   const client = new Client({ connectionString: clusterUrl });
   await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase(clusterUrl, name) {
+  await query(clusterUrl, `CREATE DATABASE ${name}`);
+}
+
+/** The server settings the figures depend on, as the running cluster reports them. */
+async function settings(clusterUrl, names) {
+  const rows = await query(clusterUrl, 'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)', [names]);
+  return rows.map((r) => `${r.name}=${r.setting}${r.unit ? ` ${r.unit}` : ''}`).join(', ');
 }
 
 console.log(
-  `\nIngest on SQLite and PostgreSQL, ${CONNECTIONS} connections split over the collectors, median of ${RUNS} x ${RUN_SECONDS} s (Node ${process.version})`,
+  `\nIngest on SQLite and PostgreSQL, ${CONNECTIONS} connections split over the collectors, median of ${RUNS} x ${RUN_SECONDS} s (Node ${process.version}, ${cpus().length} cores; PostgreSQL ${durability})`,
 );
+/** No figure when nothing was acknowledged in the window (requests slower than BENCH_SECONDS): say so, not Infinity. */
+const perEvent = (us) => (us === null || !Number.isFinite(us) ? '-' : us.toFixed(0));
+const baseline = new Map(rows.filter((r) => r.databaseUs === null).map((r) => [r.workload, r.eventsPerSecond]));
 console.table(
   rows.map((r) => ({
     workload: r.workload,
     store: r.store,
     'events/s': r.eventsPerSecond,
+    'x SQLite': (r.eventsPerSecond / baseline.get(r.workload)).toFixed(2),
     'p50 ms': r.p50,
     'p99 ms': r.p99,
-    'collector CPU us/event': r.collectorUs.toFixed(0),
-    'PostgreSQL CPU us/event': r.databaseUs === null ? '-' : r.databaseUs.toFixed(0),
+    'collector CPU us/event': perEvent(r.collectorUs),
+    'PostgreSQL CPU us/event': perEvent(r.databaseUs),
   })),
 );
+// A request slower than a good part of the window is cut off at its end: its events do not count, but the
+// CPU it cost does. Such rows understate events/s and overstate CPU per event.
+const slow = rows.filter((r) => r.eventsPerSecond === 0 || r.p99 * 4 > RUN_SECONDS * 1000);
+if (slow.length > 0) {
+  console.log(
+    `! p99 above a quarter of the ${RUN_SECONDS} s window in ${slow.length} rows (machine loaded?): raise BENCH_SECONDS for figures that hold`,
+  );
+}

@@ -28,10 +28,16 @@ export interface IdentityTx {
   config: IdentityConfig;
   /** Root fragments whose profile lock this transaction holds (released at COMMIT/ROLLBACK). */
   lockedRoots: Set<number>;
+  /**
+   * Public ids of the fragments this transaction created: a new profile's id is answered without reading
+   * it back. Ids come from a sequence and are never reused, so an entry left by a rolled-back savepoint
+   * names nothing and is never asked for.
+   */
+  createdPublicIds: Map<number, string>;
 }
 
 export function identityTx(db: Queryable, config: IdentityConfig): IdentityTx {
-  return { db, config, lockedRoots: new Set() };
+  return { db, config, lockedRoots: new Set(), createdPublicIds: new Map() };
 }
 
 /** Creates a fragment that is its own canonical profile; answers its id. */
@@ -41,13 +47,16 @@ export async function createFragment(
   at: string,
   holdingFor: string | null = null,
 ): Promise<number> {
+  const publicId = newPublicId('p');
   const { rows } = await tx.db.query<{ id: number }>({
     name: 'create_fragment',
     text: `INSERT INTO id_fragments (id, public_id, created_seq, created_at, merged_into, canonical_id, holding_for)
            SELECT n.id, $1, $2, $3, NULL, n.id, $4 FROM (SELECT nextval('id_fragment_ids') AS id) n RETURNING id`,
-    values: [newPublicId('p'), createdSeq, at, holdingFor],
+    values: [publicId, createdSeq, at, holdingFor],
   });
-  return rows[0]!.id;
+  const id = rows[0]!.id;
+  tx.createdPublicIds.set(id, publicId);
+  return id;
 }
 
 export async function fragment(db: Queryable, id: number): Promise<FragmentRow | undefined> {

@@ -93,7 +93,7 @@ export async function resolveEvent(
   const rootId =
     plan.kind === 'attach' ? (plan.profileId ?? fragmentId) : (await fragment(db, fragmentId))!.canonical_id;
   await recordRefusals(tx, plan, rootId, event);
-  let profileId = group.publicIds.get(rootId);
+  let profileId = group.publicIds.get(rootId) ?? tx.createdPublicIds.get(rootId);
   if (profileId === undefined) {
     profileId = (await fragment(db, rootId))!.public_id;
     group.publicIds.set(rootId, profileId);
