@@ -33,6 +33,8 @@ export function lockKeyOf(text: string): string {
 export const LOCK_KEYS = {
   migrations: lockKeyOf('exhaust:migrations'),
   partitions: lockKeyOf('exhaust:partitions'),
+  /** Held for a whole `migrate-store` run: one copy into a database at a time. */
+  migrateStore: lockKeyOf('exhaust:migrate-store'),
 } as const;
 
 export function identifierLockKey(identifier: Identifier): string {

@@ -7,6 +7,7 @@
  * identity, access, and the activation areas to come), like the SQLite side.
  */
 import type pg from 'pg';
+import { MIGRATE_STORE_PROGRESS_MIGRATION_SQL } from '../migrate/progress.js';
 import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
 import { ACTIVITY_MIGRATION_SQL } from './activity.js';
 import { EVENT_FILTERS_MIGRATION_SQL, EVENTS_MIGRATION_SQL } from './events.js';
@@ -34,6 +35,8 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
     name: 'event filters, suppression drop stats, deletion extras, contact suppressions, rejections, sender keys',
     sql: `${EVENT_FILTERS_MIGRATION_SQL}\n${AUDIT_MIGRATION_SQL}\n${ACTIVITY_MIGRATION_SQL}\n${SENDER_KEYS_MIGRATION_SQL}`,
   },
+  // LEAD: 5-8 are the webhooks, activation, subscriptions and churn areas (other branches).
+  { version: 9, name: 'migrate-store: progress of a copy from SQLite', sql: MIGRATE_STORE_PROGRESS_MIGRATION_SQL },
 ];
 
 /** Applies every migration newer than the database's version; answers the version it ends at. */
