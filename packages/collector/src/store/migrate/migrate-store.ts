@@ -62,6 +62,8 @@ export interface TableSummary {
   sqliteRows: number;
   postgresRows: number | null;
   copiedThisRun: number;
+  /** Time spent copying this table in this run. */
+  seconds: number;
   status: 'ok' | 'mismatch' | 'empty, not on PostgreSQL' | 'initial row only, not on PostgreSQL';
 }
 
@@ -90,6 +92,9 @@ interface TablePlan {
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Seconds since `started` (a performance.now() reading), to the hundredth. */
+const seconds = (started: number) => Math.round((performance.now() - started) / 10) / 100;
 
 /** The row (without the batch's `__key` columns) holds exactly `initial`. */
 const sameRow = (row: Record<string, unknown>, initial: Record<string, unknown>) => {
@@ -229,9 +234,11 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Migrat
 
     const partitions = createPartitions(pool);
     const copied = new Map<string, number>();
+    const spent = new Map<string, number>();
     let batches = 0;
     let stopped = false;
     for (const p of copying) {
+      const tableStarted = performance.now();
       let after = current.get(p.target)?.lastKey ?? null;
       let total = 0;
       const tsIndex = p.target === 'events' ? p.columns.findIndex((c) => c.name === 'ts') : -1;
@@ -262,6 +269,7 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Migrat
         if (options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches) stopped = true;
       }
       copied.set(p.spec.sqlite, total);
+      spent.set(p.spec.sqlite, seconds(tableStarted));
       if (stopped) break;
     }
 
@@ -277,6 +285,7 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Migrat
         sqliteRows: p.sqliteRows,
         postgresRows,
         copiedThisRun: copied.get(p.spec.sqlite) ?? 0,
+        seconds: spent.get(p.spec.sqlite) ?? 0,
         status,
       });
     }
@@ -289,7 +298,7 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<Migrat
       stopped,
       ok: !stopped && tables.every((t) => t.status !== 'mismatch'),
       rowsCopied,
-      seconds: Math.round((performance.now() - started) / 10) / 100,
+      seconds: seconds(started),
       tables,
     };
   } finally {
