@@ -117,7 +117,10 @@ function plan(
   for (const [table] of sqliteTables) {
     if (specified.has(table) || NOT_COPIED_TABLES.has(table)) continue;
     const rows = source.count(table);
-    if (rows > 0) problems.push(`SQLite table ${table} holds ${rows} rows and migrate-store has no spec for it`);
+    if (rows > 0)
+      problems.push(
+        `SQLite table ${table} holds ${rows} row${rows === 1 ? '' : 's'} and migrate-store has no spec for it`,
+      );
   }
   for (const spec of specs) {
     const sqliteColumns = sqliteTables.get(spec.sqlite);
@@ -142,7 +145,7 @@ function plan(
       else if (onlyInitial) notes.set(spec.sqlite, 'initial row only, not on PostgreSQL');
       else
         problems.push(
-          `table ${target} missing on PostgreSQL (store version ${postgresVersion}): ${sqliteRows} rows of SQLite ${spec.sqlite} have nowhere to go`,
+          `table ${target} missing on PostgreSQL (store version ${postgresVersion}): ${sqliteRows} row${sqliteRows === 1 ? '' : 's'} of SQLite ${spec.sqlite} with nowhere to go`,
         );
       plans.push({ spec, target, select: [], columns: [], sqliteRows, missing: true });
       continue;
