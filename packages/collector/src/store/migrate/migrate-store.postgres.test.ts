@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCollector, startCollector } from '../../server.js';
 import { basic, startTestCollector, type TestCollector } from '../../test/harness.js';
 import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../test/postgres.js';
+import { LOCK_KEYS } from '../postgres/locks.js';
 import { migratePostgres } from '../postgres/migrations.js';
 import { createPool } from '../postgres/pool.js';
 import { migrateStore } from './migrate-store.js';
@@ -228,6 +230,18 @@ describe.skipIf(clusterUrl === null)('migrate-store (SQLite -> PostgreSQL)', () 
       await expect(migrateStore({ from: otherFile, to: used.url })).rejects.toThrow(/already holds data \(events/);
     } finally {
       rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to run beside another migrate-store on the same database', async () => {
+    const target = await freshDatabase();
+    const holder = new pg.Client({ connectionString: target.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [LOCK_KEYS.migrateStore]);
+      await expect(migrateStore({ from: file, to: target.url })).rejects.toThrow(/another migrate-store is copying/);
+    } finally {
+      await holder.end();
     }
   });
 
