@@ -9,12 +9,14 @@
  * the database, exit 0.
  */
 import { parseArgs } from 'node:util';
+import { runMigrateStore } from './cli-migrate-store.js';
 import { formatFatalError, startBanner } from './cli-output.js';
 import { ConfigError } from './config/config-schema.js';
 import { createLogger, LOG_LEVELS, type LogLevel, maskKey } from './log.js';
 import { DEFAULT_DB_FILE, DEFAULT_HOST, DEFAULT_PORT, startCollector } from './server.js';
 
 const USAGE = `Usage: exhaust-collector serve [options]
+       exhaust-collector migrate-store --from <sqlite-file> --to <postgres-url>  (see migrate-store --help)
 
 Options:
   --port <n>          port to listen on (env PORT, default ${DEFAULT_PORT}; 0 = any free port)
@@ -31,6 +33,12 @@ and shown once, on stderr.
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'migrate-store') {
+    return runMigrateStore(argv.slice(1), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -7,6 +7,7 @@
  * identity, access, and the activation areas to come), like the SQLite side.
  */
 import type pg from 'pg';
+import { MIGRATE_STORE_PROGRESS_MIGRATION_SQL } from '../migrate/progress.js';
 import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
 import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { ACTIVITY_MIGRATION_SQL } from './activity.js';
@@ -54,6 +55,7 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
     sql: SUBSCRIPTIONS_MIGRATION_SQL,
   },
   { version: 8, name: 'churn: fits, the leased refit row, P(alive) bands', sql: CHURN_MIGRATION_SQL },
+  { version: 9, name: 'migrate-store: progress of a copy from SQLite', sql: MIGRATE_STORE_PROGRESS_MIGRATION_SQL },
 ];
 
 /** Applies every migration newer than the database's version; answers the version it ends at. */
