@@ -3,12 +3,21 @@
  * `postgresql://` URL selects PostgreSQL (shared by any number of
  * collectors), anything else is a SQLite file path (embedded, one collector).
  */
-import type { CollectorConfig } from '../config/config-schema.js';
+import type { IdentityConfig } from '../identity/config.js';
+import type { SubscriptionsConfig } from '../subscriptions/topics.js';
 import { createPostgresStore, isPostgresUrl } from './postgres/postgres-store.js';
 import { createSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
+
+/** The parts of the collector's config a store reads (validated by the config layer above). */
+export interface StoreSettings {
+  identity: IdentityConfig;
+  subscriptions: SubscriptionsConfig;
+  /** PostgreSQL only: connections per collector, and how long a statement may run. */
+  store: { poolSize: number; statementTimeoutMs: number };
+}
 
 export interface OpenedStore {
   store: Store;
@@ -36,7 +45,7 @@ export function redactUrl(url: string): string {
  */
 export async function openStore(options: {
   db: string;
-  config: Pick<CollectorConfig, 'identity' | 'store' | 'subscriptions'>;
+  config: StoreSettings;
   sqliteMode?: 'worker' | 'inline';
 }): Promise<OpenedStore> {
   const { db, config } = options;

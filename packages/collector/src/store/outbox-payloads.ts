@@ -15,12 +15,9 @@ import type {
   SubscriptionStatus,
   WebhookBodyType,
 } from '@exhaust/schema';
-import type { ChangeFacets } from '../webhooks/filter.js';
+import { AUDIENCE_ENTERED, AUDIENCE_EXITED } from './activation-records.js';
+import type { ChangeFacets } from './outbox-filter.js';
 import type { PreparedEvent } from './prepared-event.js';
-
-/** The lifecycle event names the activation stores append on a profile's timeline. */
-export const AUDIENCE_ENTERED = 'Audience Entered';
-export const AUDIENCE_EXITED = 'Audience Exited';
 
 /** A change to announce: the store turns it into one delivery per matching enabled endpoint. */
 export interface OutboxChange {

@@ -15,7 +15,7 @@
 import type { DeletionResult, WebhookBodyType, WebhookEventType, WebhookFilter } from '@exhaust/schema';
 import type pg from 'pg';
 import type { IdentityConfig } from '../../../identity/config.js';
-import { matchesEndpoint } from '../../../webhooks/filter.js';
+import { matchesEndpoint } from '../../outbox-filter.js';
 import {
   type AudienceLifecycleEvent,
   audienceChange,

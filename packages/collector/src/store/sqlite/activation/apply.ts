@@ -18,8 +18,6 @@ import type { ChurnBandTracker } from '../churn/bands.js';
 import type { DefinitionsView } from './definitions.js';
 import type { FactLoader } from './facts.js';
 
-export { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '../../activation-records.js';
-
 /** A lifecycle event for the engine to append to the events table (it owns seq and dedupe). */
 export interface SystemEvent {
   fragmentId: number;

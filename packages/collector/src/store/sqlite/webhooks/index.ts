@@ -16,8 +16,8 @@ import type {
   WebhookFilter,
 } from '@exhaust/schema';
 import type { Database, Statement } from 'better-sqlite3';
-import { matchesEndpoint } from '../../../webhooks/filter.js';
 import { decodeCursor, encodeCursor } from '../../cursor.js';
+import { matchesEndpoint } from '../../outbox-filter.js';
 import { newDeliveryId, type OutboxChange, outboxBody } from '../../outbox-payloads.js';
 import type {
   ClaimDeliveriesInput,

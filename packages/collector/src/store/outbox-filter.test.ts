@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ChangeFacets, type EndpointSubscription, matchesEndpoint } from './filter.js';
+import { type ChangeFacets, type EndpointSubscription, matchesEndpoint } from './outbox-filter.js';
 
 describe('matchesEndpoint', () => {
   const cases: [string, EndpointSubscription, Parameters<typeof matchesEndpoint>[1], ChangeFacets, boolean][] = [
