@@ -94,3 +94,33 @@ describe.skipIf(clusterUrl === null)('collector on PostgreSQL: every area', () =
     }
   });
 });
+
+describe.skipIf(clusterUrl === null)('collector on PostgreSQL when the database goes away', () => {
+  it('answers 503 store_unavailable to ingest and /healthz meanwhile, then recovers without a restart', async () => {
+    // Its own cluster: stopping the shared one would fail the other files running meanwhile.
+    const server = await startPostgres();
+    const collector = await startTestCollector({ db: server.url, ...keys });
+    try {
+      const before = track();
+      expect((await collector.send('/v1/track', before)).status).toBe(200);
+      server.halt('fast');
+      const refused = await collector.send('/v1/track', track());
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).not.toBeNull();
+      expect(await refused.json()).toMatchObject({ error: { code: 'store_unavailable' } });
+      const health = await fetch(`${collector.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ error: { code: 'store_unavailable' } });
+      server.resume();
+      expect((await fetch(`${collector.url}/healthz`)).status).toBe(200);
+      const after = track();
+      expect((await collector.send('/v1/track', after)).status).toBe(200);
+      for (const id of [before.messageId, after.messageId]) {
+        expect((await collector.admin(`/v1/events/${id}`)).status).toBe(200);
+      }
+    } finally {
+      await collector.stop();
+      await server.stop();
+    }
+  });
+});

@@ -5,7 +5,7 @@
  * event leaves its window or a future-dated one arrives; computed predicates
  * when the trait steps or a fading score crosses the threshold.
  */
-import type { AudienceCondition, AudienceDefinition, JsonValue } from '@exhaust/schema';
+import type { AudienceCondition, AudienceDefinition } from '@exhaust/schema';
 import { compileChurnCondition } from '../churn/condition.js';
 import { parseDuration } from '../durations.js';
 import { firstChange } from '../flip.js';
