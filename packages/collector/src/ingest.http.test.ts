@@ -3,9 +3,11 @@
  * file in a temp folder (worker mode, as in production).
  */
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ApiErrorBody, IngestResponse, Page, Profile, StoredEvent } from '@exhaust/schema';
 import { CLOCK_SKEW_STEP_MS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MESSAGE_TYPES } from '@exhaust/schema';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestCollector, type TestCollector, track } from './test/harness.js';
 
@@ -341,6 +343,40 @@ describe('bad requests store nothing', () => {
     const after = await json<Page<StoredEvent>>(await collector.admin('/v1/events?limit=1'));
     expect(after.data[0]?.messageId).toBe(before.data[0]?.messageId);
   });
+});
+
+it('answers 429 ingest_overloaded with Retry-After past limits.maxPendingEvents, and stores what it took', async () => {
+  const WRITE = 'overload-write-key-0000001';
+  const busy = await startTestCollector({
+    writeKeys: [WRITE],
+    adminKey: 'overload-admin-key-0000001',
+    config: { limits: { maxPendingEvents: 5 } },
+  });
+  // Another connection holds SQLite's write lock: the collector's group waits for it (busy timeout).
+  const blocker = new BetterSqlite3(join(busy.dir, 'exhaust.db'));
+  try {
+    blocker.exec('BEGIN IMMEDIATE');
+    const waiting = busy.send('/v1/batch', { batch: Array.from({ length: 5 }, () => track()) });
+    // The first request is taken even at the limit; the next one finds 5 events waiting.
+    let refused: Response | undefined;
+    for (let i = 0; i < 100 && !refused; i += 1) {
+      const res = await busy.send('/v1/track', track());
+      if (res.status === 429) refused = res;
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(refused?.headers.get('retry-after')).toBe('1');
+    expect(((await refused!.json()) as ApiErrorBody).error.code).toBe('ingest_overloaded');
+    blocker.exec('COMMIT');
+    const taken = await waiting;
+    expect(taken.status).toBe(200);
+    expect(((await taken.json()) as IngestResponse).accepted).toBe(5);
+    // Nothing waits any more: the retry is taken.
+    expect((await busy.send('/v1/track', track())).status).toBe(200);
+  } finally {
+    if (blocker.inTransaction) blocker.exec('ROLLBACK');
+    blocker.close();
+    await busy.stop();
+  }
 });
 
 it('tells a curl -d user (form content type) exactly which header to add', async () => {

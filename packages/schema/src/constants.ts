@@ -37,6 +37,13 @@ export const CLOCK_SKEW_STEP_MS = 60 * 1000;
 export const MAX_BEACON_BYTES = 64 * 1024;
 
 /** Every collector limit that operators can lower or raise in the config file's `limits`. */
+/**
+ * Events a collector holds received but not yet stored (waiting for, or in, a group commit). Past it, a new
+ * request answers 429 `ingest_overloaded` with Retry-After instead of queueing without bound while the store
+ * is saturated; SDKs keep the events and retry. One request is always taken when nothing waits.
+ */
+export const MAX_PENDING_EVENTS = 50_000;
+
 export interface IngestLimits {
   maxBodyBytes: number;
   maxBatchEvents: number;
@@ -44,6 +51,7 @@ export interface IngestLimits {
   maxPropertyDepth: number;
   maxStringLength: number;
   maxObjectKeys: number;
+  maxPendingEvents: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -53,6 +61,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxPropertyDepth: MAX_PROPERTY_DEPTH,
   maxStringLength: MAX_STRING_LENGTH,
   maxObjectKeys: MAX_OBJECT_KEYS,
+  maxPendingEvents: MAX_PENDING_EVENTS,
 };
 
 /**
@@ -87,6 +96,7 @@ export const API_ERROR_CODES = [
   'delivery_not_found',
   'churn_model_not_found',
   'shutting_down',
+  'ingest_overloaded',
   'store_unavailable',
   'not_supported_by_store',
   'internal_error',

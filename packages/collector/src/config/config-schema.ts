@@ -111,6 +111,7 @@ export const configFileSchema = z
         maxPropertyDepth: positiveInt.optional(),
         maxStringLength: positiveInt.optional(),
         maxObjectKeys: positiveInt.optional(),
+        maxPendingEvents: positiveInt.optional(),
       })
       .default({}),
     ip: z.enum(IP_POLICIES).default('truncate'),

@@ -86,10 +86,23 @@ function applyEnvelope(message: unknown, envelope: Envelope): unknown {
   return m;
 }
 
+/** `Retry-After` of a 429 `ingest_overloaded`, in seconds: a group commit takes well under that. */
+export const OVERLOADED_RETRY_AFTER_S = 1;
+
 export function createIngestService({ store, limits, ipPolicy }: IngestServiceDeps): IngestService {
+  // Events handed to the store and not yet answered, across every request of this collector.
+  let pending = 0;
   return {
     async ingest(request) {
       const envelope = envelopeOf(request, limits);
+      if (pending > 0 && pending + envelope.messages.length > limits.maxPendingEvents) {
+        throw new ApiError(
+          429,
+          'ingest_overloaded',
+          `${pending} events are waiting to be stored (limits.maxPendingEvents ${limits.maxPendingEvents}); retry later`,
+          { headers: { 'Retry-After': String(OVERLOADED_RETRY_AFTER_S) } },
+        );
+      }
       const rejected: RejectedMessage[] = [];
       const events: IncomingEvent[] = [];
       envelope.messages.forEach((raw, index) => {
@@ -128,10 +141,16 @@ export function createIngestService({ store, limits, ipPolicy }: IngestServiceDe
         source: request.source,
         at: request.receivedAt.toISOString(),
       }));
-      const [outcomes] = await Promise.all([
-        events.length ? store.ingest(events) : [],
-        remembered.length ? store.recordRejections(remembered) : undefined,
-      ]);
+      pending += events.length;
+      let outcomes: Awaited<ReturnType<Store['ingest']>>;
+      try {
+        [outcomes] = await Promise.all([
+          events.length ? store.ingest(events) : [],
+          remembered.length ? store.recordRejections(remembered) : undefined,
+        ]);
+      } finally {
+        pending -= events.length;
+      }
       return {
         success: true,
         accepted: outcomes.filter((o) => o.status === 'stored').length,
