@@ -138,6 +138,41 @@ export function describeWebhooksOverHttp(startCollector: StartTestCollector): vo
       expect(exited!.at - (sentAt + 2000)).toBeLessThan(2000);
     });
 
+    it('sends computed.changed with the value and the previous one, only for the traits filtered', async () => {
+      const receiver = await setup();
+      const endpoint = await createEndpoint({
+        url: receiver.url,
+        events: ['computed.changed'],
+        filter: { traits: ['orders'] },
+      });
+      for (const definition of [
+        { key: 'orders', kind: 'count', event: 'Order Completed' },
+        { key: 'revenue', kind: 'sum', event: 'Order Completed', property: 'total' },
+      ]) {
+        expect((await admin('POST', '/v1/computed-traits', definition)).status).toBe(201);
+      }
+      // Two requests, so that the second change is computed on top of the first one's stored value.
+      await ingest(track({ event: 'Order Completed', userId: 'buyer-1', properties: { total: 20 } }));
+      await ingest(track({ event: 'Order Completed', userId: 'buyer-1', properties: { total: 30 } }));
+      const requests = await receiver.waitFor(2);
+      const buyer = (await (await admin('GET', '/v1/profiles/userId%3Abuyer-1')).json()) as { id: string };
+      expect(requests.map((request) => receiver.verify(request, endpoint.secret))).toEqual([
+        {
+          type: 'computed.changed',
+          timestamp: expect.any(String),
+          data: { traitKey: 'orders', profileId: buyer.id, value: 1, previous: null },
+        },
+        {
+          type: 'computed.changed',
+          timestamp: expect.any(String),
+          data: { traitKey: 'orders', profileId: buyer.id, value: 2, previous: 1 },
+        },
+      ]);
+      // revenue changed twice too; the filter kept it away.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.received).toHaveLength(2);
+    });
+
     it('signs with both secrets for a day after a rotation', async () => {
       const receiver = await setup();
       const endpoint = await createEndpoint({ url: receiver.url, events: ['event.received'] });
