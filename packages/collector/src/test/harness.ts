@@ -16,6 +16,9 @@ export interface TestCollector extends RunningCollector {
   stop(): Promise<void>;
 }
 
+/** How a test body starts its collector: `startTestCollector` (SQLite), or one on PostgreSQL (`test/postgres.ts`). */
+export type StartTestCollector = (options?: StartCollectorOptions) => Promise<TestCollector>;
+
 export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 
 export async function startTestCollector(options: StartCollectorOptions = {}): Promise<TestCollector> {

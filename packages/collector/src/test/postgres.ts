@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { type StartTestCollector, startTestCollector } from './harness.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -46,5 +47,40 @@ export async function createTestDatabase(clusterUrl: string): Promise<TestDataba
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
     },
+  };
+}
+
+/** Keys for collectors on PostgreSQL: given, so that none is generated into a data folder. */
+const TEST_WRITE_KEY = 'pg-test-collector-write-key-0001';
+const TEST_ADMIN_KEY = 'pg-test-collector-admin-key-0001';
+
+/**
+ * `startTestCollector` on PostgreSQL: each collector gets a database of its own in the test cluster,
+ * dropped when it stops, so that a test body written for a fresh SQLite file runs unchanged.
+ */
+export function postgresTestCollectors(clusterUrl: string): StartTestCollector {
+  return async (options = {}) => {
+    const database = await createTestDatabase(clusterUrl);
+    try {
+      const collector = await startTestCollector({
+        writeKeys: [TEST_WRITE_KEY],
+        adminKey: TEST_ADMIN_KEY,
+        ...options,
+        db: database.url,
+      });
+      return {
+        ...collector,
+        async stop() {
+          try {
+            await collector.stop();
+          } finally {
+            await database.drop();
+          }
+        },
+      };
+    } catch (error) {
+      await database.drop();
+      throw error;
+    }
   };
 }
