@@ -51,6 +51,23 @@ describe.skipIf(clusterUrl === null)('collector on PostgreSQL', () => {
       const profile = await b.admin('/v1/profiles/userId:u-shared');
       expect(profile.status).toBe(200);
       expect(await profile.json()).toMatchObject({ traits: { plan: 'pro' } });
+      // An unsubscribe link made by one collector works on the other: both sign with the database's key.
+      const link = await fetch(`${a.url}/v1/subscriptions/links`, {
+        method: 'POST',
+        body: JSON.stringify({ channel: 'email', address: 'shared@example.org' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      expect(link.status).toBe(200);
+      const { url: made } = (await link.json()) as { url: string };
+      const onB = new URL(made);
+      const unsubscribe = await fetch(`${b.url}${onB.pathname}${onB.search}`, {
+        method: 'POST',
+        body: 'List-Unsubscribe=One-Click',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(unsubscribe.status).toBe(200);
+      const state = await b.admin('/v1/subscriptions/email/shared%40example.org');
+      expect(await state.json()).toMatchObject({ status: 'unsubscribed' });
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

@@ -21,7 +21,12 @@ import { timeoutCheckIntervalMs } from './config/server-config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { createRetentionScheduler } from './retention/scheduler.js';
 import { isPostgresUrl, openStore } from './store/open-store.js';
-import { loadSigningKeys } from './subscriptions/signing-keys.js';
+import {
+  newSigningKeyRecord,
+  type SigningKeys,
+  signingKeyFileRecords,
+  signingKeysOf,
+} from './subscriptions/signing-keys.js';
 import { createDeliveryWorker } from './webhooks/delivery-worker.js';
 import { webhookUserAgent } from './webhooks/user-agent.js';
 
@@ -96,9 +101,7 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
     dataDir,
   });
   // Read (or made) before the store opens: a broken file then leaves nothing to close.
-  // NOTE: with PostgreSQL there is no data folder of our own (subscriptions are not on that store
-  // yet), so links are signed with a key of this process only.
-  const signingKeys = dbFile ? loadSigningKeys(dataDir) : undefined;
+  const signingKeySeed = dbFile ? signingKeyFileRecords(dataDir) : [];
   const {
     store,
     kind: storeKind,
@@ -111,9 +114,13 @@ export async function startCollector(options: StartCollectorOptions = {}): Promi
 
   let shuttingDown = false;
   let keyring: Keyring;
+  let signingKeys: SigningKeys;
   try {
     // The config's sources and keys seed the store; the keyring then follows the store.
     await store.seedAccess(accessSeedOf(config, new Date()));
+    // In the database, so every collector sharing it signs and verifies the same links; on SQLite the
+    // data folder's signing-keys.json (where `rotateSigningKey` appends) seeds it.
+    signingKeys = signingKeysOf(await store.loadSigningKeys({ seed: signingKeySeed, fallback: newSigningKeyRecord() }));
     keyring = await createStoreKeyring({
       store,
       // A refresh still in flight when shutdown closes the store is expected to fail.

@@ -58,6 +58,24 @@ export function describeStoreContract(name: string, open: StoreFactory): void {
       await store.close();
     });
 
+    it('keeps one set of unsubscribe signing keys: the first fallback, then seeds appended once each', async () => {
+      const key = (id: string, minute: number) => ({
+        id,
+        secret: Buffer.alloc(32, id).toString('base64url'),
+        createdAt: new Date(Date.UTC(2026, 10, 1, 0, minute)).toISOString(),
+      });
+      const first = await store.loadSigningKeys({ seed: [], fallback: key('0000000a', 1) });
+      expect(first).toEqual([key('0000000a', 1)]);
+      // Another collector starting later: its own fallback is not stored, the first key is answered.
+      expect(await store.loadSigningKeys({ seed: [], fallback: key('0000000b', 2) })).toEqual(first);
+      // A rotated key arrives as a seed; a seed already stored is not stored twice.
+      const rotated = await store.loadSigningKeys({
+        seed: [key('0000000a', 1), key('0000000c', 3)],
+        fallback: key('0000000d', 4),
+      });
+      expect(rotated.map((k) => k.id)).toEqual(['0000000a', '0000000c']);
+    });
+
     it('stores an event and reads it back as stored, with source and receivedAt', async () => {
       const event = makeIncomingEvent({ message: { properties: { total: 3, nested: { a: [1, 'x'] } } } });
       const [outcome] = await store.ingest([event]);

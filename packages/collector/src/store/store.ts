@@ -121,6 +121,13 @@ export interface PageQuery {
  * A profile reference as the API takes it: a profile id, or an identifier
  * `{ type, value }` (value as sent; the store normalizes it like ingest does).
  */
+/** An unsubscribe-link signing key as stored: `secret` is base64url. */
+export interface SigningKeyRecord {
+  id: string;
+  secret: string;
+  createdAt: string;
+}
+
 export type ProfileRef = { id: string } | { type: string; value: string };
 
 /** What a forced merge did (the wire answer of `POST /v1/merges`). */
@@ -537,6 +544,13 @@ export interface Store {
    * a key that came from the config and is no longer in it is revoked.
    */
   seedAccess(seed: AccessSeed): Promise<void>;
+  /**
+   * The keys that sign one-click unsubscribe links, oldest first (the newest signs, all verify),
+   * shared by every collector on the database. Stores the `seed` keys not stored yet (SQLite: the
+   * data folder's `signing-keys.json`), then `fallback` when no key is stored at all: the first
+   * collector to start creates the key, the others read it.
+   */
+  loadSigningKeys(input: { seed: SigningKeyRecord[]; fallback: SigningKeyRecord }): Promise<SigningKeyRecord[]>;
   /**
    * The sources and active keys, or null when nothing changed since
    * `knownVersion` (every change below bumps the version). Cheap when unchanged:

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SigningKeyRecord } from '../store/store.js';
 import { SIGNING_KEY_BYTES, SIGNING_KEY_ID_BYTES, type SigningKey } from './token.js';
 
 export const SIGNING_KEYS_FILE = 'signing-keys.json';
@@ -20,6 +21,20 @@ export interface SigningKeys {
 
 interface SigningKeysFile {
   unsubscribe: { id: string; secret: string; createdAt: string }[];
+}
+
+/** A new random signing key, as the store keeps it. */
+export const newSigningKeyRecord = (now: Date = new Date()): SigningKeyRecord => newEntry(now);
+
+/** The signing keys of stored records (oldest first): the newest signs, every one verifies. */
+export function signingKeysOf(records: SigningKeyRecord[]): SigningKeys {
+  return toKeys({ unsubscribe: records });
+}
+
+/** The data folder's signing-keys.json as records (created with one key on first use). */
+export function signingKeyFileRecords(dataDir: string, now: Date = new Date()): SigningKeyRecord[] {
+  loadSigningKeys(dataDir, now);
+  return read(join(dataDir, SIGNING_KEYS_FILE)).unsubscribe;
 }
 
 const newEntry = (now: Date) => ({

@@ -79,6 +79,7 @@ export const TABLE_SPECS: TableSpec[] = [
     dropped: { only: 'PostgreSQL names the one-row flag only_row' },
     singleton: { postgresKey: ['only_row'], initial: { only: 1, version: 0 } },
   },
+  { sqlite: 'signing_keys', key: ['seq'] },
   // Webhooks (5): endpoints before their secrets and deliveries, deliveries before attempts.
   { sqlite: 'webhook_meta', key: ['id'], singleton: { postgresKey: ['id'], initial: { id: 1, endpoints_version: 0 } } },
   { sqlite: 'webhook_endpoints', key: ['id'] },

@@ -5,7 +5,16 @@
  * Every function runs inside a transaction the store opens.
  */
 import type { KeyInfo, Source } from '@exhaust/schema';
-import type { AccessSeed, AccessSnapshot, KeyOwnerRef, NewKey, NewSource, SourceChanges } from '../store.js';
+import type {
+  AccessSeed,
+  AccessSnapshot,
+  KeyOwnerRef,
+  NewKey,
+  NewSource,
+  SigningKeyRecord,
+  SourceChanges,
+} from '../store.js';
+import { LOCK_KEYS } from './locks.js';
 import type { Queryable } from './pool.js';
 
 /** SQL of migration version 3. */
@@ -283,3 +292,33 @@ export const SENDER_KEYS_MIGRATION_SQL = `
   ALTER TABLE access_keys DROP CONSTRAINT access_keys_kind_check;
   ALTER TABLE access_keys ADD CONSTRAINT access_keys_kind_check CHECK (kind IN ('write', 'admin', 'sender'));
 `;
+
+/** Migration 10: unsubscribe-link signing keys, shared by every collector on the database. */
+export const SIGNING_KEYS_MIGRATION_SQL = `
+  CREATE TABLE signing_keys (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    secret text NOT NULL,
+    created_at text NOT NULL
+  );
+`;
+
+/**
+ * Stores the seed keys not stored yet, or the fallback when none is stored; answers all, oldest
+ * first. Under a transaction lock: collectors starting at once store one fallback between them.
+ */
+export async function loadSigningKeys(
+  db: Queryable,
+  input: { seed: SigningKeyRecord[]; fallback: SigningKeyRecord },
+): Promise<SigningKeyRecord[]> {
+  await db.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEYS.signingKeys]);
+  const insert = 'INSERT INTO signing_keys (id, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING';
+  for (const key of input.seed) await db.query(insert, [key.id, key.secret, key.createdAt]);
+  const stored = async () =>
+    (await db.query<SigningKeyRecord>('SELECT id, secret, created_at AS "createdAt" FROM signing_keys ORDER BY seq'))
+      .rows;
+  const keys = await stored();
+  if (keys.length > 0) return keys;
+  await db.query(insert, [input.fallback.id, input.fallback.secret, input.fallback.createdAt]);
+  return stored();
+}

@@ -34,6 +34,8 @@ export const LOCK_KEYS = {
   migrations: lockKeyOf('exhaust:migrations'),
   partitions: lockKeyOf('exhaust:partitions'),
   retention: lockKeyOf('exhaust:retention'),
+  /** Creating the first unsubscribe-link signing key: one between collectors starting at once. */
+  signingKeys: lockKeyOf('exhaust:signing-keys'),
   /** Held for a whole `migrate-store` run: one copy into a database at a time. */
   migrateStore: lockKeyOf('exhaust:migrate-store'),
 } as const;

@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import { MIGRATE_STORE_PROGRESS_MIGRATION_SQL } from '../migrate/progress.js';
-import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
+import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL, SIGNING_KEYS_MIGRATION_SQL } from './access.js';
 import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { ACTIVITY_MIGRATION_SQL } from './activity.js';
 import { CHURN_MIGRATION_SQL } from './churn/schema.js';
@@ -56,6 +56,11 @@ export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
   },
   { version: 8, name: 'churn: fits, the leased refit row, P(alive) bands', sql: CHURN_MIGRATION_SQL },
   { version: 9, name: 'migrate-store: progress of a copy from SQLite', sql: MIGRATE_STORE_PROGRESS_MIGRATION_SQL },
+  {
+    version: 10,
+    name: 'unsubscribe-link signing keys, shared by every collector on the database',
+    sql: SIGNING_KEYS_MIGRATION_SQL,
+  },
 ];
 
 /** Applies every migration newer than the database's version; answers the version it ends at. */

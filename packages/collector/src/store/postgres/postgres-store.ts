@@ -262,6 +262,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         return deletion;
       }),
     seedAccess: (seed) => write((db) => access.seedAccess(db, seed)),
+    loadSigningKeys: (input) => write((db) => access.loadSigningKeys(db, input)),
     getAccessSnapshot: (knownVersion) => read((db) => access.accessSnapshot(db, knownVersion)),
     listSources: () => read((db) => access.listSources(db)),
     getSource: (id) => read((db) => access.getSource(db, id)),

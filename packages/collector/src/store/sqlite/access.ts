@@ -5,7 +5,15 @@
  */
 import type { KeyInfo, Source } from '@exhaust/schema';
 import type { Database } from 'better-sqlite3';
-import type { AccessSeed, AccessSnapshot, KeyOwnerRef, NewKey, NewSource, SourceChanges } from '../store.js';
+import type {
+  AccessSeed,
+  AccessSnapshot,
+  KeyOwnerRef,
+  NewKey,
+  NewSource,
+  SigningKeyRecord,
+  SourceChanges,
+} from '../store.js';
 
 /**
  * Sender keys (issue 11): access_keys gains the kind 'sender', a key that can only check
@@ -94,6 +102,31 @@ const toKeyInfo = (row: KeyRow): KeyInfo => ({
 });
 
 /** The access tables behind the Store port's source and key methods; callers open the transactions. */
+/** Migration 16: unsubscribe-link signing keys in the database, shared by every collector on it. */
+export const SIGNING_KEYS_MIGRATION_SQL = `
+  CREATE TABLE signing_keys (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+`;
+
+/** Stores the seed keys not stored yet, or the fallback when none is stored; answers all, oldest first. */
+export function loadSqliteSigningKeys(
+  db: Database,
+  input: { seed: SigningKeyRecord[]; fallback: SigningKeyRecord },
+): SigningKeyRecord[] {
+  const insert = db.prepare('INSERT OR IGNORE INTO signing_keys (id, secret, created_at) VALUES (?, ?, ?)');
+  for (const key of input.seed) insert.run(key.id, key.secret, key.createdAt);
+  const stored = () =>
+    db.prepare('SELECT id, secret, created_at AS createdAt FROM signing_keys ORDER BY seq').all() as SigningKeyRecord[];
+  const keys = stored();
+  if (keys.length > 0) return keys;
+  insert.run(input.fallback.id, input.fallback.secret, input.fallback.createdAt);
+  return stored();
+}
+
 export function createSqliteAccess(db: Database) {
   const sql = {
     version: db.prepare('SELECT version FROM access_version WHERE only = 1').pluck(),

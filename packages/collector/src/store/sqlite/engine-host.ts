@@ -26,6 +26,7 @@ const STORE_METHODS_LIST = [
   'unmerge',
   'erase',
   'seedAccess',
+  'loadSigningKeys',
   'getAccessSnapshot',
   'listSources',
   'getSource',

@@ -62,6 +62,7 @@ import type {
   RotateSecretInput,
   SaveChurnFitInput,
   SaveDefinitionInput,
+  SigningKeyRecord,
   SourceChanges,
   Store,
   SubscriptionExportQuery,
@@ -69,7 +70,7 @@ import type {
   SubscriptionQuery,
   WebhookPatch,
 } from '../store.js';
-import { createSqliteAccess, type SqliteAccess } from './access.js';
+import { createSqliteAccess, loadSqliteSigningKeys, type SqliteAccess } from './access.js';
 import { EXHAUST_SOURCE, SqliteActivation, type SystemEvent } from './activation/index.js';
 import { createSqliteActivity, type SqliteActivity } from './activity.js';
 import { SqliteChurn } from './churn/index.js';
@@ -870,6 +871,10 @@ export class SqliteEngine implements SyncStore {
 
   seedAccess(seed: AccessSeed): void {
     this.#write(() => this.#db.transaction(() => this.#access.seed(seed)).immediate());
+  }
+
+  loadSigningKeys(input: { seed: SigningKeyRecord[]; fallback: SigningKeyRecord }): SigningKeyRecord[] {
+    return this.#write(() => this.#db.transaction(() => loadSqliteSigningKeys(this.#db, input)).immediate());
   }
 
   getAccessSnapshot(knownVersion: number | null) {

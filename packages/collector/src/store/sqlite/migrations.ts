@@ -4,7 +4,7 @@
  * leaves the previous version intact. Append only: never edit a shipped entry.
  */
 
-import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL } from './access.js';
+import { ACCESS_MIGRATION_SQL, SENDER_KEYS_MIGRATION_SQL, SIGNING_KEYS_MIGRATION_SQL } from './access.js';
 import { ACTIVATION_MIGRATION_SQL } from './activation/schema.js';
 import { REJECTIONS_MIGRATION_SQL } from './activity.js';
 import { CHURN_MIGRATION_SQL } from './churn/schema.js';
@@ -180,5 +180,10 @@ export const MIGRATIONS: Migration[] = [
     version: 15,
     name: 'events by timestamp, for retention',
     sql: EVENTS_TS_MIGRATION_SQL,
+  },
+  {
+    version: 16,
+    name: 'unsubscribe-link signing keys, shared by every collector on the database',
+    sql: SIGNING_KEYS_MIGRATION_SQL,
   },
 ];

@@ -82,6 +82,7 @@ function storeOver(
     unmerge: call('unmerge'),
     erase: call('erase'),
     seedAccess: call('seedAccess'),
+    loadSigningKeys: call('loadSigningKeys'),
     getAccessSnapshot: call('getAccessSnapshot'),
     listSources: call('listSources'),
     getSource: call('getSource'),
