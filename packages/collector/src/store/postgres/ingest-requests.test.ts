@@ -129,6 +129,20 @@ describe.skipIf(clusterUrl === null)('postgres ingest, a request at a time', () 
     }
   });
 
+  it('rolls back a failing request alone in its group (no savepoint) and goes on', async () => {
+    const store = await createPostgresStore({ url: database.url, schema: database.freshSchema(), poolSize: 1 });
+    try {
+      const poison = { ...track('lone-poison', 'p', 1), type: null } as unknown as IncomingEvent;
+      await expect(store.ingest([track('lone-1', 'l', 1), poison])).rejects.toThrow();
+      expect(await store.traceMessage('lone-1')).toMatchObject({ seen: false, event: null });
+      // The one connection is usable again, and the rolled-back dedupe claim lets a retry store.
+      expect((await store.ingest([track('lone-1', 'l', 1)])).map((o) => o.status)).toEqual(['stored']);
+      expect((await store.listEvents({ limit: 10 })).data.map((e) => e.messageId)).toEqual(['lone-1']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('draws seqs in event order across a large request', async () => {
     const store = await createPostgresStore({ url: database.url, schema: database.freshSchema(), poolSize: 2 });
     try {

@@ -119,8 +119,11 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
       requests.flat().flatMap((event) => identifierLockKeysOf(event, tx)),
     );
     const activation = await ctx.activation.beginGroup(tx);
+    // A request alone in its group needs no savepoint: rolling back the transaction rolls back it alone.
+    const alone = requests.length === 1;
+    let rolledBack = false;
     for (const events of requests) {
-      await client.query('SAVEPOINT request');
+      if (!alone) await client.query('SAVEPOINT request');
       const lockedBefore = new Set(tx.lockedRoots);
       const sourcesBefore = new Set(newSources);
       try {
@@ -136,15 +139,20 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
         await recordWarnings(tx.db, writes.warnings);
         // Definitions are evaluated once per touched profile per request, in its savepoint.
         if (activation.active) await activation.flushRequest(Date.now());
-        await client.query('RELEASE SAVEPOINT request');
+        if (!alone) await client.query('RELEASE SAVEPOINT request');
         results.push({ ok: true, value });
       } catch (error) {
         activation.discardRequest();
         // Not this request's fault: the connection, a deadlock that aborts the whole group, or a month
         // dropped by retention (the group runs again after the partition is made anew).
         if (isUnavailable(error) || isRetryable(error) || isMissingPartition(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT request');
-        await client.query('RELEASE SAVEPOINT request');
+        if (alone) {
+          await client.query('ROLLBACK');
+          rolledBack = true;
+        } else {
+          await client.query('ROLLBACK TO SAVEPOINT request');
+          await client.query('RELEASE SAVEPOINT request');
+        }
         // Locks taken inside the rolled-back savepoint were released with it.
         tx.lockedRoots = lockedBefore;
         newSources.clear();
@@ -152,8 +160,10 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
         results.push({ ok: false, error });
       }
     }
-    await ctx.activation.beforeCommit(client);
-    await client.query('COMMIT');
+    if (!rolledBack) {
+      await ctx.activation.beforeCommit(client);
+      await client.query('COMMIT');
+    }
   } catch (error) {
     broken = await rollbackQuietly(client, error);
     throw error;
