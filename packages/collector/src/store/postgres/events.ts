@@ -62,54 +62,95 @@ export const EVENTS_MIGRATION_SQL = `
   CREATE INDEX ingestion_warnings_message ON ingestion_warnings (message_id);
 `;
 
-/** Claims the event's dedupe row; answers its new seq, or null when (source, messageId) was seen. */
-export async function claimMessage(db: Queryable, event: PreparedEvent): Promise<number | null> {
-  const { rows } = await db.query<{ seq: number }>({
-    name: 'claim_message',
-    text: `INSERT INTO seen_message_ids (hash, seq, ts) VALUES ($1, nextval('event_seq'), $2)
-           ON CONFLICT (hash) DO NOTHING RETURNING seq`,
-    values: [event.hash, event.timestamp],
+/**
+ * Claims the dedupe rows of `events` (a run of one request's events) in one statement; answers
+ * each event's new seq, in event order, or null when its (source, messageId) was seen before,
+ * by an earlier request or earlier in this run (a repeat answers `duplicate` like the first
+ * would have on a second send). The seqs are drawn first and handed out sorted, so seq order
+ * is event order within the run whatever order PostgreSQL draws them in.
+ */
+export async function claimMessages(db: Queryable, events: readonly PreparedEvent[]): Promise<(number | null)[]> {
+  const firsts = new Map<string, number>();
+  events.forEach((event, index) => {
+    const key = hexOf(event.hash);
+    if (!firsts.has(key)) firsts.set(key, index);
   });
-  return rows[0]?.seq ?? null;
+  const claimed = [...firsts.values()].map((index) => events[index]!);
+  const { rows } = await db.query<{ hash: Buffer; seq: number }>({
+    name: 'claim_messages',
+    text: `WITH drawn AS (SELECT nextval('event_seq') AS seq FROM generate_series(1, cardinality($1::bytea[]))),
+                ranked AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM drawn)
+           INSERT INTO seen_message_ids (hash, seq, ts)
+           SELECT i.hash, r.seq, i.ts
+             FROM unnest($1::bytea[], $2::timestamptz[]) WITH ORDINALITY AS i(hash, ts, n) JOIN ranked r USING (n)
+            ORDER BY i.n
+           ON CONFLICT (hash) DO NOTHING RETURNING hash, seq`,
+    values: [claimed.map((event) => event.hash), claimed.map((event) => event.timestamp)],
+  });
+  const seqs = new Map(rows.map((row) => [hexOf(row.hash), row.seq]));
+  return events.map((event, index) => {
+    const key = hexOf(event.hash);
+    return firsts.get(key) === index ? (seqs.get(key) ?? null) : null;
+  });
 }
 
-export async function insertEvent(
-  db: Queryable,
-  event: PreparedEvent,
-  seq: number,
-  fragmentId: number | null,
-): Promise<void> {
+const hexOf = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
+/** An event row to insert: the event, its claimed seq and the fragment it is attributed to. */
+export interface EventRowInput {
+  event: PreparedEvent;
+  seq: number;
+  fragmentId: number | null;
+}
+
+/** Inserts event rows in one statement (payloads go as text and are cast, so they stay byte-identical). */
+export async function insertEvents(db: Queryable, rows: readonly EventRowInput[]): Promise<void> {
+  if (rows.length === 0) return;
   await db.query({
-    name: 'insert_event',
+    name: 'insert_events',
     text: `INSERT INTO events (seq, source, message_id, type, event, ts, received_at, fragment_id, payload)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+           SELECT seq, source, message_id, type, event, ts, received_at, fragment_id, payload::json
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+                         $7::text[], $8::bigint[], $9::text[])
+                  AS r(seq, source, message_id, type, event, ts, received_at, fragment_id, payload)`,
     values: [
-      seq,
-      event.source,
-      event.messageId,
-      event.type,
-      event.eventName,
-      event.timestamp,
-      event.receivedAt,
-      fragmentId,
-      event.payload,
+      rows.map((r) => r.seq),
+      rows.map((r) => r.event.source),
+      rows.map((r) => r.event.messageId),
+      rows.map((r) => r.event.type),
+      rows.map((r) => r.event.eventName),
+      rows.map((r) => r.event.timestamp),
+      rows.map((r) => r.event.receivedAt),
+      rows.map((r) => r.fragmentId),
+      rows.map((r) => r.event.payload),
     ],
   });
 }
 
-export async function recordWarnings(db: Queryable, event: PreparedEvent, warnings: EventWarning[]): Promise<void> {
-  if (warnings.length === 0) return;
+/** Warnings of one event, to record with others in one statement. */
+export interface WarningRowsInput {
+  event: PreparedEvent;
+  warnings: readonly EventWarning[];
+}
+
+/** Records warnings in one statement, in the order given (their ids keep it: reads order by id). */
+export async function recordWarnings(db: Queryable, of: readonly WarningRowsInput[]): Promise<void> {
+  const rows = of.flatMap(({ event, warnings }) => warnings.map((warning) => ({ event, warning })));
+  if (rows.length === 0) return;
   await db.query({
     name: 'record_warnings',
     text: `INSERT INTO ingestion_warnings (source, message_id, code, detail, at)
-           SELECT $1, $2, code, detail, $3 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS w(code, detail, n)
-           ORDER BY n`,
+           SELECT source, message_id, code, detail, at
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                  WITH ORDINALITY AS w(source, message_id, code, detail, at, n)
+            ORDER BY n`,
     values: [
-      event.source,
-      event.messageId,
-      event.receivedAt,
-      warnings.map((w) => w.code),
-      warnings.map((w) => w.detail),
+      rows.map((r) => r.event.source),
+      rows.map((r) => r.event.messageId),
+      rows.map((r) => r.warning.code),
+      rows.map((r) => r.warning.detail),
+      rows.map((r) => r.event.receivedAt),
     ],
   });
 }

@@ -4,6 +4,9 @@
  * and the event rows. Before its first event the group takes the identifier
  * locks of every event, sorted; a deadlock or serialization failure with
  * another collector runs the whole group again (nothing of it was answered).
+ * Round trips are per request where the work allows it: the dedupe claims,
+ * the event rows and the warnings of a request go in one statement each;
+ * identity resolution stays per event (each may depend on the one before).
  */
 import type { EventWarning } from '@exhaust/schema';
 import type pg from 'pg';
@@ -11,13 +14,20 @@ import type { IdentityConfig } from '../../identity/config.js';
 import { IDENTIFIER_FREE_WARNINGS, type PreparedEvent } from '../prepared-event.js';
 import type { IngestOutcome } from '../store.js';
 import type { ActivationRequests, PgActivation } from './activation/index.js';
-import { claimMessage, insertEvent, recordSource, recordWarnings } from './events.js';
+import {
+  claimMessages,
+  type EventRowInput,
+  insertEvents,
+  recordSource,
+  recordWarnings,
+  type WarningRowsInput,
+} from './events.js';
 import type { GroupResult } from './group-commit.js';
 import { type IdentityTx, identityTx } from './identity/graph.js';
 import { identifierLockKeysOf, newResolveGroup, type ResolveGroup, resolveEvent } from './identity/resolve.js';
 import { lockIdentifierKeys } from './locks.js';
 import type { Partitions } from './partitions.js';
-import { acquire, isRetryable, isUnavailable, rollbackQuietly, toStoreError } from './pool.js';
+import { acquire, isRetryable, isUnavailable, type Queryable, rollbackQuietly, toStoreError } from './pool.js';
 import type { PgSubscriptions } from './subscriptions/index.js';
 import type { PgOutbox, PgWebhooks } from './webhooks/index.js';
 
@@ -109,26 +119,40 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
       requests.flat().flatMap((event) => identifierLockKeysOf(event, tx)),
     );
     const activation = await ctx.activation.beginGroup(tx);
+    // A request alone in its group needs no savepoint: rolling back the transaction rolls back it alone.
+    const alone = requests.length === 1;
+    let rolledBack = false;
     for (const events of requests) {
-      await client.query('SAVEPOINT request');
+      if (!alone) await client.query('SAVEPOINT request');
       const lockedBefore = new Set(tx.lockedRoots);
       const sourcesBefore = new Set(newSources);
       try {
         const value: IngestOutcome[] = [];
-        for (const event of events) {
-          value.push(await ingestOne(ctx, tx, group, newSources, { outbox, activation }, event));
+        const claims = requestClaims(events);
+        const writes: RequestWrites = { events: [], warnings: [] };
+        for (const [index, event] of events.entries()) {
+          const seq = await claims.seqOf(tx.db, index);
+          value.push(await ingestOne(ctx, tx, group, newSources, { outbox, activation }, event, seq, writes));
         }
+        // NOTE: before the flush: activation reads the request's events back from the table.
+        await insertEvents(tx.db, writes.events);
+        await recordWarnings(tx.db, writes.warnings);
         // Definitions are evaluated once per touched profile per request, in its savepoint.
         if (activation.active) await activation.flushRequest(Date.now());
-        await client.query('RELEASE SAVEPOINT request');
+        if (!alone) await client.query('RELEASE SAVEPOINT request');
         results.push({ ok: true, value });
       } catch (error) {
         activation.discardRequest();
         // Not this request's fault: the connection, a deadlock that aborts the whole group, or a month
         // dropped by retention (the group runs again after the partition is made anew).
         if (isUnavailable(error) || isRetryable(error) || isMissingPartition(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT request');
-        await client.query('RELEASE SAVEPOINT request');
+        if (alone) {
+          await client.query('ROLLBACK');
+          rolledBack = true;
+        } else {
+          await client.query('ROLLBACK TO SAVEPOINT request');
+          await client.query('RELEASE SAVEPOINT request');
+        }
         // Locks taken inside the rolled-back savepoint were released with it.
         tx.lockedRoots = lockedBefore;
         newSources.clear();
@@ -136,8 +160,10 @@ async function attemptGroup(ctx: IngestContext, requests: PreparedEvent[][]): Pr
         results.push({ ok: false, error });
       }
     }
-    await ctx.activation.beforeCommit(client);
-    await client.query('COMMIT');
+    if (!rolledBack) {
+      await ctx.activation.beforeCommit(client);
+      await client.query('COMMIT');
+    }
   } catch (error) {
     broken = await rollbackQuietly(client, error);
     throw error;
@@ -155,30 +181,30 @@ async function ingestOne(
   newSources: Set<string>,
   areas: { outbox: PgOutbox; activation: ActivationRequests },
   event: PreparedEvent,
+  seq: number | null,
+  writes: RequestWrites,
 ): Promise<IngestOutcome> {
   if (!ctx.sources.has(event.source) && !newSources.has(event.source)) {
     await recordSource(tx.db, event.source);
     newSources.add(event.source);
   }
-  const seq = await claimMessage(tx.db, event);
   if (seq === null) {
     const warnings: EventWarning[] = [{ code: 'duplicate_message_id', detail: null }];
-    await recordWarnings(tx.db, event, warnings);
+    writes.warnings.push({ event, warnings });
     return { status: 'duplicate', profileId: null, warnings };
   }
   const resolution = await resolveEvent(tx, group, event, seq);
   const warnings = [...event.warnings, ...resolution.warnings];
   if (resolution.suppressed) {
-    await recordWarnings(
-      tx.db,
+    writes.warnings.push({
       event,
-      warnings.filter((warning) => IDENTIFIER_FREE_WARNINGS.has(warning.code)),
-    );
+      warnings: warnings.filter((warning) => IDENTIFIER_FREE_WARNINGS.has(warning.code)),
+    });
     return { status: 'suppressed', profileId: null, warnings };
   }
-  await insertEvent(tx.db, event, seq, resolution.fragmentId);
+  writes.events.push({ event, seq, fragmentId: resolution.fragmentId });
   if (event.subscriptions) await ctx.subscriptions.apply(tx.db, event.subscriptions, event.receivedAt);
-  await recordWarnings(tx.db, event, warnings);
+  writes.warnings.push({ event, warnings });
   const { outbox, activation } = areas;
   if (activation.active && resolution.rootId !== null) {
     activation.noteEvent(event, resolution.rootId, resolution.mergedRoots);
@@ -188,4 +214,29 @@ async function ingestOne(
     await outbox.mergedByEvent(resolution.profileId, resolution.mergedRoots);
   }
   return { status: 'stored', profileId: resolution.profileId, warnings };
+}
+
+/** What a request writes once its events are resolved, in event order. */
+interface RequestWrites {
+  events: EventRowInput[];
+  warnings: WarningRowsInput[];
+}
+
+/**
+ * The seqs of one request's events, claimed a run at a time: a run ends at an event with
+ * subscription changes, whose timeline event (appended while it is ingested) draws the next
+ * seq, so that seq order stays arrival order exactly as when every event claimed its own.
+ */
+function requestClaims(events: readonly PreparedEvent[]) {
+  const seqs: (number | null)[] = [];
+  return {
+    async seqOf(db: Queryable, index: number): Promise<number | null> {
+      if (index >= seqs.length) {
+        let end = index;
+        while (end < events.length - 1 && !events[end]!.subscriptions) end += 1;
+        seqs.push(...(await claimMessages(db, events.slice(index, end + 1))));
+      }
+      return seqs[index]!;
+    },
+  };
 }
