@@ -103,6 +103,8 @@ describe.skipIf(clusterUrl === null)('webhook delivery shared by two collector p
     );
   });
   afterEach(async () => {
+    // A test that failed while a collector was paused must not leave it paused: it could not stop.
+    for (const collector of collectors) collector.child.kill('SIGCONT');
     await Promise.all(collectors.map((collector) => collector.stop()));
     collectors = [];
     await receiver?.close();
@@ -173,9 +175,10 @@ describe.skipIf(clusterUrl === null)('webhook delivery shared by two collector p
     // Paused so that the victim is the one to claim; before any endpoint exists, so that no
     // transaction it may be paused in holds a lock the victim needs.
     survivor.child.kill('SIGSTOP');
-    const endpoint = (await (
-      await admin(victim.url, 'POST', '/v1/webhooks', { url: receiver.url, events: ['event.received'] })
-    ).json()) as WebhookEndpointCreated;
+    const created = await admin(victim.url, 'POST', '/v1/webhooks', { url: receiver.url, events: ['event.received'] });
+    // NOTE: a paused collector holding the endpoints lock (shared) would make this wait for it and fail.
+    expect(created.status).toBe(201);
+    const endpoint = (await created.json()) as WebhookEndpointCreated;
     // The first request is received but never answered: its sender dies holding the lease.
     receiver.script('hang');
     await sendBatch(victim.url, [{ type: 'track', event: 'Truck Booked', messageId: 'hung-1', anonymousId: 'a' }]);

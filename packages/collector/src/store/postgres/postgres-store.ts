@@ -343,6 +343,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     nextDueAt: () => read((db) => activation.nextDueAt(db)),
     backfillStep: (input) =>
       write(async (db) => {
+        // Every scheduler pass asks: the endpoints lock is taken only when there is a backfill to run.
+        if (!(await activation.backfillPending(db))) return { evaluated: 0, remaining: false };
         await outboxes.open(db);
         return activation.backfillStep(identityTx(db, config), input.now, input.limit);
       }),

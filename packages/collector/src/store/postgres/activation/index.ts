@@ -537,6 +537,11 @@ export class PgActivation {
    * One chunk of the backfill scan (see the SQLite store). The meta row is locked for the
    * chunk: two collectors' schedulers take turns instead of evaluating one chunk twice.
    */
+  /** Whether some definition is backfilling (a read of the cached definitions; takes no lock). */
+  async backfillPending(db: Queryable): Promise<boolean> {
+    return (await this.#definitions.view(db)).anyBackfilling;
+  }
+
   async backfillStep(tx: IdentityTx, now: number, limit: number): Promise<BackfillProgress> {
     const { db } = tx;
     if (!(await this.#definitions.view(db)).anyBackfilling) return { evaluated: 0, remaining: false };
