@@ -159,14 +159,17 @@ export class PgActivation {
     const view = await this.#definitions.view(db);
     const churn = this.#hooks.churn;
     if (!churn) return { view, churn: NO_CHURN };
-    const current = await churn.store.current(db);
-    const fit = current?.status === 'fitted' && current.params !== null ? current : null;
     let uses = this.#usesChurn.get(view);
     if (uses === undefined) {
       uses = [...view.defs.audiences.values()].some((definition) => usesChurn(definition.condition));
       this.#usesChurn.set(view, uses);
     }
-    const tracking = fit !== null && (churn.bands?.active() ?? false);
+    const bands = churn.bands?.active() ?? false;
+    // The fit is read only when something reads it: most groups then spend no statement on churn.
+    if (!uses && !bands) return { view, churn: NO_CHURN };
+    const current = await churn.store.current(db);
+    const fit = current?.status === 'fitted' && current.params !== null ? current : null;
+    const tracking = fit !== null && bands;
     return { view, churn: { fit, reads: fit !== null && (uses || tracking), tracking, audiences: uses } };
   }
 
